@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Development stack of crm_xyz_addon: a private PostgreSQL cluster, Odoo 18, tests.
+
+Commands (see README.md):
+    run      start Odoo with the addon and its demo data at http://localhost:8069
+    test     run every test of the addons in a fresh database, then the
+             install / upgrade / uninstall checks; ends with "N passed, N failed"
+    reset    stop the private cluster and delete it (databases, filestore, logs)
+    shell    an Odoo shell on the demo database
+    stop     stop the private cluster
+    bench    run the scale benchmark (scripts/bench.py)
+
+Environment variables (all optional):
+    ODOO_PYTHON   the Python interpreter that imports Odoo 18 [python3]
+    ODOO_PATH     an Odoo 18 source tree to put on that interpreter's path
+    XYZ_PG_PORT   port of the private PostgreSQL cluster [54329]
+    XYZ_HTTP_PORT port of the Odoo server started by `run` [8069]
+    XYZ_TEST_HTTP_PORT port of the Odoo server during tests [8169]
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
+DEMO_DB = "crm_xyz_demo"
+TEST_DB = "crm_xyz_test"
+NODEMO_DB = "crm_xyz_nodemo"
+DB_USER = "odoo"
+PG_PORT = int(os.environ.get("XYZ_PG_PORT", "54329"))
+HTTP_PORT = int(os.environ.get("XYZ_HTTP_PORT", "8069"))
+TEST_HTTP_PORT = int(os.environ.get("XYZ_TEST_HTTP_PORT", "8169"))
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+# Odoo log lines look like "2026-01-01 10:00:00,000 123 WARNING db logger: message"
+LOG_LEVEL_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIP_RE = re.compile(r" INFO \S+ \S+: skipped ")
+
+
+class Failure(Exception):
+    """A prerequisite or a step failed: the message says what to do."""
+
+
+def say(message):
+    print(f"[dev] {message}", flush=True)
+
+
+# --------------------------------------------------------------------- Odoo
+def odoo_python():
+    return os.environ.get("ODOO_PYTHON", "python3")
+
+
+def odoo_env():
+    env = dict(os.environ)
+    if os.environ.get("ODOO_PATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [os.environ["ODOO_PATH"], env.get("PYTHONPATH")])
+        )
+    return env
+
+
+def check_odoo():
+    """Return Odoo's own addons directories; fail clearly without Odoo 18."""
+    probe = (
+        "import os, odoo, odoo.release, odoo.addons;"
+        "print(odoo.release.series);"
+        "paths = list(odoo.addons.__path__);"
+        "extra = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), 'addons');"
+        "paths += [extra] if os.path.isdir(os.path.join(extra, 'sale')) else [];"
+        "print(','.join(paths))"
+    )
+    python = odoo_python()
+    if not shutil.which(python) and not Path(python).exists():
+        raise Failure(f"{python} not found: set ODOO_PYTHON to the Python that runs Odoo 18.")
+    proc = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, env=odoo_env(), check=False
+    )
+    if proc.returncode:
+        raise Failure(
+            f"{python} cannot import odoo: install Odoo 18 (see README.md, 'Getting Odoo 18') "
+            "or set ODOO_PYTHON / ODOO_PATH."
+        )
+    series, paths = proc.stdout.split()[:2]
+    if series != "18.0":
+        raise Failure(f"{python} imports Odoo {series}, this addon needs Odoo 18.0.")
+    return paths.split(",")
+
+
+# --------------------------------------------------------------- packages
+def ensure_packages():
+    """Install with apt-get what the stack needs and the machine lacks."""
+    missing = []
+    if not pg_bindir():
+        missing.append("postgresql")
+    if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
+        missing.append("chromium")
+    if not shutil.which("wkhtmltopdf"):
+        missing.append("wkhtmltopdf")
+    if not missing:
+        return
+    if not shutil.which("apt-get"):
+        raise Failure(f"missing {', '.join(missing)}: install them with your package manager.")
+    sudo = [] if IS_ROOT else ["sudo"]
+    say(f"installing {' '.join(missing)} with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+        if subprocess.run(sudo + cmd, env=env, stdout=subprocess.DEVNULL, check=False).returncode:
+            raise Failure(f"could not install {' '.join(missing)}: run `apt-get install {' '.join(missing)}`.")
+    if not pg_bindir():
+        raise Failure("no PostgreSQL server binaries after installing postgresql.")
+
+
+def pg_bindir():
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    if candidates:
+        return candidates[0].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+# ----------------------------------------------------------------- cluster
+def pg_dirs():
+    """The cluster lives in .local/postgres unless the server account cannot reach it."""
+    base = LOCAL / "postgres"
+    if IS_ROOT and not _postgres_can_reach(ROOT):
+        # e.g. a checkout under a 0700 temporary folder: keep the cluster next to it instead
+        base = Path("/tmp") / f"crm_xyz_addon-pg-{abs(hash(str(ROOT))) % 10**8}"
+    return base / "data", base / "run", base / "postgresql.log"
+
+
+def _postgres_can_reach(path):
+    return subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(path)], check=False
+    ).returncode == 0
+
+
+def as_server_user(cmd):
+    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+
+
+def start_cluster():
+    bindir = pg_bindir()
+    data, run, logfile = pg_dirs()
+    if not (data / "PG_VERSION").exists():
+        say(f"creating the private PostgreSQL cluster in {data}")
+        data.mkdir(parents=True, exist_ok=True)
+        run.mkdir(parents=True, exist_ok=True)
+        if IS_ROOT:
+            shutil.chown(data.parent, "postgres")
+            shutil.chown(data, "postgres")
+            shutil.chown(run, "postgres")
+        subprocess.run(
+            as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", DB_USER,
+                            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(
+                f"\nport = {PG_PORT}\nlisten_addresses = ''\n"
+                f"unix_socket_directories = '{run}'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                "shared_buffers = 512MB\nwork_mem = 64MB\nmaintenance_work_mem = 256MB\n"
+            )
+    if pg_running(bindir, data):
+        return run
+    if (run / f".s.PGSQL.{PG_PORT}").exists() or _port_in_use(PG_PORT):
+        raise Failure(f"port {PG_PORT} is taken: stop what uses it or set XYZ_PG_PORT.")
+    say(f"starting PostgreSQL on {run} port {PG_PORT}")
+    subprocess.run(
+        as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile),
+                        "-o", f"-p {PG_PORT}", "-w", "start"]),
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return run
+
+
+def pg_running(bindir, data):
+    return subprocess.run(
+        as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    ).returncode == 0
+
+
+def stop_cluster():
+    bindir = pg_bindir()
+    data, _run, _log = pg_dirs()
+    if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
+        subprocess.run(as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                       check=False, stdout=subprocess.DEVNULL)
+
+
+def _port_in_use(port, host="127.0.0.1"):
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
+def psql(sql, db="postgres"):
+    _data, run, _log = pg_dirs()
+    return subprocess.run(
+        [str(pg_bindir() / "psql"), "-h", str(run), "-p", str(PG_PORT), "-U", DB_USER,
+         "-d", db, "-tAc", sql],
+        capture_output=True, text=True, check=False,
+    )
+
+
+def db_exists(name):
+    return psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").stdout.strip() == "1"
+
+
+def drop_db(name):
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(LOCAL / "filestore" / "filestore" / name, ignore_errors=True)
+
+
+# --------------------------------------------------------------------- Odoo
+def write_config(odoo_addons, http_port):
+    _data, run, _log = pg_dirs()
+    LOCAL.mkdir(exist_ok=True)
+    conf = LOCAL / "odoo.conf"
+    conf.write_text(
+        "[options]\n"
+        f"addons_path = {','.join([str(ROOT), *odoo_addons])}\n"
+        f"data_dir = {LOCAL / 'filestore'}\n"
+        f"db_host = {run}\n"
+        f"db_port = {PG_PORT}\n"
+        f"db_user = {DB_USER}\n"
+        "db_password = False\n"
+        "admin_passwd = admin\n"
+        f"http_port = {http_port}\n"
+        "list_db = True\n"
+        "max_cron_threads = 1\n"
+    )
+    return conf
+
+
+def odoo_cmd(conf, *args):
+    return [odoo_python(), "-m", "odoo", "-c", str(conf), *args]
+
+
+def run_odoo_logged(cmd, logfile, echo=None):
+    """Run Odoo, copy its log to logfile, echo the lines echo() selects; return (rc, lines)."""
+    lines = []
+    with open(logfile, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=odoo_env(), cwd=ROOT)
+        for line in proc.stdout:
+            out.write(line)
+            lines.append(line.rstrip("\n"))
+            if echo and echo(line):
+                print(line, end="", flush=True)
+        proc.wait()
+    return proc.returncode, lines
+
+
+def bad_log_lines(lines):
+    """ERROR / WARNING / CRITICAL lines and tracebacks Odoo logged."""
+    bad = []
+    for line in lines:
+        match = LOG_LEVEL_RE.match(line)
+        if match and match.group(1) in ("WARNING", "ERROR", "CRITICAL"):
+            bad.append(line)
+    return bad
+
+
+def prepare(http_port=HTTP_PORT):
+    odoo_addons = check_odoo()
+    ensure_packages()
+    start_cluster()
+    return write_config(odoo_addons, http_port)
+
+
+# ----------------------------------------------------------------- commands
+def cmd_run(args):
+    conf = prepare()
+    if _port_in_use(HTTP_PORT):
+        raise Failure(f"port {HTTP_PORT} is taken: stop what uses it or set XYZ_HTTP_PORT.")
+    if not db_exists(DEMO_DB) or psql(
+        "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
+    ).stdout.strip() != "installed":
+        drop_db(DEMO_DB)
+        say(f"creating database {DEMO_DB} with the addon and its demo data (a few minutes)")
+        rc = subprocess.run(
+            odoo_cmd(conf, "-d", DEMO_DB, "-i", "crm_xyz_addon", "--stop-after-init",
+                     "--no-http", "--log-level=warn"),
+            env=odoo_env(), cwd=ROOT, check=False,
+        ).returncode
+        if rc:
+            raise Failure(f"installing the addon into {DEMO_DB} failed, see the log above.")
+    say(f"Odoo at http://localhost:{HTTP_PORT} (login admin / admin), Ctrl+C to stop")
+    os.execvpe(odoo_python(), odoo_cmd(conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$", *args),
+               odoo_env())
+
+
+def cmd_shell(_args):
+    conf = prepare()
+    os.execvpe(odoo_python(), odoo_cmd(conf, "shell", "-d", DEMO_DB, "--no-http"), odoo_env())
+
+
+def cmd_test(args):
+    conf = prepare(TEST_HTTP_PORT)
+    if _port_in_use(TEST_HTTP_PORT):
+        raise Failure(f"port {TEST_HTTP_PORT} is taken: stop what uses it or set XYZ_TEST_HTTP_PORT.")
+    logs = LOCAL / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    only_tests = "--tests-only" in args
+    tags = next((a.split("=", 1)[1] for a in args if a.startswith("--test-tags=")),
+                ",".join(f"/{name}" for name in ADDONS))
+    passed, failed, problems = 0, 0, []
+
+    # 1. every test, in a fresh database with demo data
+    drop_db(TEST_DB)
+    say(f"installing {', '.join(ADDONS)} into a fresh database {TEST_DB} and running the tests")
+    started = time.time()
+    rc, lines = run_odoo_logged(
+        odoo_cmd(conf, "-d", TEST_DB, "-i", ",".join(ADDONS), "--test-enable",
+                 f"--test-tags={tags}", "--stop-after-init", f"--http-port={TEST_HTTP_PORT}",
+                 "--log-level=test", "--max-cron-threads=0"),
+        logs / "tests.log",
+        echo=lambda line: (" ERROR " in line or " WARNING " in line or " CRITICAL " in line
+                           or "crm_xyz_addon" in line and (" INFO " in line or "FAIL" in line)),
+    )
+    result = next((RESULT_RE.search(line) for line in reversed(lines) if RESULT_RE.search(line)), None)
+    if not result:
+        failed += 1
+        problems.append(f"the test run gave no result line (exit code {rc}), see {logs / 'tests.log'}")
+    else:
+        fails, errors, total = map(int, result.groups())
+        failed += fails + errors
+        passed += total - fails - errors
+        if total == 0:
+            problems.append("no test ran")
+    skipped = [line for line in lines if SKIP_RE.search(line)]
+    if skipped:
+        failed += len(skipped)
+        problems += [f"skipped test: {line}" for line in skipped]
+    bad = [line for line in bad_log_lines(lines) if not RESULT_RE.search(line) or result is None]
+    if bad:
+        problems += [f"Odoo logged: {line}" for line in bad]
+    say(f"tests ran in {time.time() - started:.0f} s")
+
+    if not only_tests:
+        # 2. the addon's life cycle: two upgrades, then a clean uninstall
+        for step, step_args in (
+            ("upgrade 1", ["-u", "crm_xyz_addon"]),
+            ("upgrade 2", ["-u", "crm_xyz_addon"]),
+        ):
+            ok = _lifecycle_step(conf, TEST_DB, step, step_args, logs)
+            passed, failed = passed + ok, failed + (not ok)
+            problems += [] if ok else [f"{step} logged warnings or failed, see {logs}"]
+        ok = _uninstall_step(conf, TEST_DB, logs, "uninstall with demo data")
+        passed, failed = passed + ok, failed + (not ok)
+        problems += [] if ok else [f"uninstall logged warnings or failed, see {logs}"]
+        # 3. install without demo data, then uninstall
+        drop_db(NODEMO_DB)
+        ok = _lifecycle_step(conf, NODEMO_DB, "install without demo",
+                             ["-i", ",".join(ADDONS), "--without-demo=all"], logs)
+        passed, failed = passed + ok, failed + (not ok)
+        problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
+        ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
+        passed, failed = passed + ok, failed + (not ok)
+        drop_db(NODEMO_DB)
+
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    if problems and failed == 0:
+        failed = 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or problems else 0
+
+
+def _lifecycle_step(conf, db, step, step_args, logs):
+    say(step)
+    logfile = logs / f"{step.replace(' ', '_')}.log"
+    rc, lines = run_odoo_logged(
+        odoo_cmd(conf, "-d", db, *step_args, "--stop-after-init", "--no-http", "--log-level=info"),
+        logfile, echo=lambda line: LOG_LEVEL_RE.match(line) and " INFO " not in line,
+    )
+    return rc == 0 and not bad_log_lines(lines)
+
+
+def _uninstall_step(conf, db, logs, step):
+    say(step)
+    script = (
+        "modules = env['ir.module.module'].search([('name', 'in', %r), ('state', '=', 'installed')])\n"
+        "modules.button_immediate_uninstall()\n"
+        "env.cr.commit()\n"
+        "left = env['ir.model'].search_count([('model', 'like', 'crm.xyz.%%')])\n"
+        "print('CRM_XYZ_MODELS_LEFT', left)\n"
+    ) % (list(ADDONS),)
+    logfile = logs / f"{step.replace(' ', '_')}.log"
+    with open(logfile, "w") as out:
+        proc = subprocess.run(
+            odoo_cmd(conf, "shell", "-d", db, "--no-http", "--log-level=info"),
+            input=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=odoo_env(), cwd=ROOT, check=False,
+        )
+        out.write(proc.stdout)
+    lines = proc.stdout.splitlines()
+    bad = bad_log_lines(lines)
+    for line in bad:
+        print(line)
+    return proc.returncode == 0 and not bad and "CRM_XYZ_MODELS_LEFT 0" in proc.stdout
+
+
+def cmd_reset(_args):
+    stop_cluster()
+    data, _run, _log = pg_dirs()
+    shutil.rmtree(data.parent, ignore_errors=True)
+    shutil.rmtree(LOCAL, ignore_errors=True)
+    say("removed the private cluster, the filestore and the logs")
+    return 0
+
+
+def cmd_stop(_args):
+    stop_cluster()
+    return 0
+
+
+def cmd_bench(args):
+    conf = prepare()
+    return subprocess.run(
+        [odoo_python(), str(ROOT / "scripts" / "bench.py"), "--config", str(conf), *args],
+        env=odoo_env(), cwd=ROOT, check=False,
+    ).returncode
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "reset": cmd_reset, "stop": cmd_stop,
+            "shell": cmd_shell, "bench": cmd_bench}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 2
+    try:
+        return COMMANDS[argv[0]](argv[1:]) or 0
+    except Failure as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
