@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
+
+
+class CrmXyzHistory(models.Model):
+    """One row per change of a customer's automatic stage or classes."""
+
+    _name = "crm.xyz.history"
+    _description = "Customer Classification Change"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    date = fields.Date(required=True, readonly=True, index=True)
+    run_id = fields.Many2one("crm.xyz.run", string="Analysis", readonly=True, ondelete="cascade",
+                             index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True,
+                                 ondelete="cascade", index=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True,
+                              help="The customer's salesperson at the time of the change.")
+    old_stage = fields.Selection(RELATIONSHIP_STAGES, string="Old Stage", readonly=True)
+    new_stage = fields.Selection(RELATIONSHIP_STAGES, string="New Stage", readonly=True)
+    old_abc_class = fields.Selection(ABC_CLASSES, string="Old ABC", readonly=True)
+    new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC", readonly=True)
+    old_xyz_class = fields.Selection(XYZ_CLASSES, string="Old XYZ", readonly=True)
+    new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ", readonly=True)
+    stage_trend = fields.Selection(TRENDS, string="Stage Trend", readonly=True, index=True)

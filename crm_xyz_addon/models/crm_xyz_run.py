@@ -1,0 +1,246 @@
+import logging
+import time
+from decimal import Decimal
+from datetime import datetime, time as dt_time, timedelta
+
+import pytz
+
+from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
+
+from ..tools import classification as calc
+from ..tools import classification_query as queries
+from .res_company import SETTING_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 5000
+STAGE_COUNTS = {
+    "potential": "potential_count", "one_off": "one_off_count",
+    "regular": "regular_count", "lost": "lost_count",
+}
+CLASS_COUNTS = {
+    "A": "a_count", "B": "b_count", "C": "c_count",
+    "X": "x_count", "Y": "y_count", "Z": "z_count",
+}
+
+
+class CrmXyzRun(models.Model):
+    """One analysis of the customers of a company as of a date, with its settings and counts."""
+
+    _name = "crm.xyz.run"
+    _description = "Customer Classification Run"
+    _order = "id desc"
+    _rec_name = "date"
+
+    date = fields.Date(string="Analysis Date", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
+                                 default=lambda self: self.env.company)
+    user_id = fields.Many2one("res.users", string="Started By", readonly=True,
+                              default=lambda self: self.env.user)
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done")], required=True, default="running", readonly=True,
+    )
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
+    # the settings used
+    xyz_period_unit = fields.Selection(
+        selection=lambda self: self.env["res.company"]._fields["xyz_period_unit"].selection,
+        string="Sub-period", readonly=True)
+    xyz_period_count = fields.Integer(string="Sub-periods", readonly=True)
+    xyz_source = fields.Selection(
+        selection=lambda self: self.env["res.company"]._fields["xyz_source"].selection,
+        string="Sales Source", readonly=True)
+    xyz_parameter = fields.Selection(
+        selection=lambda self: self.env["res.company"]._fields["xyz_parameter"].selection,
+        string="Parameter", readonly=True)
+    xyz_one_off_max_purchases = fields.Integer(string="One-off: at most", readonly=True)
+    xyz_x_max_cv = fields.Float(string="X: CV up to (%)", readonly=True)
+    xyz_y_max_cv = fields.Float(string="Y: CV up to (%)", readonly=True)
+    abc_a_percent = fields.Float(string="A (%)", readonly=True)
+    abc_b_percent = fields.Float(string="B (%)", readonly=True)
+    # the counts
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    potential_count = fields.Integer(string="Potential", readonly=True)
+    one_off_count = fields.Integer(string="One-off", readonly=True)
+    regular_count = fields.Integer(string="Regular", readonly=True)
+    lost_count = fields.Integer(string="Lost", readonly=True)
+    a_count = fields.Integer(string="A", readonly=True)
+    b_count = fields.Integer(string="B", readonly=True)
+    c_count = fields.Integer(string="C", readonly=True)
+    x_count = fields.Integer(string="X", readonly=True)
+    y_count = fields.Integer(string="Y", readonly=True)
+    z_count = fields.Integer(string="Z", readonly=True)
+    changed_count = fields.Integer(string="Customers Changed", readonly=True)
+    history_ids = fields.One2many("crm.xyz.history", "run_id", string="Changes", readonly=True)
+
+    # ------------------------------------------------------------------ actions
+    @api.model
+    def action_run_now(self):
+        """'Run analysis now': analyse the current company and show the run."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise UserError(self.env._("Only sales managers may run the analysis."))
+        run = self.run_analysis()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Analysis done"),
+                "message": self.env._(
+                    "%(count)s customers classified, %(changed)s changed.",
+                    count=run.customer_count, changed=run.changed_count,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # --------------------------------------------------------------- analysis
+    @api.model
+    def run_analysis(self, as_of=None):
+        """Classify the customers of env.company as of `as_of` (default today) and apply it.
+
+        Everything happens in the caller's transaction: an interrupted run leaves
+        nothing behind and the next one does the whole job again.
+        """
+        company = self.env.company
+        as_of = fields.Date.to_date(as_of) or fields.Date.context_today(self)
+        company._validate_xyz_settings()
+        self.env.cr.execute(queries.lock_query(company.id))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(self.env._(
+                "An analysis of %(company)s is already in progress; try again when it is done.",
+                company=company.display_name,
+            ))
+        started = time.monotonic()
+        run = self.sudo().create({
+            "date": as_of, "company_id": company.id, **company._xyz_settings(),
+        })
+        counts = run._classify(company, as_of)
+        run.write({**counts, "state": "done", "duration": time.monotonic() - started})
+        company.sudo().xyz_last_run_id = run
+        _logger.info("classified %s customers of %s as of %s in %.1fs, %s changed",
+                     counts["customer_count"], company.name, as_of, run.duration,
+                     counts["changed_count"])
+        return run.sudo(False)
+
+    def _classify(self, company, as_of):
+        """Stream the aggregate, compute the classes in Python, write back per batch."""
+        self.ensure_one()
+        self.env.flush_all()
+        settings = company._xyz_settings()
+        params = self._query_params(company, as_of, settings)
+        query = queries.classification_query(settings["xyz_source"], settings["xyz_parameter"])
+        batch_size = int(self.env["ir.config_parameter"].sudo().get_param(
+            "crm_xyz_addon.batch_size", DEFAULT_BATCH_SIZE))
+        counts = dict.fromkeys(
+            ["customer_count", "changed_count", *STAGE_COUNTS.values(), *CLASS_COUNTS.values()], 0)
+        # a server-side cursor keeps memory flat whatever the number of customers
+        with self.env.cr._cnx.cursor(name=f"crm_xyz_run_{self.id}") as stream:
+            stream.itersize = batch_size
+            stream.execute(query, params)
+            while rows := stream.fetchmany(batch_size):
+                self._apply_batch(rows, company, as_of, settings, counts)
+        self.env["res.partner"].invalidate_model()
+        self.env["crm.xyz.history"].invalidate_model()
+        return counts
+
+    @api.model
+    def _query_params(self, company, as_of, settings):
+        tz = company.partner_id.tz or "UTC"
+        next_day = datetime.combine(as_of + timedelta(days=1), dt_time.min)
+        cutoff_utc = pytz.timezone(tz).localize(next_day).astimezone(pytz.utc).replace(tzinfo=None)
+        bounds = calc.period_bounds(as_of, settings["xyz_period_unit"],
+                                    settings["xyz_period_count"])
+        return {
+            "company_id": company.id,
+            "company_key": str(company.id),
+            "as_of": as_of,
+            "tz": tz,
+            "cutoff_utc": cutoff_utc,
+            "thresholds": calc.bucket_thresholds(bounds),
+            "digits": company.currency_id.decimal_places,
+        }
+
+    def _apply_batch(self, rows, company, as_of, settings, counts):
+        updates = {name: [] for name, _kind in queries.PARTNER_COLUMNS}
+        updates["partner_ids"] = []
+        history = {name: [] for name, _kind in queries.HISTORY_COLUMNS}
+        for row in rows:
+            partner_id, stored, user_id = row[0], row[10:22], row[22]
+            new = self._classify_row(row, as_of, settings)
+            if new[0]:
+                counts["customer_count"] += 1
+                counts[STAGE_COUNTS[new[0]]] += 1
+                for cls in new[1:3]:
+                    if cls:
+                        counts[CLASS_COUNTS[cls]] += 1
+            if tuple(new) == tuple(stored):
+                continue
+            counts["changed_count"] += 1
+            updates["partner_ids"].append(partner_id)
+            for (name, _kind), value in zip(queries.PARTNER_COLUMNS, new, strict=True):
+                updates[name].append(value)
+            if new[:3] != tuple(stored[:3]):
+                for name, value in zip(
+                    ("partner_id", "user_id", "old_stage", "new_stage", "old_abc_class",
+                     "new_abc_class", "old_xyz_class", "new_xyz_class", "stage_trend"),
+                    (partner_id, user_id, stored[0], new[0], stored[1], new[1], stored[2], new[2],
+                     calc.trend(stored[0], new[0])),
+                    strict=True,
+                ):
+                    history[name].append(value)
+        if updates["partner_ids"]:
+            self.env.cr.execute(queries.partner_update_query(),
+                                {**updates, "company_key": str(company.id)})
+        if history["partner_id"]:
+            self.env.cr.execute(queries.history_insert_query(), {
+                **history, "as_of": as_of, "run_id": self.id, "company_id": company.id,
+                "uid": self.env.uid,
+            })
+
+    @api.model
+    def _classify_row(self, row, as_of, settings):
+        """New stored values of one partner, in PARTNER_COLUMNS order."""
+        (_partner_id, total, in_window, before_window, last_sale_date, buckets, amounts,
+         cum_before, grand_total, is_potential) = row[:10]
+        stored = row[10:22]
+        has_sales = total is not None
+        if not has_sales and not is_potential:
+            return (None,) * len(queries.PARTNER_COLUMNS)
+        stage = calc.relationship_stage(before_window or 0, in_window or 0,
+                                        settings["xyz_one_off_max_purchases"])
+        abc = calc.abc_class(total, cum_before or 0, grand_total or 0,
+                             settings["abc_a_percent"], settings["abc_b_percent"]) or None
+        xyz = cv = None
+        if stage == calc.STAGE_REGULAR:
+            values = calc.period_values(buckets, amounts, settings["xyz_period_count"])
+            xyz = calc.xyz_class(values, settings["xyz_x_max_cv"], settings["xyz_y_max_cv"])
+            cv = calc.coefficient_of_variation(values)
+            # stored as numeric: a Decimal compares equal to what is read back next time
+            cv = Decimal(f"{cv:.4f}") if cv is not None else None
+        # a second run for the same date compares with the same earlier state: idempotent
+        stored_stage, stored_abc, stored_xyz = stored[0:3]
+        rerun = stored[11] == as_of
+        base = stored[3:6] if rerun else (stored_stage, stored_abc, stored_xyz)
+        return (
+            stage, abc, xyz,
+            base[0], base[1], base[2],
+            calc.trend(base[0], stage),
+            total if has_sales else None,
+            in_window if has_sales else None,
+            cv,
+            last_sale_date,
+            as_of,
+        )
+
+    # ----------------------------------------------------------------- cron
+    @api.model
+    def _cron_run_analysis(self):
+        """Scheduled action: every company, each in its own transaction."""
+        companies = self.env["res.company"].search([])
+        for done, company in enumerate(companies, start=1):
+            self.with_company(company).run_analysis()
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
+            if not modules.module.current_test:
+                # each company's analysis is complete on its own: keep it even if a later one fails
+                self.env.cr.commit()

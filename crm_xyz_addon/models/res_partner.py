@@ -1,0 +1,227 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.classification import STAGE_REGULAR
+
+RELATIONSHIP_STAGES = [
+    ("potential", "Potential"),
+    ("one_off", "One-off"),
+    ("regular", "Regular"),
+    ("lost", "Lost"),
+]
+ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
+XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
+TRENDS = [("up", "Up"), ("down", "Down"), ("same", "Same"), ("new", "New")]
+
+# manual override field -> (effective field, automatic field)
+MANUAL_FIELDS = {
+    "relationship_stage_manual": ("relationship_stage", "relationship_stage_auto"),
+    "abc_class_manual": ("abc_class", "abc_class_auto"),
+    "xyz_class_manual": ("xyz_class", "xyz_class_auto"),
+}
+# written only by the analysis (crm.xyz.run) and by the override logic below
+ANALYSIS_FIELDS = (
+    "relationship_stage", "abc_class", "xyz_class",
+    "relationship_stage_auto", "abc_class_auto", "xyz_class_auto",
+    "relationship_stage_prev", "abc_class_prev", "xyz_class_prev",
+    "relationship_trend", "classification_amount", "classification_purchase_count",
+    "classification_cv", "classification_last_sale_date", "classification_date",
+)
+SALES_GROUP = "sales_team.group_sale_salesman"
+MANAGER_GROUP = "sales_team.group_sale_manager"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # All values are per company (jsonb columns): each company classifies its own sales.
+    relationship_stage = fields.Selection(
+        RELATIONSHIP_STAGES, string="Relationship Stage", company_dependent=True,
+        readonly=True, groups=SALES_GROUP,
+        help="The manual stage where a sales manager set one, else the automatic one.",
+    )
+    abc_class = fields.Selection(
+        ABC_CLASSES, string="ABC Class", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        help="Share of sales: the manual class where one is set, else the automatic one.",
+    )
+    xyz_class = fields.Selection(
+        XYZ_CLASSES, string="XYZ Class", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        help="Stability of purchases: the manual class where one is set, else the automatic one.",
+    )
+    relationship_stage_auto = fields.Selection(
+        RELATIONSHIP_STAGES, string="Automatic Stage", company_dependent=True, readonly=True,
+        groups=SALES_GROUP,
+    )
+    abc_class_auto = fields.Selection(
+        ABC_CLASSES, string="Automatic ABC Class", company_dependent=True, readonly=True,
+        groups=SALES_GROUP,
+    )
+    xyz_class_auto = fields.Selection(
+        XYZ_CLASSES, string="Automatic XYZ Class", company_dependent=True, readonly=True,
+        groups=SALES_GROUP,
+    )
+    relationship_stage_manual = fields.Selection(
+        RELATIONSHIP_STAGES, string="Manual Stage", company_dependent=True, tracking=True,
+        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+    )
+    abc_class_manual = fields.Selection(
+        ABC_CLASSES, string="Manual ABC Class", company_dependent=True, tracking=True,
+        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+    )
+    xyz_class_manual = fields.Selection(
+        XYZ_CLASSES, string="Manual XYZ Class", company_dependent=True, tracking=True,
+        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+    )
+    relationship_stage_prev = fields.Selection(
+        RELATIONSHIP_STAGES, string="Previous Stage", company_dependent=True, readonly=True,
+        groups=SALES_GROUP, help="Automatic stage before the last analysis date.",
+    )
+    abc_class_prev = fields.Selection(
+        ABC_CLASSES, string="Previous ABC Class", company_dependent=True, readonly=True,
+        groups=SALES_GROUP,
+    )
+    xyz_class_prev = fields.Selection(
+        XYZ_CLASSES, string="Previous XYZ Class", company_dependent=True, readonly=True,
+        groups=SALES_GROUP,
+    )
+    relationship_trend = fields.Selection(
+        TRENDS, string="Stage Trend", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        help="The automatic stage against the one before the last analysis date.",
+    )
+    classification_amount = fields.Float(
+        string="Classified Amount", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        digits="Account", help="Total of the analysed parameter over the analysis window.",
+    )
+    classification_purchase_count = fields.Integer(
+        string="Purchases in Window", company_dependent=True, readonly=True, groups=SALES_GROUP,
+    )
+    classification_cv = fields.Float(
+        string="Coefficient of Variation (%)", company_dependent=True, readonly=True,
+        groups=SALES_GROUP, digits=(16, 2),
+        help="Population coefficient of variation of the sub-period values (regular customers).",
+    )
+    classification_last_sale_date = fields.Date(
+        string="Last Sale", company_dependent=True, readonly=True, groups=SALES_GROUP,
+    )
+    classification_date = fields.Date(
+        string="Classified On", company_dependent=True, readonly=True, groups=SALES_GROUP,
+    )
+    classification_overridden = fields.Boolean(
+        string="Manually Overridden", compute="_compute_classification_explanation",
+        groups=SALES_GROUP, help="A manual value differs from the automatic one.",
+    )
+    classification_explanation = fields.Char(
+        string="Why", compute="_compute_classification_explanation", groups=SALES_GROUP,
+    )
+    classification_trend_arrow = fields.Char(
+        string="Trend Arrow", compute="_compute_classification_explanation", groups=SALES_GROUP,
+    )
+    classification_history_count = fields.Integer(
+        compute="_compute_classification_history_count", groups=SALES_GROUP,
+    )
+
+    @api.depends_context("company")
+    @api.depends(*ANALYSIS_FIELDS, *MANUAL_FIELDS)
+    def _compute_classification_explanation(self):
+        company = self.env.company
+        for partner in self:
+            partner.classification_overridden = any(
+                partner[manual] and partner[manual] != partner[auto]
+                for manual, (_effective, auto) in MANUAL_FIELDS.items()
+            )
+            partner.classification_trend_arrow = {"up": "↑", "down": "↓"}.get(
+                partner.relationship_trend, ""
+            )
+            partner.classification_explanation = partner._classification_why(company)
+
+    def _compute_classification_history_count(self):
+        counts = dict(self.env["crm.xyz.history"]._read_group(
+            [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
+            ["partner_id"], ["__count"],
+        ))
+        for partner in self:
+            partner.classification_history_count = counts.get(partner, 0)
+
+    def _classification_why(self, company):
+        """One line built from the numbers and the thresholds of the last run."""
+        self.ensure_one()
+        stage = self.relationship_stage_auto
+        if not stage:
+            return ""
+        _ = self.env._
+        units = {"month": _("months"), "quarter": _("quarters"), "week": _("weeks")}
+        periods = _("%(count)s %(unit)s", count=company.xyz_period_count,
+                    unit=units[company.xyz_period_unit])
+        limit = company.xyz_one_off_max_purchases
+        purchases = self.classification_purchase_count
+        parts = {
+            "potential": _("No sale yet, but an open opportunity or quotation."),
+            "lost": _("No sale in the last %(periods)s, earlier sales exist.", periods=periods),
+            "one_off": _("%(count)s sale(s) in the last %(periods)s (at most %(limit)s: one-off).",
+                         count=purchases, periods=periods, limit=limit),
+            "regular": _("%(count)s sales in the last %(periods)s (more than %(limit)s: regular).",
+                         count=purchases, periods=periods, limit=limit),
+        }
+        why = [parts[stage]]
+        if self.abc_class_auto:
+            why.append(_("ABC %(cls)s: %(amount)s within the cut-offs A %(a)s%%, B %(b)s%%.",
+                         cls=self.abc_class_auto, amount=f"{self.classification_amount:,.2f}",
+                         a=company.abc_a_percent, b=company.abc_b_percent))
+        if stage == STAGE_REGULAR and self.xyz_class_auto:
+            why.append(_("XYZ %(cls)s: CV %(cv)s%% (X up to %(x)s%%, Y up to %(y)s%%).",
+                         cls=self.xyz_class_auto, cv=f"{self.classification_cv:.1f}",
+                         x=company.xyz_x_max_cv, y=company.xyz_y_max_cv))
+        return " ".join(why)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_classification_write(vals)
+        partners = super().create(vals_list)
+        for partner, vals in zip(partners, vals_list, strict=True):
+            if any(vals.get(name) for name in MANUAL_FIELDS):
+                partner._apply_manual_classification()
+        return partners
+
+    def write(self, vals):
+        self._check_classification_write(vals)
+        result = super().write(vals)
+        if any(name in vals for name in MANUAL_FIELDS):
+            self._apply_manual_classification()
+        return result
+
+    def _check_classification_write(self, vals):
+        if self.env.su:
+            return
+        if any(name in vals for name in ANALYSIS_FIELDS):
+            raise AccessError(self.env._(
+                "The classification of customers is computed by the analysis; "
+                "set a manual stage or class instead."
+            ))
+        if any(name in vals for name in MANUAL_FIELDS) and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._(
+                "Only sales managers may override the stage or the classes of a customer."
+            ))
+
+    def _apply_manual_classification(self):
+        """Effective value = manual value where one is set, else the automatic one."""
+        for partner in self.sudo():
+            values = {
+                effective: partner[manual] or partner[auto]
+                for manual, (effective, auto) in MANUAL_FIELDS.items()
+            }
+            if any(partner[name] != value for name, value in values.items()):
+                super(ResPartner, partner).write(values)
+
+    def action_run_xyz_analysis(self):
+        """'Run analysis now' of the XYZ analysis list (sales managers)."""
+        return self.env["crm.xyz.run"].action_run_now()
+
+    def action_open_classification_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_xyz_addon.crm_xyz_history_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_by_date": 0}
+        return action

@@ -1,0 +1,27 @@
+from odoo import fields, models
+
+from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, XYZ_CLASSES
+
+
+class SaleReport(models.Model):
+    _inherit = "sale.report"
+
+    confirmed_relationship_stage = fields.Selection(
+        RELATIONSHIP_STAGES, string="Customer Stage at Confirmation", readonly=True)
+    confirmed_abc_class = fields.Selection(ABC_CLASSES, string="Customer ABC at Confirmation",
+                                           readonly=True)
+    confirmed_xyz_class = fields.Selection(XYZ_CLASSES, string="Customer XYZ at Confirmation",
+                                           readonly=True)
+
+    def _select_additional_fields(self):
+        fields_sql = super()._select_additional_fields()
+        fields_sql["confirmed_relationship_stage"] = "s.confirmed_relationship_stage"
+        fields_sql["confirmed_abc_class"] = "s.confirmed_abc_class"
+        fields_sql["confirmed_xyz_class"] = "s.confirmed_xyz_class"
+        return fields_sql
+
+    def _group_by_sale(self):
+        return super()._group_by_sale() + """,
+            s.confirmed_relationship_stage,
+            s.confirmed_abc_class,
+            s.confirmed_xyz_class"""
