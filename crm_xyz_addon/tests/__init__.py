@@ -1,1 +1,2 @@
 from . import test_smoke
+from . import test_classification
