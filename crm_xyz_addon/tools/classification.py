@@ -1,12 +1,14 @@
 """The arithmetic of the customer classification, free of the ORM.
 
-Amounts arrive as ``Decimal`` (PostgreSQL ``numeric``); comparisons against the
-thresholds are done on exact rationals so that a value that sits exactly on a
-threshold (a CV of exactly 10 %, a cumulative share of exactly 80 %) always
-falls on the documented side of it.
+Amounts arrive as floats (Odoo reads PostgreSQL ``numeric`` as float) or
+Decimals; comparisons against the thresholds are done on exact rationals of
+their decimal values, so that a value that sits exactly on a threshold (a CV of
+exactly 10 %, a cumulative share of exactly 80 %) always falls on the
+documented side of it.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 from math import sqrt
 
@@ -25,6 +27,13 @@ PERIOD_STEPS = {
     "quarter": relativedelta(months=3),
     "week": relativedelta(days=7),
 }
+
+
+def exact(value):
+    """The exact rational of a decimal amount (a float is taken at its shortest repr)."""
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    return Fraction(value)
 
 
 def period_bounds(as_of, unit, count):
@@ -64,10 +73,10 @@ def abc_class(total, cumulative_before, grand_total, a_percent, b_percent):
     """
     if total is None or total <= 0 or grand_total <= 0:
         return False
-    share_before = Fraction(cumulative_before) * 100
-    if share_before < Fraction(a_percent) * Fraction(grand_total):
+    share_before = exact(cumulative_before) * 100
+    if share_before < exact(a_percent) * exact(grand_total):
         return "A"
-    if share_before < (Fraction(a_percent) + Fraction(b_percent)) * Fraction(grand_total):
+    if share_before < (exact(a_percent) + exact(b_percent)) * exact(grand_total):
         return "B"
     return "C"
 
@@ -75,7 +84,7 @@ def abc_class(total, cumulative_before, grand_total, a_percent, b_percent):
 def coefficient_of_variation(values):
     """Population CV in percent of the sub-period values, or None when the mean is <= 0."""
     count = len(values)
-    total = sum(Fraction(value) for value in values)
+    total = sum(exact(value) for value in values)
     if count == 0 or total <= 0:
         return None
     squares = _scaled_squares(values, total)
@@ -86,7 +95,7 @@ def coefficient_of_variation(values):
 def xyz_class(values, x_max_cv, y_max_cv):
     """XYZ class of a regular customer from its sub-period values (empty ones are 0)."""
     count = len(values)
-    total = sum(Fraction(value) for value in values)
+    total = sum(exact(value) for value in values)
     if count == 0 or total <= 0:
         return "Z"
     squares = _scaled_squares(values, total)
@@ -94,7 +103,7 @@ def xyz_class(values, x_max_cv, y_max_cv):
     scaled = 10000 * squares
 
     def within(limit):
-        return scaled <= Fraction(limit) ** 2 * total**2 * count
+        return scaled <= exact(limit) ** 2 * total**2 * count
 
     if within(x_max_cv):
         return "X"
@@ -106,7 +115,7 @@ def xyz_class(values, x_max_cv, y_max_cv):
 def _scaled_squares(values, total):
     """sum((N * v - S)^2): N^2 times the sum of squared deviations from the mean."""
     count = len(values)
-    return sum((count * Fraction(value) - total) ** 2 for value in values)
+    return sum((count * exact(value) - total) ** 2 for value in values)
 
 
 def trend(previous_stage, new_stage):

@@ -93,8 +93,8 @@ def classification_query(source, parameter):
         per_partner AS (
             SELECT partner_id,
                    COALESCE(SUM(amount) FILTER (WHERE bucket > 0), 0) AS total,
-                   COALESCE(SUM(purchases) FILTER (WHERE bucket > 0), 0) AS in_window,
-                   COALESCE(SUM(purchases) FILTER (WHERE bucket = 0), 0) AS before_window,
+                   COALESCE(SUM(purchases) FILTER (WHERE bucket > 0), 0)::int AS in_window,
+                   COALESCE(SUM(purchases) FILTER (WHERE bucket = 0), 0)::int AS before_window,
                    MAX(last_sale_date) AS last_sale_date,
                    ARRAY_AGG(bucket ORDER BY bucket) FILTER (WHERE bucket > 0) AS buckets,
                    ARRAY_AGG(amount ORDER BY bucket) FILTER (WHERE bucket > 0) AS amounts
