@@ -20,6 +20,11 @@
         "views/menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "crm_xyz_addon/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

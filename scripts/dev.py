@@ -120,6 +120,19 @@ def ensure_packages():
         raise Failure("no PostgreSQL server binaries after installing postgresql.")
 
 
+def ensure_python_packages():
+    """Python packages Odoo's test tools need but Odoo does not require."""
+    probe = subprocess.run([odoo_python(), "-c", "import websocket"], env=odoo_env(),
+                           capture_output=True, check=False)
+    if probe.returncode == 0:
+        return
+    say("installing websocket-client (Odoo's browser tours need it)")
+    if subprocess.run([odoo_python(), "-m", "pip", "install", "-q", "websocket-client"],
+                      env=odoo_env(), check=False).returncode:
+        raise Failure(f"could not install websocket-client: run `{odoo_python()} -m pip "
+                      "install websocket-client`.")
+
+
 def pg_bindir():
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
     if candidates:
@@ -275,6 +288,7 @@ def bad_log_lines(lines):
 def prepare(http_port=HTTP_PORT):
     odoo_addons = check_odoo()
     ensure_packages()
+    ensure_python_packages()
     start_cluster()
     return write_config(odoo_addons, http_port)
 

@@ -1,3 +1,5 @@
 from . import test_smoke
+from . import test_security
 from . import test_classification_math
 from . import test_classification
+from . import test_menus_tour
