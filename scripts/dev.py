@@ -302,10 +302,10 @@ def cmd_run(args):
         "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
     ).stdout.strip() != "installed":
         drop_db(DEMO_DB)
-        say(f"creating database {DEMO_DB} with the addon and its demo data (a few minutes)")
+        say(f"creating database {DEMO_DB} with the addons and their demo data (a few minutes)")
         rc = subprocess.run(
-            odoo_cmd(conf, "-d", DEMO_DB, "-i", "crm_xyz_addon", "--stop-after-init",
-                     "--no-http", "--log-level=warn"),
+            odoo_cmd(conf, "-d", DEMO_DB, "-i", ",".join(ADDONS), "--stop-after-init",
+                     "--no-http", "--log-level=warn", "--max-cron-threads=0"),
             env=odoo_env(), cwd=ROOT, check=False,
         ).returncode
         if rc:
