@@ -256,8 +256,9 @@ def write_config(odoo_addons, http_port):
     return conf
 
 
-def odoo_cmd(conf, *args):
-    return [odoo_python(), "-m", "odoo", "-c", str(conf), *args]
+def odoo_cmd(conf, *args, command=None):
+    """Odoo's command line; a sub-command (shell, ...) comes before the options."""
+    return [odoo_python(), "-m", "odoo", *([command] if command else []), "-c", str(conf), *args]
 
 
 def run_odoo_logged(cmd, logfile, echo=None):
@@ -317,7 +318,7 @@ def cmd_run(args):
 
 def cmd_shell(_args):
     conf = prepare()
-    os.execvpe(odoo_python(), odoo_cmd(conf, "shell", "-d", DEMO_DB, "--no-http"), odoo_env())
+    os.execvpe(odoo_python(), odoo_cmd(conf, "-d", DEMO_DB, "--no-http", command="shell"), odoo_env())
 
 
 def cmd_test(args):
@@ -415,7 +416,7 @@ def _uninstall_step(conf, db, logs, step):
     logfile = logs / f"{step.replace(' ', '_')}.log"
     with open(logfile, "w") as out:
         proc = subprocess.run(
-            odoo_cmd(conf, "shell", "-d", db, "--no-http", "--log-level=info"),
+            odoo_cmd(conf, "-d", db, "--no-http", "--log-level=info", command="shell"),
             input=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=odoo_env(), cwd=ROOT, check=False,
         )
