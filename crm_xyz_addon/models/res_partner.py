@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools.misc import formatLang
 
 from ..tools.classification import STAGE_REGULAR
 
@@ -164,13 +165,18 @@ class ResPartner(models.Model):
         }
         why = [parts[stage]]
         if self.abc_class_auto:
+            amount = formatLang(self.env, self.classification_amount,
+                                currency_obj=company.currency_id)
             why.append(_("ABC %(cls)s: %(amount)s within the cut-offs A %(a)s%%, B %(b)s%%.",
-                         cls=self.abc_class_auto, amount=f"{self.classification_amount:,.2f}",
-                         a=company.abc_a_percent, b=company.abc_b_percent))
+                         cls=self.abc_class_auto, amount=amount,
+                         a=formatLang(self.env, company.abc_a_percent, digits=0),
+                         b=formatLang(self.env, company.abc_b_percent, digits=0)))
         if stage == STAGE_REGULAR and self.xyz_class_auto:
             why.append(_("XYZ %(cls)s: CV %(cv)s%% (X up to %(x)s%%, Y up to %(y)s%%).",
-                         cls=self.xyz_class_auto, cv=f"{self.classification_cv:.1f}",
-                         x=company.xyz_x_max_cv, y=company.xyz_y_max_cv))
+                         cls=self.xyz_class_auto,
+                         cv=formatLang(self.env, self.classification_cv, digits=1),
+                         x=formatLang(self.env, company.xyz_x_max_cv, digits=0),
+                         y=formatLang(self.env, company.xyz_y_max_cv, digits=0)))
         return " ".join(why)
 
     @api.model_create_multi
@@ -223,5 +229,4 @@ class ResPartner(models.Model):
             "crm_xyz_addon.crm_xyz_history_action"
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"search_default_group_by_date": 0}
         return action
