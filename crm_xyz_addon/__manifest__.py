@@ -17,9 +17,17 @@
         "views/crm_xyz_history_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",
+        "views/crm_xyz_manager_report_views.xml",
+        "views/res_config_settings_manager_report_views.xml",
+        "reports/crm_xyz_manager_report.xml",
         "views/menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "crm_xyz_addon/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }
