@@ -16,6 +16,9 @@ MANAGER_GROUP = "sales_team.group_sale_manager"
 SHOW_FIELDS = {indicator.key: f"show_{indicator.option}" for indicator in calc.INDICATORS}
 PUBLIC_KEYS = (*(indicator.key for indicator in calc.INDICATORS), "score", "rank")
 RAW_COLUMNS = tuple(column for _query, columns in queries.QUERIES for column in columns)
+# the options the lines depend on
+LINE_INPUTS = ("report_kind", "company_id", "period", "date_from", "date_to",
+               *SHOW_FIELDS.values())
 
 
 class CrmXyzManagerReport(models.TransientModel):
@@ -99,10 +102,10 @@ class CrmXyzManagerReport(models.TransientModel):
     problem = fields.Char(compute="_compute_problem",
                           help="Why the report cannot be computed with these options.")
     file_name = fields.Char(compute="_compute_file_name")
-    # computed as the user: a salesman gets his own line only
+    # filled by _refresh_lines() as the user, never by a deferred computation: a salesman
+    # gets his own line only
     line_ids = fields.One2many("crm.xyz.manager.report.line", "report_id", string="Salespeople",
-                               compute="_compute_line_ids", store=True, readonly=True,
-                               compute_sudo=False)
+                               readonly=True)
 
     # ------------------------------------------------------------ computes
     @api.depends("period")
@@ -148,19 +151,28 @@ class CrmXyzManagerReport(models.TransientModel):
                      else self.env._("Manager performance"))
             report.file_name = f"{title} {report.date_from or ''} - {report.date_to or ''}"
 
-    @api.depends("report_kind", "company_id", "date_from", "date_to", *SHOW_FIELDS.values())
-    def _compute_line_ids(self):
-        for report in self:
-            commands = [Command.clear()]
-            if not report._problem():
-                commands += [Command.create(values) for values in report._line_values()]
-            report.line_ids = commands
-
     @api.constrains("report_kind", "date_from", "date_to", *SHOW_FIELDS.values())
     def _check_options(self):
         for report in self:
             if problem := report._problem():
                 raise ValidationError(problem)
+
+    @api.onchange(*LINE_INPUTS)
+    def _onchange_refresh_lines(self):
+        self._refresh_lines()
+
+    # ------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        reports = super().create(vals_list)
+        reports._refresh_lines()
+        return reports
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(name in vals for name in LINE_INPUTS):
+            self._refresh_lines()
+        return result
 
     # ------------------------------------------------------------ actions
     def action_print_pdf(self):
@@ -241,6 +253,14 @@ class CrmXyzManagerReport(models.TransientModel):
         return [key for key, name in SHOW_FIELDS.items() if self[name]]
 
     # ------------------------------------------------------------ lines
+    def _refresh_lines(self):
+        """Recompute the lines of the report for its options, as the current user."""
+        for report in self:
+            commands = [Command.clear()]
+            if not report._problem():
+                commands += [Command.create(values) for values in report._line_values()]
+            report.line_ids = commands
+
     def _line_values(self):
         """Values of the lines: the visible salespeople, this period and the previous one."""
         self.ensure_one()

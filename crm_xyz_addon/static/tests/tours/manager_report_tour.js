@@ -57,8 +57,12 @@ registry.category("web_tour.tours").add("crm_xyz_manager_report_tour", {
             trigger: ".o_form_view .o_breadcrumb:contains('04/01/2026')",
         },
         {
-            content: "The screen is free again",
-            trigger: "body:not(:has(.o_blockUI))",
+            content: "The report is printed",
+            trigger: "button[name=action_print_pdf]:enabled",
+        },
+        {
+            content: "Nothing is left unsaved",
+            trigger: ".o_form_view .o_form_saved",
         },
     ],
 });
