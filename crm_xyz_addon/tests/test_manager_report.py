@@ -143,6 +143,15 @@ class TestManagerReportIndicators(ManagerReportCommon):
         for user, expected in self.expected_period().items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
 
+    def test_retention_from_invoices(self):
+        # when the classification analyses posted invoices, so does the retention rate:
+        # only Theta was invoiced in the 12 months before April (on March 16)
+        self.company.xyz_source = "invoice"
+        result = self.indicators("2026-04-01", "2026-06-30", user_ids=[
+            self.sam.id, self.sally.id, self.mia.id, 999_999])
+        self.assertEqual({row["user_id"]: row["retention_pct"] for row in result},
+                         {self.mia.id: 100.0, self.sally.id: 0.0, self.sam.id: 0.0})
+
     def test_previous_period_and_change(self):
         report = self.report_as(self.mia)
         self.assertEqual((report.previous_date_from, report.previous_date_to),

@@ -215,6 +215,7 @@ class CrmXyzManagerReport(models.TransientModel):
         if not any(weight > 0 for weight in weights.values()):
             raise UserError(self._weights_error())
         rows = self._team_rows(date_from, date_to, weights, visible_ids)
+        visible_ids = [uid for uid in visible_ids if uid in rows]  # unknown ids are left out
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse(visible_ids)}
         ordered = sorted(visible_ids, key=lambda uid: (rows[uid]["rank"], names[uid] or ""))
         return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}}
