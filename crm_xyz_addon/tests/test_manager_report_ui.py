@@ -81,7 +81,8 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         response = self.url_open(f"/crm_xyz_addon/manager_report/{report.id}/xlsx")
         self.assertEqual(response.status_code, 200)
         self.assertIn("spreadsheetml", response.headers["Content-Type"])
-        self.assertIn("Manager%20performance", response.headers["Content-Disposition"])
+        self.assertIn("Manager%20Performance%202026-04-01%20-%202026-06-30.xlsx",
+                      response.headers["Content-Disposition"])
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         header_index = next(i for i, row in enumerate(rows) if row[0] == "Salesperson")

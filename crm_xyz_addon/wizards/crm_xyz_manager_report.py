@@ -146,10 +146,10 @@ class CrmXyzManagerReport(models.TransientModel):
 
     @api.depends("report_kind", "date_from", "date_to")
     def _compute_file_name(self):
+        kinds = dict(self._fields["report_kind"]._description_selection(self.env))
         for report in self:
-            title = (self.env._("Executive report") if report.report_kind == "executive"
-                     else self.env._("Manager performance"))
-            report.file_name = f"{title} {report.date_from or ''} - {report.date_to or ''}"
+            report.file_name = (
+                f"{kinds[report.report_kind]} {report.date_from or ''} - {report.date_to or ''}")
 
     @api.constrains("report_kind", "date_from", "date_to", *SHOW_FIELDS.values())
     def _check_options(self):
