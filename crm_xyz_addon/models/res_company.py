@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.manager_report import INDICATORS
+
+# weight of each indicator of the executive ranking (manager performance report)
+WEIGHT_FIELDS = {indicator.key: f"xyz_weight_{indicator.option}" for indicator in INDICATORS}
+
 SETTING_FIELDS = (
     "xyz_period_unit", "xyz_period_count", "xyz_source", "xyz_parameter",
     "xyz_one_off_max_purchases", "xyz_x_max_cv", "xyz_y_max_cv",
@@ -81,3 +86,36 @@ class ResCompany(models.Model):
         """The settings a run uses, as stored on the run record."""
         self.ensure_one()
         return {name: self[name] for name in SETTING_FIELDS}
+
+    # ------------------------------------------------ manager performance report
+    xyz_weight_completeness = fields.Float(
+        string="Weight of Contact Data Completeness", default=1.0, digits=(16, 2))
+    xyz_weight_contacts = fields.Float(string="Weight of Contacts", default=1.0, digits=(16, 2))
+    xyz_weight_stage_ups = fields.Float(
+        string="Weight of Stage Ups", default=1.0, digits=(16, 2))
+    xyz_weight_stage_downs = fields.Float(
+        string="Weight of Stage Downs", default=1.0, digits=(16, 2),
+        help="Fewer is better: the salesperson with the fewest gets the full weight.")
+    xyz_weight_lost_share = fields.Float(
+        string="Weight of Lost Customers", default=1.0, digits=(16, 2),
+        help="Lower is better: the salesperson with the lowest share gets the full weight.")
+    xyz_weight_retention = fields.Float(
+        string="Weight of Customer Retention", default=1.0, digits=(16, 2))
+    xyz_weight_completed_orders = fields.Float(
+        string="Weight of Completed Orders", default=1.0, digits=(16, 2))
+    xyz_weight_revenue = fields.Float(string="Weight of Revenue", default=1.0, digits=(16, 2))
+    xyz_weight_profit = fields.Float(string="Weight of Profit", default=1.0, digits=(16, 2))
+    xyz_weight_payments = fields.Float(string="Weight of Payments", default=1.0, digits=(16, 2))
+
+    @api.constrains(*WEIGHT_FIELDS.values())
+    def _check_xyz_weights(self):
+        # "not all zero" is checked by the settings, once all the weights are written
+        for company in self:
+            if any(weight < 0 for weight in company._xyz_weights().values()):
+                raise ValidationError(self.env._(
+                    "The weights of the executive ranking cannot be negative."))
+
+    def _xyz_weights(self):
+        """Weight of each indicator in the executive ranking, by indicator key."""
+        self.ensure_one()
+        return {key: self[name] for key, name in WEIGHT_FIELDS.items()}

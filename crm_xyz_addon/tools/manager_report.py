@@ -1,0 +1,151 @@
+"""The arithmetic of the manager performance report, free of the ORM.
+
+Periods, ratios, shares of the team total, the weighted score and the ranking
+are plain functions of plain values, so that each rule can be read (and
+tested) on its own.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the report.
+
+    ``key`` names it in ``get_indicators()`` and on the report lines; ``option``
+    names the report's ``show_<option>`` checkbox and the company's
+    ``xyz_weight_<option>`` setting.
+    """
+
+    key: str
+    option: str
+    kind: str  # "count", "money" or "percent"
+    higher_is_better: bool = True
+
+    @property
+    def additive(self):
+        """Counts and amounts add up over the team; percentages do not."""
+        return self.kind != "percent"
+
+
+INDICATORS = (
+    Indicator("contact_completeness_pct", "completeness", "percent"),
+    Indicator("contacts_count", "contacts", "count"),
+    Indicator("stage_ups", "stage_ups", "count"),
+    Indicator("stage_downs", "stage_downs", "count", higher_is_better=False),
+    Indicator("lost_share_pct", "lost_share", "percent", higher_is_better=False),
+    Indicator("retention_pct", "retention", "percent"),
+    Indicator("completed_orders", "completed_orders", "count"),
+    Indicator("revenue", "revenue", "money"),
+    Indicator("profit", "profit", "money"),
+    Indicator("payments", "payments", "money"),
+)
+INDICATORS_BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+INDICATORS_BY_OPTION = {indicator.option: indicator for indicator in INDICATORS}
+
+PERCENT_DIGITS = 2
+SCORE_DIGITS = 2
+
+PERIOD_PRESETS = (
+    "this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+)
+
+
+def preset_range(preset, today):
+    """First and last day of a preset period around ``today``."""
+    month_start = today.replace(day=1)
+    quarter_start = month_start.replace(month=(today.month - 1) // 3 * 3 + 1)
+    year_start = today.replace(month=1, day=1)
+    starts = {
+        "this_month": (month_start, relativedelta(months=1)),
+        "last_month": (month_start - relativedelta(months=1), relativedelta(months=1)),
+        "this_quarter": (quarter_start, relativedelta(months=3)),
+        "last_quarter": (quarter_start - relativedelta(months=3), relativedelta(months=3)),
+        "this_year": (year_start, relativedelta(years=1)),
+        "last_year": (year_start - relativedelta(years=1), relativedelta(years=1)),
+    }
+    start, length = starts[preset]
+    return start, start + length - timedelta(days=1)
+
+
+def previous_period(date_from, date_to):
+    """The period of the same length that ends the day before ``date_from``.
+
+    A period made of whole calendar months (a month, a quarter, a year...) is
+    compared with the same number of whole months before it, so that June is
+    compared with May and not with May 2 - May 31; any other range with the
+    same number of days before it.
+    """
+    day_before = date_from - timedelta(days=1)
+    if date_from.day == 1 and (date_to + timedelta(days=1)).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        return date_from - relativedelta(months=months), day_before
+    days = (date_to - date_from).days + 1
+    return date_from - timedelta(days=days), day_before
+
+
+def ratio_pct(part, whole):
+    """``part`` as a percentage of ``whole``; 0 when there is nothing to divide by."""
+    if not whole:
+        return 0.0
+    return round(100.0 * float(part) / float(whole), PERCENT_DIGITS)
+
+
+def normalise(values, higher_is_better=True):
+    """Each value measured against the best value of the team, in [0, 1].
+
+    Where more is better: the value divided by the best (the highest); a team
+    whose best is zero or negative gets 0 everywhere, and negative values count
+    as 0. Where less is better there is no natural zero to divide by, so the
+    best (the lowest) gets 1, the worst gets 0 and the others lie in between
+    in proportion; a team where everyone is equal gets 1 everywhere.
+    """
+    if not values:
+        return {}
+    if higher_is_better:
+        best = max(values.values())
+        if best <= 0:
+            return dict.fromkeys(values, 0.0)
+        return {key: max(value, 0) / best for key, value in values.items()}
+    best, worst = min(values.values()), max(values.values())
+    if worst == best:
+        return dict.fromkeys(values, 1.0)
+    return {key: (worst - value) / (worst - best) for key, value in values.items()}
+
+
+def weighted_scores(rows, weights):
+    """Score of each salesperson, 0 to 100: the weighted mean of the normalised indicators.
+
+    ``rows`` maps a salesperson to his absolute values by indicator key,
+    ``weights`` maps the indicator keys that count to their weights; only
+    positive weights count. Returns 0 for everyone when no weight is positive.
+    """
+    counted = {key: weight for key, weight in weights.items() if weight > 0}
+    total_weight = sum(counted.values())
+    scores = dict.fromkeys(rows, 0.0)
+    if not total_weight:
+        return scores
+    for key, weight in counted.items():
+        indicator = INDICATORS_BY_KEY[key]
+        normalised = normalise({user: row[key] for user, row in rows.items()},
+                               indicator.higher_is_better)
+        for user, value in normalised.items():
+            scores[user] += weight * value
+    return {user: round(100.0 * score / total_weight, SCORE_DIGITS)
+            for user, score in scores.items()}
+
+
+def competition_ranks(scores):
+    """Rank 1 for the best score; equal scores share a rank and the next rank is skipped.
+
+    Scores are compared as rounded to SCORE_DIGITS, so 80, 70, 70, 50 rank
+    1, 2, 2, 4 ("standard competition ranking").
+    """
+    ordered = sorted((round(score, SCORE_DIGITS) for score in scores.values()), reverse=True)
+    first_position = {}
+    for position, score in enumerate(ordered, start=1):
+        first_position.setdefault(score, position)
+    return {user: first_position[round(score, SCORE_DIGITS)] for user, score in scores.items()}
