@@ -37,10 +37,12 @@ registry.category("web_tour.tours").add("crm_xyz_manager_menus", {
         { trigger: ".o_notification:contains('Analysis done')" },
         { trigger: ".o_menu_sections [data-menu-xmlid='sale.menu_sale_report']", run: "click" },
         { trigger: ".dropdown-item[data-menu-xmlid='crm_xyz_addon.menu_crm_xyz_history_sale']", run: "click" },
+        { trigger: ".o_breadcrumb:contains('Classification History')" },
         { trigger: ".o_list_view .o_data_row:contains('Smoke Customer')" },
         { trigger: ".o_menu_sections [data-menu-xmlid='sale.menu_sale_config']", run: "click" },
         { trigger: ".dropdown-item[data-menu-xmlid='crm_xyz_addon.menu_crm_xyz_run']", run: "click" },
-        { trigger: ".o_list_view .o_data_row td[name='date']", run: "click" },
+        { trigger: ".o_breadcrumb:contains('Classification Runs')" },
+        { trigger: ".o_list_view .o_data_row td[name='customer_count']", run: "click" },
         { trigger: ".o_form_view .o_field_widget[name='customer_count']" },
     ],
 });
