@@ -17,8 +17,22 @@
         "views/crm_xyz_history_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",
+        "views/crm_xyz_agenda_views.xml",
+        "views/mail_activity_views.xml",
+        "wizards/mail_activity_schedule_views.xml",
+        "wizards/crm_xyz_order_analysis_views.xml",
+        "wizards/crm_xyz_order_documents_views.xml",
+        "wizards/crm_xyz_customer_balance_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_xyz_addon/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_xyz_addon/static/tests/tours/*",
+        ],
+    },
     "demo": [],
     "installable": True,
     "application": False,
