@@ -94,6 +94,7 @@ class CrmXyzAgenda(models.Model):
     def _table_query(self):
         return agenda_query.agenda_query(
             self._event_sources(), tz=self._agenda_tz(), today=fields.Date.context_today(self),
+            uid=self.env.uid,
         )
 
     def _agenda_tz(self):
@@ -123,12 +124,14 @@ class CrmXyzAgenda(models.Model):
 
     def _title(self):
         self.ensure_one()
-        customer = self.partner_id.display_name
+        # informative only: the customer is also shown (in sudo) by the partner field
+        customer = self.partner_id.sudo().display_name
         if self.event_type == "contact":
             label = self.summary or self.activity_type_id.name or self.env._("Contact")
             return f"{label}: {self.source_name}" if self.source_name else label
         if self.event_type == "meeting":
             if self.is_private and self.user_id != self.env.user:
+                # its subject is hidden (tools/agenda_query.py)
                 return self.env._("Private meeting")
             return self.source_name or self.env._("Meeting")
         if self.event_type == "delivery":
@@ -175,16 +178,16 @@ class CrmXyzAgenda(models.Model):
         }
 
     def action_order_analysis(self):
-        return self.env["crm.xyz.order.analysis"].action_open_for_order(self._get_order())
+        return self.env["crm.xyz.order.analysis"]._open_for_order(self._get_order())
 
     def action_order_documents(self):
-        return self.env["crm.xyz.order.documents"].action_open_for_order(self._get_order())
+        return self.env["crm.xyz.order.documents"]._open_for_order(self._get_order())
 
     def action_customer_balance(self):
         self.ensure_one()
         if not self.partner_id:
             raise UserError(self.env._("This event has no customer."))
-        return self.env["crm.xyz.customer.balance"].action_open_for_partner(
+        return self.env["crm.xyz.customer.balance"]._open_for_partner(
             self.partner_id, self.company_id)
 
     # ----------------------------------------------------------------- helpers

@@ -173,7 +173,9 @@ class TestAgendaSources(AgendaCommon):
         self.assertEqual(self.event_of(about_deal).partner_id, self.customer)
         # a private meeting keeps its subject from everyone but its organizer
         self.assertEqual(self.event_of(private, user=self.salesman).name, "XYZ Private Lunch")
-        self.assertEqual(self.event_of(private, user=self.manager).name, "Private meeting")
+        hidden = self.event_of(private, user=self.manager)
+        self.assertEqual((hidden.name, hidden.source_name), ("Private meeting", False))
+        self.assertFalse(self.agenda(self.manager, [("source_name", "ilike", "Lunch")]))
 
     def test_payments_are_open_instalments_of_posted_invoices(self):
         half_now_half_later = self.env["account.payment.term"].create({
@@ -252,7 +254,7 @@ class TestAgendaSources(AgendaCommon):
     def base_delivery_rows(self, orders):
         agenda = self.env["crm.xyz.agenda"].with_context(tz="UTC")
         query = agenda_query.agenda_query(
-            [CrmXyzAgenda._delivery_events_query(agenda)], "UTC", self.today)
+            [CrmXyzAgenda._delivery_events_query(agenda)], "UTC", self.today, self.env.uid)
         self.env.flush_all()
         return self.env.execute_query_dict(SQL(
             "SELECT * FROM (%s) agenda WHERE order_id IN %s ORDER BY order_id",

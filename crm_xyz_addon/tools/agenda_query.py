@@ -196,14 +196,20 @@ PAYMENT_EVENTS = SQL("""
 """)
 
 
-def agenda_query(sources, tz, today):
-    """The whole agenda: the union of `sources` (SQL queries returning
-    EVENT_COLUMNS), with the day of each event in time zone `tz` and its state
-    (overdue / today / planned) against `today`."""
-    columns = SQL(", ").join(SQL.identifier("event", column) for column in EVENT_COLUMNS)
+def agenda_query(sources, tz, today, uid):
+    """The whole agenda as user `uid` reads it: the union of `sources` (SQL
+    queries returning EVENT_COLUMNS), with the day of each event in time zone
+    `tz` and its state (overdue / today / planned) against `today`. The subject
+    of another user's private meeting is hidden, as the calendar does."""
+    columns = SQL(", ").join(
+        SQL("%s AS %s", SQL.identifier("event", column), SQL.identifier(column))
+        for column in EVENT_COLUMNS if column != "source_name"
+    )
     return SQL(
         """
         SELECT %(columns)s,
+               CASE WHEN event.is_private AND event.user_id IS DISTINCT FROM %(uid)s THEN NULL
+                    ELSE event.source_name END AS source_name,
                event.day AS day,
                CASE WHEN event.day < %(today)s THEN 'overdue'
                     WHEN event.day = %(today)s THEN 'today'
@@ -221,5 +227,6 @@ def agenda_query(sources, tz, today):
         columns=columns,
         today=today,
         tz=tz,
+        uid=uid,
         union=SQL("\nUNION ALL\n").join(sources),
     )

@@ -30,7 +30,7 @@ class CrmXyzCustomerBalance(models.TransientModel):
                                readonly=True)
 
     @api.model
-    def action_open_for_partner(self, partner, company=None):
+    def _open_for_partner(self, partner, company=None):
         """Show the balance of `partner`'s commercial partner in `company`
         (the current company by default)."""
         partner.ensure_one()

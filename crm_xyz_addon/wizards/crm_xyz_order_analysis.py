@@ -36,8 +36,27 @@ class CrmXyzOrderAnalysis(models.TransientModel):
             analysis.amount_invoiced = sum(lines.mapped("amount_invoiced"))
             analysis.amount_paid = sum(lines.mapped("amount_paid"))
 
+    def action_order_documents(self):
+        self.ensure_one()
+        return self.env["crm.xyz.order.documents"]._open_for_order(self.order_id)
+
+    def action_customer_balance(self):
+        self.ensure_one()
+        return self.env["crm.xyz.customer.balance"]._open_for_partner(
+            self.partner_id, self.company_id)
+
+    def action_open_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.order_id.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     @api.model
-    def action_open_for_order(self, order):
+    def _open_for_order(self, order):
         """Analyse `order` (which the user must be able to read) and show the result."""
         order.ensure_one()
         order.check_access("read")
@@ -50,25 +69,6 @@ class CrmXyzOrderAnalysis(models.TransientModel):
             "views": [(False, "form")],
             "target": "new",
             "context": {"dialog_size": "extra-large"},
-        }
-
-    def action_order_documents(self):
-        self.ensure_one()
-        return self.env["crm.xyz.order.documents"].action_open_for_order(self.order_id)
-
-    def action_customer_balance(self):
-        self.ensure_one()
-        return self.env["crm.xyz.customer.balance"].action_open_for_partner(
-            self.partner_id, self.company_id)
-
-    def action_open_order(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.order_id.id,
-            "views": [(False, "form")],
-            "target": "current",
         }
 
     @api.model

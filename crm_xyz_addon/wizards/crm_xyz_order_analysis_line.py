@@ -23,6 +23,8 @@ class CrmXyzOrderAnalysisLine(models.TransientModel):
     amount_delivered = fields.Monetary(string="Delivered", readonly=True)
     amount_invoiced = fields.Monetary(string="Invoiced", readonly=True)
     amount_paid = fields.Monetary(string="Paid", readonly=True)
-    date_delivered = fields.Date(string="Last Delivery", readonly=True)
-    date_invoiced = fields.Date(string="Last Invoice", readonly=True)
-    date_paid = fields.Date(string="Last Payment", readonly=True)
+    date_delivered = fields.Date(string="Delivered On", readonly=True,
+                                 help="Day of the last delivery.")
+    date_invoiced = fields.Date(string="Invoiced On", readonly=True,
+                                help="Date of the last invoice.")
+    date_paid = fields.Date(string="Paid On", readonly=True, help="Date of the last payment.")

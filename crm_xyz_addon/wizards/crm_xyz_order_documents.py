@@ -16,8 +16,18 @@ class CrmXyzOrderDocuments(models.TransientModel):
     line_ids = fields.One2many("crm.xyz.document.line", "documents_id", string="Documents",
                                readonly=True)
 
+    def action_open_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.order_id.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     @api.model
-    def action_open_for_order(self, order):
+    def _open_for_order(self, order):
         """List the documents of `order` (which the user must be able to read)."""
         order.ensure_one()
         order.check_access("read")
@@ -35,16 +45,6 @@ class CrmXyzOrderDocuments(models.TransientModel):
             "views": [(False, "form")],
             "target": "new",
             "context": {"dialog_size": "large"},
-        }
-
-    def action_open_order(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.order_id.id,
-            "views": [(False, "form")],
-            "target": "current",
         }
 
     @api.model
