@@ -20,14 +20,23 @@
         "views/crm_xyz_manager_report_views.xml",
         "views/res_config_settings_manager_report_views.xml",
         "reports/crm_xyz_manager_report.xml",
+        "views/crm_xyz_agenda_views.xml",
+        "views/mail_activity_views.xml",
+        "wizards/mail_activity_schedule_views.xml",
+        "wizards/crm_xyz_order_analysis_views.xml",
+        "wizards/crm_xyz_order_documents_views.xml",
+        "wizards/crm_xyz_customer_balance_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
     "assets": {
+        "web.assets_backend": [
+            "crm_xyz_addon/static/src/**/*",
+        ],
         "web.assets_tests": [
             "crm_xyz_addon/static/tests/tours/**/*",
         ],
     },
+    "demo": [],
     "installable": True,
     "application": False,
 }

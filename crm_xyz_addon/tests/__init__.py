@@ -6,3 +6,5 @@ from . import test_classification
 from . import test_menus_tour
 from . import test_manager_report
 from . import test_manager_report_ui
+from . import test_agenda
+from . import test_agenda_tour

@@ -105,6 +105,28 @@ class XyzCommon(AccountTestInvoicingCommon):
         return move
 
     @classmethod
+    def create_goods_product(cls, name="XYZ Goods", price=50.0):
+        """Goods (delivered, invoiced on delivered quantities), no taxes."""
+        return cls.env["product.product"].create({
+            "name": name, "type": "consu", "list_price": price, "standard_price": price / 2,
+            "taxes_id": [Command.clear()], "invoice_policy": "delivery",
+        })
+
+    @classmethod
+    def create_activity(cls, record, deadline, user=None, importance="normal", summary=False,
+                        activity_type=None):
+        """An activity on `record` assigned to `user` (the salesman by default)."""
+        return cls.env["mail.activity"].create({
+            "res_model_id": cls.env["ir.model"]._get(record._name).id,
+            "res_id": record.id,
+            "activity_type_id": (activity_type or cls.env.ref("mail.mail_activity_data_call")).id,
+            "summary": summary,
+            "date_deadline": deadline,
+            "user_id": (user or cls.salesman).id,
+            "importance": importance,
+        })
+
+    @classmethod
     def run_analysis(cls, as_of, company=None):
         return cls.env["crm.xyz.run"].with_company(company or cls.company).run_analysis(as_of)
 

@@ -1,0 +1,232 @@
+"""All the SQL of the salesperson agenda (model crm.xyz.agenda).
+
+The agenda is one UNION ALL of event sources. Every source returns the columns
+of EVENT_COLUMNS in that order; the outer query adds the day of the event in the
+reader's time zone and its state against the reader's today.
+
+Ids are ``source id * 10 + kind`` so that each event keeps the same id between
+two reads (the calendar and the list re-read records by id). Kinds: 1 activity,
+2 meeting, 3 order to deliver, 4 outgoing transfer (crm_xyz_addon_stock),
+5 open invoice instalment; an addon adding a source takes a free digit.
+
+Conventions shared by all sources:
+- all-day events hold their day at 08:00 (as calendar.event does for its
+  all-day meetings), timed events a UTC datetime;
+- amounts are untaxed and in company currency, converted at the document's
+  date (order rate), except payments whose amount is the residual still due;
+- partner_id is the commercial partner (child contacts roll up to it);
+- every event has a company, so that company rules apply to all of them.
+"""
+
+from odoo.tools import SQL
+
+EVENT_COLUMNS = (
+    "id", "event_type", "date", "date_stop", "all_day", "importance", "source_name",
+    "summary", "activity_type_id", "activity_id", "partner_id", "user_id", "company_id",
+    "amount", "res_model", "res_id", "order_id", "is_private",
+)
+
+# Open activities on customers, their opportunities (and leads) and their orders,
+# on their deadline, for the assignee.
+CONTACT_EVENTS = SQL("""
+    SELECT activity.id::bigint * 10 + 1 AS id,
+           'contact' AS event_type,
+           activity.date_deadline + TIME '08:00' AS date,
+           activity.date_deadline + TIME '08:00' AS date_stop,
+           TRUE AS all_day,
+           COALESCE(activity.importance, 'normal') AS importance,
+           activity.res_name AS source_name,
+           activity.summary AS summary,
+           activity.activity_type_id AS activity_type_id,
+           activity.id AS activity_id,
+           COALESCE(partner.commercial_partner_id, lead_partner.commercial_partner_id,
+                    order_partner.commercial_partner_id) AS partner_id,
+           activity.user_id AS user_id,
+           COALESCE(sale.company_id, lead.company_id, partner.company_id,
+                    assignee.company_id) AS company_id,
+           COALESCE(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
+                    lead.expected_revenue)::numeric AS amount,
+           activity.res_model AS res_model,
+           activity.res_id AS res_id,
+           sale.id AS order_id,
+           FALSE AS is_private
+      FROM mail_activity activity
+      JOIN res_users assignee ON assignee.id = activity.user_id
+      LEFT JOIN res_partner partner
+             ON activity.res_model = 'res.partner' AND partner.id = activity.res_id
+            AND partner.active
+      LEFT JOIN crm_lead lead
+             ON activity.res_model = 'crm.lead' AND lead.id = activity.res_id AND lead.active
+      LEFT JOIN res_partner lead_partner ON lead_partner.id = lead.partner_id
+      LEFT JOIN sale_order sale
+             ON activity.res_model = 'sale.order' AND sale.id = activity.res_id
+            AND sale.state != 'cancel'
+      LEFT JOIN res_partner order_partner ON order_partner.id = sale.partner_id
+     WHERE activity.active
+       AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order')
+       AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL)
+""")
+
+# Meetings with at least one customer: an attendee who is not an internal user
+# (nor one of our companies), or the customer of the linked opportunity. One
+# event per meeting, for its organizer.
+MEETING_EVENTS = SQL("""
+    SELECT meeting.id::bigint * 10 + 2 AS id,
+           'meeting' AS event_type,
+           meeting.start AS date,
+           meeting.stop AS date_stop,
+           COALESCE(meeting.allday, FALSE) AS all_day,
+           'normal' AS importance,
+           meeting.name AS source_name,
+           NULL::varchar AS summary,
+           NULL::integer AS activity_type_id,
+           NULL::integer AS activity_id,
+           COALESCE(opportunity_partner.commercial_partner_id, guest.partner_id) AS partner_id,
+           meeting.user_id AS user_id,
+           COALESCE(opportunity.company_id, organizer.company_id) AS company_id,
+           NULL::numeric AS amount,
+           'calendar.event' AS res_model,
+           meeting.id AS res_id,
+           NULL::integer AS order_id,
+           COALESCE(meeting.privacy, settings.calendar_default_privacy, 'public') = 'private'
+               AS is_private
+      FROM calendar_event meeting
+      JOIN res_users organizer ON organizer.id = meeting.user_id
+      LEFT JOIN res_users_settings settings ON settings.user_id = meeting.user_id
+      LEFT JOIN crm_lead opportunity ON opportunity.id = meeting.opportunity_id
+      LEFT JOIN res_partner opportunity_partner ON opportunity_partner.id = opportunity.partner_id
+      LEFT JOIN LATERAL (
+            SELECT attendee.commercial_partner_id AS partner_id
+              FROM calendar_event_res_partner_rel attendance
+              JOIN res_partner attendee ON attendee.id = attendance.res_partner_id
+             WHERE attendance.calendar_event_id = meeting.id
+               AND attendee.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+               AND NOT EXISTS (SELECT 1
+                                 FROM res_users internal_user
+                                WHERE internal_user.partner_id = attendee.id
+                                  AND NOT internal_user.share)
+             ORDER BY attendee.id
+             LIMIT 1
+      ) guest ON TRUE
+     WHERE meeting.active
+       AND COALESCE(opportunity_partner.commercial_partner_id, guest.partner_id) IS NOT NULL
+""")
+
+# Without Inventory: confirmed orders with goods not fully delivered, on the
+# commitment date (the order date when none was promised), with the untaxed
+# value still to deliver.
+ORDER_DELIVERY_EVENTS = SQL("""
+    SELECT sale.id::bigint * 10 + 3 AS id,
+           'delivery' AS event_type,
+           COALESCE(sale.commitment_date, sale.date_order) AS date,
+           COALESCE(sale.commitment_date, sale.date_order) + INTERVAL '1 hour' AS date_stop,
+           FALSE AS all_day,
+           'normal' AS importance,
+           sale.name AS source_name,
+           NULL::varchar AS summary,
+           NULL::integer AS activity_type_id,
+           NULL::integer AS activity_id,
+           customer.commercial_partner_id AS partner_id,
+           sale.user_id AS user_id,
+           sale.company_id AS company_id,
+           (pending.amount / NULLIF(sale.currency_rate, 0))::numeric AS amount,
+           'sale.order' AS res_model,
+           sale.id AS res_id,
+           sale.id AS order_id,
+           FALSE AS is_private
+      FROM sale_order sale
+      JOIN res_partner customer ON customer.id = sale.partner_id
+      JOIN (
+            SELECT line.order_id,
+                   SUM((line.product_uom_qty - line.qty_delivered) * line.price_reduce_taxexcl)
+                       AS amount
+              FROM sale_order_line line
+              JOIN product_product product ON product.id = line.product_id
+              JOIN product_template template ON template.id = product.product_tmpl_id
+             WHERE line.display_type IS NULL
+               AND template.type = 'consu'
+               AND line.qty_delivered < line.product_uom_qty
+             GROUP BY line.order_id
+      ) pending ON pending.order_id = sale.id
+     WHERE sale.state = 'sale'
+""")
+
+# Posted customer invoices with an amount still due: one event per open
+# receivable line (instalment), on its due date, with its residual in company
+# currency; the order is the first one invoiced on the invoice.
+PAYMENT_EVENTS = SQL("""
+    SELECT receivable.id::bigint * 10 + 5 AS id,
+           'payment' AS event_type,
+           COALESCE(receivable.date_maturity, invoice.invoice_date_due, invoice.date)
+               + TIME '08:00' AS date,
+           COALESCE(receivable.date_maturity, invoice.invoice_date_due, invoice.date)
+               + TIME '08:00' AS date_stop,
+           TRUE AS all_day,
+           'normal' AS importance,
+           invoice.name AS source_name,
+           NULL::varchar AS summary,
+           NULL::integer AS activity_type_id,
+           NULL::integer AS activity_id,
+           invoice.commercial_partner_id AS partner_id,
+           COALESCE(invoice.invoice_user_id, customer.user_id) AS user_id,
+           invoice.company_id AS company_id,
+           receivable.amount_residual::numeric AS amount,
+           'account.move' AS res_model,
+           invoice.id AS res_id,
+           sale_link.order_id AS order_id,
+           FALSE AS is_private
+      FROM account_move_line receivable
+      JOIN account_move invoice ON invoice.id = receivable.move_id
+      JOIN account_account account ON account.id = receivable.account_id
+      LEFT JOIN res_partner customer ON customer.id = invoice.commercial_partner_id
+      LEFT JOIN LATERAL (
+            SELECT MIN(order_line.order_id) AS order_id
+              FROM account_move_line invoice_line
+              JOIN sale_order_line_invoice_rel link ON link.invoice_line_id = invoice_line.id
+              JOIN sale_order_line order_line ON order_line.id = link.order_line_id
+             WHERE invoice_line.move_id = invoice.id
+      ) sale_link ON TRUE
+     WHERE invoice.state = 'posted'
+       AND invoice.move_type = 'out_invoice'
+       -- 'in_payment': the customer paid, the bank has not confirmed it yet
+       AND invoice.payment_state IN ('not_paid', 'partial')
+       AND account.account_type = 'asset_receivable'
+       AND NOT receivable.reconciled
+       AND receivable.amount_residual > 0
+""")
+
+
+def agenda_query(sources, tz, today, uid):
+    """The whole agenda as user `uid` reads it: the union of `sources` (SQL
+    queries returning EVENT_COLUMNS), with the day of each event in time zone
+    `tz` and its state (overdue / today / planned) against `today`. The subject
+    of another user's private meeting is hidden, as the calendar does."""
+    columns = SQL(", ").join(
+        SQL("%s AS %s", SQL.identifier("event", column), SQL.identifier(column))
+        for column in EVENT_COLUMNS if column != "source_name"
+    )
+    return SQL(
+        """
+        SELECT %(columns)s,
+               CASE WHEN event.is_private AND event.user_id IS DISTINCT FROM %(uid)s THEN NULL
+                    ELSE event.source_name END AS source_name,
+               event.day AS day,
+               CASE WHEN event.day < %(today)s THEN 'overdue'
+                    WHEN event.day = %(today)s THEN 'today'
+                    ELSE 'planned' END AS state,
+               company.currency_id AS currency_id
+          FROM (
+                SELECT source.*,
+                       CASE WHEN source.all_day THEN source.date::date
+                            ELSE (source.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                       END AS day
+                  FROM (%(union)s) source
+          ) event
+          JOIN res_company company ON company.id = event.company_id
+        """,
+        columns=columns,
+        today=today,
+        tz=tz,
+        uid=uid,
+        union=SQL("\nUNION ALL\n").join(sources),
+    )

@@ -1,0 +1,2 @@
+from . import crm_xyz_order_analysis
+from . import crm_xyz_order_documents
