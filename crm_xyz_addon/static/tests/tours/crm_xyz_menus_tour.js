@@ -5,6 +5,8 @@ function openMenu(appXmlid, sectionXmlid, itemXmlid) {
     return [
         stepUtils.showAppsMenuItem(),
         { trigger: `.o_app[data-menu-xmlid='${appXmlid}']`, run: "click" },
+        // let the app's default view finish loading before leaving it
+        { trigger: ".o_list_renderer, .o_kanban_renderer" },
         { trigger: `.o_menu_sections [data-menu-xmlid='${sectionXmlid}']`, run: "click" },
         { trigger: `.dropdown-item[data-menu-xmlid='${itemXmlid}']`, run: "click" },
     ];
