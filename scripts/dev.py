@@ -102,7 +102,11 @@ def ensure_packages():
     missing = []
     if not pg_bindir():
         missing.append("postgresql")
-    if not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")):
+    if not (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    ):
         missing.append("chromium")
     if not shutil.which("wkhtmltopdf"):
         missing.append("wkhtmltopdf")
@@ -115,22 +119,30 @@ def ensure_packages():
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
         if subprocess.run(sudo + cmd, env=env, stdout=subprocess.DEVNULL, check=False).returncode:
-            raise Failure(f"could not install {' '.join(missing)}: run `apt-get install {' '.join(missing)}`.")
+            raise Failure(
+                f"could not install {' '.join(missing)}: run `apt-get install {' '.join(missing)}`."
+            )
     if not pg_bindir():
         raise Failure("no PostgreSQL server binaries after installing postgresql.")
 
 
 def ensure_python_packages():
     """Python packages Odoo's test tools need but Odoo does not require."""
-    probe = subprocess.run([odoo_python(), "-c", "import websocket"], env=odoo_env(),
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        [odoo_python(), "-c", "import websocket"], env=odoo_env(), capture_output=True, check=False
+    )
     if probe.returncode == 0:
         return
     say("installing websocket-client (Odoo's browser tours need it)")
-    if subprocess.run([odoo_python(), "-m", "pip", "install", "-q", "websocket-client"],
-                      env=odoo_env(), check=False).returncode:
-        raise Failure(f"could not install websocket-client: run `{odoo_python()} -m pip "
-                      "install websocket-client`.")
+    if subprocess.run(
+        [odoo_python(), "-m", "pip", "install", "-q", "websocket-client"],
+        env=odoo_env(),
+        check=False,
+    ).returncode:
+        raise Failure(
+            f"could not install websocket-client: run `{odoo_python()} -m pip "
+            "install websocket-client`."
+        )
 
 
 def pg_bindir():
@@ -152,9 +164,12 @@ def pg_dirs():
 
 
 def _postgres_can_reach(path):
-    return subprocess.run(
-        ["runuser", "-u", "postgres", "--", "test", "-x", str(path)], check=False
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(path)], check=False
+        ).returncode
+        == 0
+    )
 
 
 def as_server_user(cmd):
@@ -173,9 +188,21 @@ def start_cluster():
             shutil.chown(data, "postgres")
             shutil.chown(run, "postgres")
         subprocess.run(
-            as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", DB_USER,
-                            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, stdout=subprocess.DEVNULL,
+            as_server_user(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    DB_USER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         with open(data / "postgresql.conf", "a") as conf:
             conf.write(
@@ -190,26 +217,46 @@ def start_cluster():
         raise Failure(f"port {PG_PORT} is taken: stop what uses it or set XYZ_PG_PORT.")
     say(f"starting PostgreSQL on {run} port {PG_PORT}")
     subprocess.run(
-        as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile),
-                        "-o", f"-p {PG_PORT}", "-w", "start"]),
-        check=True, stdout=subprocess.DEVNULL,
+        as_server_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(logfile),
+                "-o",
+                f"-p {PG_PORT}",
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return run
 
 
 def pg_running(bindir, data):
-    return subprocess.run(
-        as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-    ).returncode == 0
+    return (
+        subprocess.run(
+            as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "status"]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 def stop_cluster():
     bindir = pg_bindir()
     data, _run, _log = pg_dirs()
     if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
-        subprocess.run(as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                       check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def _port_in_use(port, host="127.0.0.1"):
@@ -220,9 +267,22 @@ def _port_in_use(port, host="127.0.0.1"):
 def psql(sql, db="postgres"):
     _data, run, _log = pg_dirs()
     return subprocess.run(
-        [str(pg_bindir() / "psql"), "-h", str(run), "-p", str(PG_PORT), "-U", DB_USER,
-         "-d", db, "-tAc", sql],
-        capture_output=True, text=True, check=False,
+        [
+            str(pg_bindir() / "psql"),
+            "-h",
+            str(run),
+            "-p",
+            str(PG_PORT),
+            "-U",
+            DB_USER,
+            "-d",
+            db,
+            "-tAc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -265,8 +325,14 @@ def run_odoo_logged(cmd, logfile, echo=None):
     """Run Odoo, copy its log to logfile, echo the lines echo() selects; return (rc, lines)."""
     lines = []
     with open(logfile, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=odoo_env(), cwd=ROOT)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=odoo_env(),
+            cwd=ROOT,
+        )
         for line in proc.stdout:
             out.write(line)
             lines.append(line.rstrip("\n"))
@@ -299,37 +365,61 @@ def cmd_run(args):
     conf = prepare()
     if _port_in_use(HTTP_PORT):
         raise Failure(f"port {HTTP_PORT} is taken: stop what uses it or set XYZ_HTTP_PORT.")
-    if not db_exists(DEMO_DB) or psql(
-        "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
-    ).stdout.strip() != "installed":
+    if (
+        not db_exists(DEMO_DB)
+        or psql(
+            "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
+        ).stdout.strip()
+        != "installed"
+    ):
         drop_db(DEMO_DB)
         say(f"creating database {DEMO_DB} with the addons and their demo data (a few minutes)")
         rc = subprocess.run(
-            odoo_cmd(conf, "-d", DEMO_DB, "-i", ",".join(ADDONS), "--stop-after-init",
-                     "--no-http", "--log-level=warn", "--max-cron-threads=0"),
-            env=odoo_env(), cwd=ROOT, check=False,
+            odoo_cmd(
+                conf,
+                "-d",
+                DEMO_DB,
+                "-i",
+                ",".join(ADDONS),
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+                "--max-cron-threads=0",
+            ),
+            env=odoo_env(),
+            cwd=ROOT,
+            check=False,
         ).returncode
         if rc:
             raise Failure(f"installing the addon into {DEMO_DB} failed, see the log above.")
     say(f"Odoo at http://localhost:{HTTP_PORT} (login admin / admin), Ctrl+C to stop")
-    os.execvpe(odoo_python(), odoo_cmd(conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$", *args),
-               odoo_env())
+    os.execvpe(
+        odoo_python(),
+        odoo_cmd(conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$", *args),
+        odoo_env(),
+    )
 
 
 def cmd_shell(_args):
     conf = prepare()
-    os.execvpe(odoo_python(), odoo_cmd(conf, "-d", DEMO_DB, "--no-http", command="shell"), odoo_env())
+    os.execvpe(
+        odoo_python(), odoo_cmd(conf, "-d", DEMO_DB, "--no-http", command="shell"), odoo_env()
+    )
 
 
 def cmd_test(args):
     conf = prepare(TEST_HTTP_PORT)
     if _port_in_use(TEST_HTTP_PORT):
-        raise Failure(f"port {TEST_HTTP_PORT} is taken: stop what uses it or set XYZ_TEST_HTTP_PORT.")
+        raise Failure(
+            f"port {TEST_HTTP_PORT} is taken: stop what uses it or set XYZ_TEST_HTTP_PORT."
+        )
     logs = LOCAL / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     only_tests = "--tests-only" in args
-    tags = next((a.split("=", 1)[1] for a in args if a.startswith("--test-tags=")),
-                ",".join(f"/{name}" for name in ADDONS))
+    tags = next(
+        (a.split("=", 1)[1] for a in args if a.startswith("--test-tags=")),
+        ",".join(f"/{name}" for name in ADDONS),
+    )
     passed, failed, problems = 0, 0, []
 
     # 1. every test, in a fresh database with demo data
@@ -338,17 +428,35 @@ def cmd_test(args):
     say(f"installing {', '.join(ADDONS)} into a fresh database {TEST_DB} and running the tests")
     started = time.time()
     rc, lines = run_odoo_logged(
-        odoo_cmd(conf, "-d", TEST_DB, "-i", ",".join(ADDONS), "--test-enable",
-                 f"--test-tags={tags}", "--stop-after-init", f"--http-port={TEST_HTTP_PORT}",
-                 "--log-level=test", "--max-cron-threads=0"),
+        odoo_cmd(
+            conf,
+            "-d",
+            TEST_DB,
+            "-i",
+            ",".join(ADDONS),
+            "--test-enable",
+            f"--test-tags={tags}",
+            "--stop-after-init",
+            f"--http-port={TEST_HTTP_PORT}",
+            "--log-level=test",
+            "--max-cron-threads=0",
+        ),
         logs / "tests.log",
-        echo=lambda line: (" ERROR " in line or " WARNING " in line or " CRITICAL " in line
-                           or "crm_xyz_addon" in line and (" INFO " in line or "FAIL" in line)),
+        echo=lambda line: (
+            " ERROR " in line
+            or " WARNING " in line
+            or " CRITICAL " in line
+            or ("crm_xyz_addon" in line and (" INFO " in line or "FAIL" in line))
+        ),
     )
-    result = next((RESULT_RE.search(line) for line in reversed(lines) if RESULT_RE.search(line)), None)
+    result = next(
+        (RESULT_RE.search(line) for line in reversed(lines) if RESULT_RE.search(line)), None
+    )
     if not result:
         failed += 1
-        problems.append(f"the test run gave no result line (exit code {rc}), see {logs / 'tests.log'}")
+        problems.append(
+            f"the test run gave no result line (exit code {rc}), see {logs / 'tests.log'}"
+        )
     else:
         fails, errors, total = map(int, result.groups())
         failed += fails + errors
@@ -378,8 +486,13 @@ def cmd_test(args):
         problems += [] if ok else [f"uninstall logged warnings or failed, see {logs}"]
         # 3. install without demo data, then uninstall
         drop_db(NODEMO_DB)
-        ok = _lifecycle_step(conf, NODEMO_DB, "install without demo",
-                             ["-i", ",".join(ADDONS), "--without-demo=all"], logs)
+        ok = _lifecycle_step(
+            conf,
+            NODEMO_DB,
+            "install without demo",
+            ["-i", ",".join(ADDONS), "--without-demo=all"],
+            logs,
+        )
         passed, failed = passed + ok, failed + (not ok)
         problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
         ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
@@ -399,7 +512,8 @@ def _lifecycle_step(conf, db, step, step_args, logs):
     logfile = logs / f"{step.replace(' ', '_')}.log"
     rc, lines = run_odoo_logged(
         odoo_cmd(conf, "-d", db, *step_args, "--stop-after-init", "--no-http", "--log-level=info"),
-        logfile, echo=lambda line: LOG_LEVEL_RE.match(line) and " INFO " not in line,
+        logfile,
+        echo=lambda line: LOG_LEVEL_RE.match(line) and " INFO " not in line,
     )
     return rc == 0 and not bad_log_lines(lines)
 
@@ -407,18 +521,24 @@ def _lifecycle_step(conf, db, step, step_args, logs):
 def _uninstall_step(conf, db, logs, step):
     say(step)
     script = (
-        "modules = env['ir.module.module'].search([('name', 'in', %r), ('state', '=', 'installed')])\n"
+        f"modules = env['ir.module.module'].search([('name', 'in', {list(ADDONS)!r}),"
+        " ('state', '=', 'installed')])\n"
         "modules.button_immediate_uninstall()\n"
         "env.cr.commit()\n"
-        "left = env['ir.model'].search_count([('model', 'like', 'crm.xyz.%%')])\n"
+        "left = env['ir.model'].search_count([('model', 'like', 'crm.xyz.%')])\n"
         "print('CRM_XYZ_MODELS_LEFT', left)\n"
-    ) % (list(ADDONS),)
+    )
     logfile = logs / f"{step.replace(' ', '_')}.log"
     with open(logfile, "w") as out:
         proc = subprocess.run(
             odoo_cmd(conf, "-d", db, "--no-http", "--log-level=info", command="shell"),
-            input=script, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=odoo_env(), cwd=ROOT, check=False,
+            input=script,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=odoo_env(),
+            cwd=ROOT,
+            check=False,
         )
         out.write(proc.stdout)
     lines = proc.stdout.splitlines()
@@ -449,13 +569,24 @@ def create_from_template(conf, name, logs):
     template = "crm_xyz_tpl_" + hashlib.sha1(",".join(deps).encode()).hexdigest()[:10]
     if not db_exists(template) or psql(
         "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name IN ("
-        + ",".join(f"'{dep}'" for dep in deps) + ")", template,
+        + ",".join(f"'{dep}'" for dep in deps)
+        + ")",
+        template,
     ).stdout.strip() != str(len(deps)):
         drop_db(template)
         say(f"creating the template database {template} with {', '.join(deps)}")
         rc, lines = run_odoo_logged(
-            odoo_cmd(conf, "-d", template, "-i", ",".join(deps), "--stop-after-init",
-                     "--no-http", "--log-level=warn", "--max-cron-threads=0"),
+            odoo_cmd(
+                conf,
+                "-d",
+                template,
+                "-i",
+                ",".join(deps),
+                "--stop-after-init",
+                "--no-http",
+                "--log-level=warn",
+                "--max-cron-threads=0",
+            ),
             logs / "template.log",
         )
         if rc or bad_log_lines(lines):
@@ -487,12 +618,20 @@ def cmd_bench(args):
     conf = prepare()
     return subprocess.run(
         [odoo_python(), str(ROOT / "scripts" / "bench.py"), "--config", str(conf), *args],
-        env=odoo_env(), cwd=ROOT, check=False,
+        env=odoo_env(),
+        cwd=ROOT,
+        check=False,
     ).returncode
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "reset": cmd_reset, "stop": cmd_stop,
-            "shell": cmd_shell, "bench": cmd_bench}
+COMMANDS = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "reset": cmd_reset,
+    "stop": cmd_stop,
+    "shell": cmd_shell,
+    "bench": cmd_bench,
+}
 
 
 def main(argv):

@@ -5,19 +5,33 @@ from ..reports.crm_xyz_manager_report import XLSX_MIMETYPE
 
 
 class ManagerReportController(http.Controller):
-    @http.route("/crm_xyz_addon/manager_report/<int:report_id>/xlsx", type="http", auth="user",
-                methods=["GET"])
+    @http.route(
+        "/crm_xyz_addon/manager_report/<int:report_id>/xlsx",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
     def manager_report_xlsx(self, report_id):
         """The manager performance report as an XLSX file, in the language of the user."""
-        report = request.env["crm.xyz.manager.report"].with_context(
-            lang=request.env.user.lang).browse(report_id).exists()
+        report = (
+            request.env["crm.xyz.manager.report"]
+            .with_context(lang=request.env.user.lang)
+            .browse(report_id)
+            .exists()
+        )
         if not report:
             raise request.not_found()
         report.check_access("read")
-        content = request.env["report.crm_xyz_addon.report_manager_performance"].with_context(
-            lang=request.env.user.lang)._render_xlsx(report)
-        return request.make_response(content, headers=[
-            ("Content-Type", XLSX_MIMETYPE),
-            ("Content-Length", len(content)),
-            ("Content-Disposition", content_disposition(f"{report.file_name}.xlsx")),
-        ])
+        content = (
+            request.env["report.crm_xyz_addon.report_manager_performance"]
+            .with_context(lang=request.env.user.lang)
+            ._render_xlsx(report)
+        )
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Length", len(content)),
+                ("Content-Disposition", content_disposition(f"{report.file_name}.xlsx")),
+            ],
+        )

@@ -35,28 +35,65 @@ class CrmXyzAgenda(models.Model):
     # the stored columns the query reads, so that pending writes are flushed first
     _depends = {
         "mail.activity": [
-            "active", "date_deadline", "importance", "res_name", "summary", "activity_type_id",
-            "user_id", "res_model", "res_id",
+            "active",
+            "date_deadline",
+            "importance",
+            "res_name",
+            "summary",
+            "activity_type_id",
+            "user_id",
+            "res_model",
+            "res_id",
         ],
         "calendar.event": [
-            "active", "start", "stop", "allday", "name", "user_id", "opportunity_id", "privacy",
+            "active",
+            "start",
+            "stop",
+            "allday",
+            "name",
+            "user_id",
+            "opportunity_id",
+            "privacy",
             "partner_ids",
         ],
         "sale.order": [
-            "state", "commitment_date", "date_order", "name", "partner_id", "user_id",
-            "company_id", "currency_rate", "amount_untaxed",
+            "state",
+            "commitment_date",
+            "date_order",
+            "name",
+            "partner_id",
+            "user_id",
+            "company_id",
+            "currency_rate",
+            "amount_untaxed",
         ],
         "sale.order.line": [
-            "order_id", "display_type", "product_id", "product_uom_qty", "qty_delivered",
-            "price_reduce_taxexcl", "invoice_lines",
+            "order_id",
+            "display_type",
+            "product_id",
+            "product_uom_qty",
+            "qty_delivered",
+            "price_reduce_taxexcl",
+            "invoice_lines",
         ],
         "crm.lead": ["active", "partner_id", "company_id", "expected_revenue"],
         "account.move": [
-            "state", "move_type", "payment_state", "name", "commercial_partner_id",
-            "invoice_user_id", "company_id", "invoice_date_due", "date",
+            "state",
+            "move_type",
+            "payment_state",
+            "name",
+            "commercial_partner_id",
+            "invoice_user_id",
+            "company_id",
+            "invoice_date_due",
+            "date",
         ],
         "account.move.line": [
-            "move_id", "account_id", "date_maturity", "amount_residual", "reconciled",
+            "move_id",
+            "account_id",
+            "date_maturity",
+            "amount_residual",
+            "reconciled",
         ],
         "res.partner": ["active", "commercial_partner_id", "company_id", "user_id"],
         "res.users": ["share", "partner_id", "company_id"],
@@ -70,30 +107,31 @@ class CrmXyzAgenda(models.Model):
     name = fields.Char(string="Event", compute="_compute_name")
     source_name = fields.Char(string="Document", readonly=True)
     summary = fields.Char(readonly=True)
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type",
-                                       readonly=True)
+    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
     activity_id = fields.Many2one("mail.activity", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount = fields.Monetary(
-        readonly=True, currency_field="currency_id",
+        readonly=True,
+        currency_field="currency_id",
         help="Untaxed value of the deal or of the goods to deliver, or the amount still due "
         "on an invoice, in company currency.",
     )
     importance = fields.Selection(IMPORTANCE_LEVELS, readonly=True)
     state = fields.Selection(EVENT_STATES, readonly=True)
     res_model = fields.Char(string="Document Model", readonly=True)
-    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model",
-                                      readonly=True)
+    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     is_private = fields.Boolean(string="Private Meeting", readonly=True)
 
     @property
     def _table_query(self):
         return agenda_query.agenda_query(
-            self._event_sources(), tz=self._agenda_tz(), today=fields.Date.context_today(self),
+            self._event_sources(),
+            tz=self._agenda_tz(),
+            today=fields.Date.context_today(self),
             uid=self.env.uid,
         )
 
@@ -116,8 +154,16 @@ class CrmXyzAgenda(models.Model):
         return agenda_query.ORDER_DELIVERY_EVENTS
 
     @api.depends_context("uid", "lang")
-    @api.depends("event_type", "source_name", "summary", "activity_type_id", "partner_id",
-                 "importance", "is_private", "user_id")
+    @api.depends(
+        "event_type",
+        "source_name",
+        "summary",
+        "activity_type_id",
+        "partner_id",
+        "importance",
+        "is_private",
+        "user_id",
+    )
     def _compute_name(self):
         for event in self:
             event.name = TITLE_MARKERS.get(event.importance, "") + event._title()
@@ -135,11 +181,13 @@ class CrmXyzAgenda(models.Model):
                 return self.env._("Private meeting")
             return self.source_name or self.env._("Meeting")
         if self.event_type == "delivery":
-            return self.env._("Delivery %(document)s: %(customer)s",
-                              document=self.source_name, customer=customer)
+            return self.env._(
+                "Delivery %(document)s: %(customer)s", document=self.source_name, customer=customer
+            )
         if self.event_type == "payment":
-            return self.env._("Payment %(document)s: %(customer)s",
-                              document=self.source_name, customer=customer)
+            return self.env._(
+                "Payment %(document)s: %(customer)s", document=self.source_name, customer=customer
+            )
         return self.source_name or ""
 
     # ------------------------------------------------------------------ actions
@@ -188,14 +236,18 @@ class CrmXyzAgenda(models.Model):
         if not self.partner_id:
             raise UserError(self.env._("This event has no customer."))
         return self.env["crm.xyz.customer.balance"]._open_for_partner(
-            self.partner_id, self.company_id)
+            self.partner_id, self.company_id
+        )
 
     # ----------------------------------------------------------------- helpers
     def _get_activity(self):
         self.ensure_one()
         if self.event_type != "contact" or not self.activity_id:
-            raise UserError(self.env._("Only planned contacts (activities) can be marked as "
-                                       "done or rescheduled."))
+            raise UserError(
+                self.env._(
+                    "Only planned contacts (activities) can be marked as done or rescheduled."
+                )
+            )
         activity = self.activity_id.exists()
         if not activity or not activity.active:
             raise UserError(self.env._("This activity is already done or was cancelled."))

@@ -12,13 +12,25 @@ class CrmXyzHistory(models.Model):
     _rec_name = "partner_id"
 
     date = fields.Date(required=True, readonly=True, index=True)
-    run_id = fields.Many2one("crm.xyz.run", string="Analysis", readonly=True, ondelete="cascade",
-                             index=True)
+    run_id = fields.Many2one(
+        "crm.xyz.run", string="Analysis", readonly=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True,
-                                 ondelete="cascade", index=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True,
-                              help="The customer's salesperson at the time of the change.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        readonly=True,
+        index=True,
+        help="The customer's salesperson at the time of the change.",
+    )
     old_stage = fields.Selection(RELATIONSHIP_STAGES, string="Old Stage", readonly=True)
     new_stage = fields.Selection(RELATIONSHIP_STAGES, string="New Stage", readonly=True)
     old_abc_class = fields.Selection(ABC_CLASSES, string="Old ABC", readonly=True)

@@ -7,7 +7,10 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
 
     importance = fields.Selection(
-        IMPORTANCE_LEVELS, string="Importance", required=True, default="normal",
-        help="Shown on the salesperson agenda: important contacts are marked with \"!\", "
-        "unimportant ones with \"↓\".",
+        IMPORTANCE_LEVELS,
+        string="Importance",
+        required=True,
+        default="normal",
+        help='Shown on the salesperson agenda: important contacts are marked with "!", '
+        'unimportant ones with "↓".',
     )

@@ -7,9 +7,15 @@ from ..tools.manager_report import INDICATORS
 WEIGHT_FIELDS = {indicator.key: f"xyz_weight_{indicator.option}" for indicator in INDICATORS}
 
 SETTING_FIELDS = (
-    "xyz_period_unit", "xyz_period_count", "xyz_source", "xyz_parameter",
-    "xyz_one_off_max_purchases", "xyz_x_max_cv", "xyz_y_max_cv",
-    "abc_a_percent", "abc_b_percent",
+    "xyz_period_unit",
+    "xyz_period_count",
+    "xyz_source",
+    "xyz_parameter",
+    "xyz_one_off_max_purchases",
+    "xyz_x_max_cv",
+    "xyz_y_max_cv",
+    "abc_a_percent",
+    "abc_b_percent",
 )
 
 
@@ -18,35 +24,57 @@ class ResCompany(models.Model):
 
     xyz_period_unit = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
-        string="Analysis Sub-period", required=True, default="month",
+        string="Analysis Sub-period",
+        required=True,
+        default="month",
     )
     xyz_period_count = fields.Integer(
-        string="Number of Sub-periods", required=True, default=12,
+        string="Number of Sub-periods",
+        required=True,
+        default=12,
         help="The analysis window is this many sub-periods up to the analysis date (2 to 120).",
     )
     xyz_source = fields.Selection(
         [("order", "Confirmed sale orders"), ("invoice", "Posted customer invoices")],
-        string="Sales Source", required=True, default="order",
+        string="Sales Source",
+        required=True,
+        default="order",
     )
     xyz_parameter = fields.Selection(
         [("revenue", "Revenue"), ("margin", "Margin"), ("count", "Number of sales")],
-        string="Analysed Parameter", required=True, default="revenue",
+        string="Analysed Parameter",
+        required=True,
+        default="revenue",
     )
     xyz_one_off_max_purchases = fields.Integer(
-        string="One-off Customer: at most", required=True, default=2,
+        string="One-off Customer: at most",
+        required=True,
+        default=2,
         help="Customers with this many sales or fewer in the window are one-off, more are regular.",
     )
     xyz_x_max_cv = fields.Float(
-        string="X: CV up to (%)", required=True, default=10.0, digits=(16, 2),
+        string="X: CV up to (%)",
+        required=True,
+        default=10.0,
+        digits=(16, 2),
     )
     xyz_y_max_cv = fields.Float(
-        string="Y: CV up to (%)", required=True, default=25.0, digits=(16, 2),
+        string="Y: CV up to (%)",
+        required=True,
+        default=25.0,
+        digits=(16, 2),
     )
     abc_a_percent = fields.Float(
-        string="A: share of sales (%)", required=True, default=80.0, digits=(16, 2),
+        string="A: share of sales (%)",
+        required=True,
+        default=80.0,
+        digits=(16, 2),
     )
     abc_b_percent = fields.Float(
-        string="B: share of sales (%)", required=True, default=15.0, digits=(16, 2),
+        string="B: share of sales (%)",
+        required=True,
+        default=15.0,
+        digits=(16, 2),
         help="C gets the rest of the sales.",
     )
     xyz_last_run_id = fields.Many2one("crm.xyz.run", string="Last Analysis", readonly=True)
@@ -73,14 +101,16 @@ class ResCompany(models.Model):
         if self.abc_b_percent <= 0:
             raise ValidationError(_("B: share of sales (%) must be above 0."))
         if self.abc_a_percent + self.abc_b_percent >= 100:
-            raise ValidationError(_(
-                "A: share of sales (%) and B: share of sales (%) must add up to less than 100."
-            ))
+            raise ValidationError(
+                _("A: share of sales (%) and B: share of sales (%) must add up to less than 100.")
+            )
         if self.xyz_source == "invoice" and self.xyz_parameter == "margin":
-            raise ValidationError(_(
-                "Analysed Parameter: the margin is the gross profit of sale orders; "
-                "choose the confirmed sale orders as Sales Source to analyse it."
-            ))
+            raise ValidationError(
+                _(
+                    "Analysed Parameter: the margin is the gross profit of sale orders; "
+                    "choose the confirmed sale orders as Sales Source to analyse it."
+                )
+            )
 
     def _xyz_settings(self):
         """The settings a run uses, as stored on the run record."""
@@ -89,20 +119,28 @@ class ResCompany(models.Model):
 
     # ------------------------------------------------ manager performance report
     xyz_weight_completeness = fields.Float(
-        string="Weight of Contact Data Completeness", default=1.0, digits=(16, 2))
+        string="Weight of Contact Data Completeness", default=1.0, digits=(16, 2)
+    )
     xyz_weight_contacts = fields.Float(string="Weight of Contacts", default=1.0, digits=(16, 2))
-    xyz_weight_stage_ups = fields.Float(
-        string="Weight of Stage Ups", default=1.0, digits=(16, 2))
+    xyz_weight_stage_ups = fields.Float(string="Weight of Stage Ups", default=1.0, digits=(16, 2))
     xyz_weight_stage_downs = fields.Float(
-        string="Weight of Stage Downs", default=1.0, digits=(16, 2),
-        help="Fewer is better: the salesperson with the fewest gets the full weight.")
+        string="Weight of Stage Downs",
+        default=1.0,
+        digits=(16, 2),
+        help="Fewer is better: the salesperson with the fewest gets the full weight.",
+    )
     xyz_weight_lost_share = fields.Float(
-        string="Weight of Lost Customers", default=1.0, digits=(16, 2),
-        help="Lower is better: the salesperson with the lowest share gets the full weight.")
+        string="Weight of Lost Customers",
+        default=1.0,
+        digits=(16, 2),
+        help="Lower is better: the salesperson with the lowest share gets the full weight.",
+    )
     xyz_weight_retention = fields.Float(
-        string="Weight of Customer Retention", default=1.0, digits=(16, 2))
+        string="Weight of Customer Retention", default=1.0, digits=(16, 2)
+    )
     xyz_weight_completed_orders = fields.Float(
-        string="Weight of Completed Orders", default=1.0, digits=(16, 2))
+        string="Weight of Completed Orders", default=1.0, digits=(16, 2)
+    )
     xyz_weight_revenue = fields.Float(string="Weight of Revenue", default=1.0, digits=(16, 2))
     xyz_weight_profit = fields.Float(string="Weight of Profit", default=1.0, digits=(16, 2))
     xyz_weight_payments = fields.Float(string="Weight of Payments", default=1.0, digits=(16, 2))
@@ -112,8 +150,9 @@ class ResCompany(models.Model):
         # "not all zero" is checked by the settings, once all the weights are written
         for company in self:
             if any(weight < 0 for weight in company._xyz_weights().values()):
-                raise ValidationError(self.env._(
-                    "The weights of the executive ranking cannot be negative."))
+                raise ValidationError(
+                    self.env._("The weights of the executive ranking cannot be negative.")
+                )
 
     def _xyz_weights(self):
         """Weight of each indicator in the executive ranking, by indicator key."""

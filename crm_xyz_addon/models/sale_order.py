@@ -10,27 +10,44 @@ class SaleOrder(models.Model):
 
     # the customer's classification now (for the current company)
     customer_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES, string="Customer Stage", compute="_compute_customer_classification",
+        RELATIONSHIP_STAGES,
+        string="Customer Stage",
+        compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     customer_abc_class = fields.Selection(
-        ABC_CLASSES, string="Customer ABC", compute="_compute_customer_classification",
+        ABC_CLASSES,
+        string="Customer ABC",
+        compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     customer_xyz_class = fields.Selection(
-        XYZ_CLASSES, string="Customer XYZ", compute="_compute_customer_classification",
+        XYZ_CLASSES,
+        string="Customer XYZ",
+        compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     # ... and as it was when the order was confirmed, for the sales analysis
     confirmed_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES, string="Stage at Confirmation", readonly=True, copy=False,
+        RELATIONSHIP_STAGES,
+        string="Stage at Confirmation",
+        readonly=True,
+        copy=False,
         groups=SALES_GROUP,
     )
     confirmed_abc_class = fields.Selection(
-        ABC_CLASSES, string="ABC at Confirmation", readonly=True, copy=False, groups=SALES_GROUP,
+        ABC_CLASSES,
+        string="ABC at Confirmation",
+        readonly=True,
+        copy=False,
+        groups=SALES_GROUP,
     )
     confirmed_xyz_class = fields.Selection(
-        XYZ_CLASSES, string="XYZ at Confirmation", readonly=True, copy=False, groups=SALES_GROUP,
+        XYZ_CLASSES,
+        string="XYZ at Confirmation",
+        readonly=True,
+        copy=False,
+        groups=SALES_GROUP,
     )
 
     @api.depends_context("company")
@@ -38,7 +55,8 @@ class SaleOrder(models.Model):
     def _compute_customer_classification(self):
         for order in self:
             customer = order.partner_id.commercial_partner_id.sudo().with_company(
-                order.company_id or self.env.company)
+                order.company_id or self.env.company
+            )
             order.customer_relationship_stage = customer.relationship_stage
             order.customer_abc_class = customer.abc_class
             order.customer_xyz_class = customer.xyz_class
@@ -47,9 +65,11 @@ class SaleOrder(models.Model):
         result = super().action_confirm()
         for order in self.sudo():
             customer = order.partner_id.commercial_partner_id.with_company(order.company_id)
-            order.write({
-                "confirmed_relationship_stage": customer.relationship_stage,
-                "confirmed_abc_class": customer.abc_class,
-                "confirmed_xyz_class": customer.xyz_class,
-            })
+            order.write(
+                {
+                    "confirmed_relationship_stage": customer.relationship_stage,
+                    "confirmed_abc_class": customer.abc_class,
+                    "confirmed_xyz_class": customer.xyz_class,
+                }
+            )
         return result

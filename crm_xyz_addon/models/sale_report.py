@@ -7,11 +7,14 @@ class SaleReport(models.Model):
     _inherit = "sale.report"
 
     confirmed_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES, string="Customer Stage at Confirmation", readonly=True)
-    confirmed_abc_class = fields.Selection(ABC_CLASSES, string="Customer ABC at Confirmation",
-                                           readonly=True)
-    confirmed_xyz_class = fields.Selection(XYZ_CLASSES, string="Customer XYZ at Confirmation",
-                                           readonly=True)
+        RELATIONSHIP_STAGES, string="Customer Stage at Confirmation", readonly=True
+    )
+    confirmed_abc_class = fields.Selection(
+        ABC_CLASSES, string="Customer ABC at Confirmation", readonly=True
+    )
+    confirmed_xyz_class = fields.Selection(
+        XYZ_CLASSES, string="Customer XYZ at Confirmation", readonly=True
+    )
 
     def _select_additional_fields(self):
         fields_sql = super()._select_additional_fields()
@@ -21,7 +24,10 @@ class SaleReport(models.Model):
         return fields_sql
 
     def _group_by_sale(self):
-        return super()._group_by_sale() + """,
+        return (
+            super()._group_by_sale()
+            + """,
             s.confirmed_relationship_stage,
             s.confirmed_abc_class,
             s.confirmed_xyz_class"""
+        )

@@ -47,8 +47,9 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
         sheet = workbook.add_worksheet(re.sub(r"[\[\]:*?/\\]", " ", table["title"])[:31])
         title_format = workbook.add_format({"bold": True, "font_size": 14})
-        header_format = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True,
-                                             "valign": "top"})
+        header_format = workbook.add_format(
+            {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}
+        )
         total_format = workbook.add_format({"bold": True, "top": 1})
         number_formats, total_number_formats = {}, {}
         for column in table["columns"]:
@@ -57,7 +58,8 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
                 pattern = "#,##0" + ("." + "0" * digits if digits else "")
                 number_formats[digits] = workbook.add_format({"num_format": pattern})
                 total_number_formats[digits] = workbook.add_format(
-                    {"num_format": pattern, "bold": True, "top": 1})
+                    {"num_format": pattern, "bold": True, "top": 1}
+                )
 
         sheet.write(0, 0, table["title"], title_format)
         row_index = 1
@@ -75,18 +77,21 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
                 if column["digits"] is None:
                     sheet.write_string(row_index, col_index, value or "")
                 else:
-                    sheet.write_number(row_index, col_index, value,
-                                       number_formats[column["digits"]])
+                    sheet.write_number(
+                        row_index, col_index, value, number_formats[column["digits"]]
+                    )
         row_index += 1
         for col_index, (column, value) in enumerate(
-                zip(table["columns"], table["total"], strict=True)):
+            zip(table["columns"], table["total"], strict=True)
+        ):
             if value is None:
                 sheet.write_blank(row_index, col_index, None, total_format)
             elif column["digits"] is None:
                 sheet.write_string(row_index, col_index, value, total_format)
             else:
-                sheet.write_number(row_index, col_index, value,
-                                   total_number_formats[column["digits"]])
+                sheet.write_number(
+                    row_index, col_index, value, total_number_formats[column["digits"]]
+                )
         sheet.freeze_panes(header_row + 1, 1)
         workbook.close()
         return output.getvalue()

@@ -24,17 +24,24 @@ class AgendaCommon(XyzCommon):
         super().setUpClass()
         cls.today = fields.Date.today()  # the test users live in UTC
         cls.customer = cls.create_customer("XYZ Agenda Customer", user_id=cls.salesman.id)
-        cls.contact = cls.env["res.partner"].create({
-            "name": "Carla Contact", "parent_id": cls.customer.id, "type": "contact",
-        })
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Carla Contact",
+                "parent_id": cls.customer.id,
+                "type": "contact",
+            }
+        )
         cls.other_customer = cls.create_customer("XYZ Other Customer")
         cls.goods = cls.create_goods_product()
         cls.call = cls.env.ref("mail.mail_activity_data_call")
 
     def agenda_model(self, user):
         """The agenda as `user` reads it from the web client."""
-        return self.env["crm.xyz.agenda"].with_user(user).with_context(
-            tz=user.tz, allowed_company_ids=user.company_ids.ids)
+        return (
+            self.env["crm.xyz.agenda"]
+            .with_user(user)
+            .with_context(tz=user.tz, allowed_company_ids=user.company_ids.ids)
+        )
 
     def agenda(self, user=None, domain=None):
         """The agenda events of the test customers as `user` (the salesman) sees them."""
@@ -43,7 +50,8 @@ class AgendaCommon(XyzCommon):
         # (each request of the web client starts with an empty cache)
         self.env["crm.xyz.agenda"].invalidate_model()
         return self.agenda_model(user or self.salesman).search(
-            [("partner_id", "in", customers)] + (domain or []))
+            [("partner_id", "in", customers)] + (domain or [])
+        )
 
     def event_of(self, record, user=None, event_type=None):
         """The single agenda event whose document is `record`."""
@@ -55,20 +63,36 @@ class AgendaCommon(XyzCommon):
         return events
 
     @classmethod
-    def create_goods_order(cls, partner, qty, price, commitment_date=False, user=None,
-                           pricelist=None, confirm=True, product=None):
+    def create_goods_order(
+        cls,
+        partner,
+        qty,
+        price,
+        commitment_date=False,
+        user=None,
+        pricelist=None,
+        confirm=True,
+        product=None,
+    ):
         """An order of `qty` goods (or of `product`) at `price`, confirmed by default."""
-        order = cls.env["sale.order"].create({
-            "partner_id": partner.id,
-            "user_id": (user or cls.salesman).id,
-            "pricelist_id": pricelist.id if pricelist else False,
-            "commitment_date": commitment_date,
-            "order_line": [Command.create({
-                "product_id": (product or cls.goods).id, "product_uom_qty": qty,
-                "price_unit": price,
-                "tax_id": [Command.clear()],
-            })],
-        })
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": (user or cls.salesman).id,
+                "pricelist_id": pricelist.id if pricelist else False,
+                "commitment_date": commitment_date,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": (product or cls.goods).id,
+                            "product_uom_qty": qty,
+                            "price_unit": price,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
         if confirm:
             order.action_confirm()
         return order
@@ -77,25 +101,38 @@ class AgendaCommon(XyzCommon):
     def create_meeting(cls, name, start, attendees, user=None, **values):
         user = user or cls.salesman
         # organised by the salesperson, who may then make it private
-        return cls.env["calendar.event"].with_user(user).with_context(
-            no_mail_to_attendees=True).create({
-            "name": name,
-            "start": start,
-            "stop": start + timedelta(hours=1),
-            "user_id": user.id,
-            "partner_ids": [Command.set((attendees | user.partner_id).ids)],
-            **values,
-        })
+        return (
+            cls.env["calendar.event"]
+            .with_user(user)
+            .with_context(no_mail_to_attendees=True)
+            .create(
+                {
+                    "name": name,
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "user_id": user.id,
+                    "partner_ids": [Command.set((attendees | user.partner_id).ids)],
+                    **values,
+                }
+            )
+        )
 
     def pay(self, invoice, amount, currency=None):
         """Register a payment of `amount` (invoice currency by default) on `invoice`."""
-        register = self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids,
-        ).create({
-            "amount": amount,
-            "currency_id": (currency or invoice.currency_id).id,
-            "payment_date": invoice.invoice_date,
-        })
+        register = (
+            self.env["account.payment.register"]
+            .with_context(
+                active_model="account.move",
+                active_ids=invoice.ids,
+            )
+            .create(
+                {
+                    "amount": amount,
+                    "currency_id": (currency or invoice.currency_id).id,
+                    "payment_date": invoice.invoice_date,
+                }
+            )
+        )
         return register._create_payments()
 
 
@@ -103,44 +140,87 @@ class AgendaCommon(XyzCommon):
 class TestAgendaSources(AgendaCommon):
     def test_contacts_are_open_activities_on_customers_opportunities_and_orders(self):
         on_contact = self.create_activity(self.contact, self.today, summary="Call Carla")
-        lead = self.env["crm.lead"].create({
-            "name": "XYZ Desk Project", "type": "opportunity", "partner_id": self.contact.id,
-            "expected_revenue": 1000.0, "user_id": self.salesman.id,
-        })
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "XYZ Desk Project",
+                "type": "opportunity",
+                "partner_id": self.contact.id,
+                "expected_revenue": 1000.0,
+                "user_id": self.salesman.id,
+            }
+        )
         on_lead = self.create_activity(lead, self.today + timedelta(days=2))
-        quotation = self.env["sale.order"].create({
-            "partner_id": self.customer.id, "pricelist_id": self.eur_pricelist.id,
-            "user_id": self.salesman.id,
-            "order_line": [Command.create({
-                "product_id": self.sold_product.id, "product_uom_qty": 2, "price_unit": 200.0,
-                "tax_id": [Command.clear()],
-            })],
-        })
-        on_order = self.create_activity(quotation, self.today + timedelta(days=5),
-                                        user=self.salesman_2)
+        quotation = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "pricelist_id": self.eur_pricelist.id,
+                "user_id": self.salesman.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.sold_product.id,
+                            "product_uom_qty": 2,
+                            "price_unit": 200.0,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        on_order = self.create_activity(
+            quotation, self.today + timedelta(days=5), user=self.salesman_2
+        )
 
         event = self.event_of(self.contact)
-        self.assertRecordValues(event, [{
-            "event_type": "contact", "partner_id": self.customer.id, "user_id": self.salesman.id,
-            "day": self.today, "all_day": True, "activity_id": on_contact.id,
-            "company_id": self.env.company.id, "state": "today", "order_id": False,
-        }])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "contact",
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "day": self.today,
+                    "all_day": True,
+                    "activity_id": on_contact.id,
+                    "company_id": self.env.company.id,
+                    "state": "today",
+                    "order_id": False,
+                }
+            ],
+        )
         self.assertEqual(event.name, f"Call Carla: {self.contact.display_name}")
         self.assertEqual(event.date, datetime.combine(self.today, time(8, 0)))
 
         event = self.event_of(lead)
-        self.assertRecordValues(event, [{
-            "event_type": "contact", "partner_id": self.customer.id, "amount": 1000.0,
-            "activity_id": on_lead.id, "state": "planned",
-        }])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "contact",
+                    "partner_id": self.customer.id,
+                    "amount": 1000.0,
+                    "activity_id": on_lead.id,
+                    "state": "planned",
+                }
+            ],
+        )
         self.assertEqual(event.name, f"Call: {lead.display_name}")
 
         event = self.event_of(quotation)
         # 400 EUR at 2 EUR per unit of company currency
-        self.assertRecordValues(event, [{
-            "event_type": "contact", "partner_id": self.customer.id, "amount": 200.0,
-            "user_id": self.salesman_2.id, "order_id": quotation.id, "activity_id": on_order.id,
-        }])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "contact",
+                    "partner_id": self.customer.id,
+                    "amount": 200.0,
+                    "user_id": self.salesman_2.id,
+                    "order_id": quotation.id,
+                    "activity_id": on_order.id,
+                }
+            ],
+        )
 
         # done, lost or cancelled: off the agenda
         on_contact.action_done()
@@ -152,24 +232,42 @@ class TestAgendaSources(AgendaCommon):
         start = datetime.combine(self.today + timedelta(days=1), time(9, 30))
         meeting = self.create_meeting("XYZ Demo", start, self.contact)
         internal = self.create_meeting("XYZ Team Sync", start, self.salesman_2.partner_id)
-        opportunity = self.env["crm.lead"].create({
-            "name": "XYZ Chairs", "type": "opportunity", "partner_id": self.customer.id,
-            "user_id": self.salesman.id,
-        })
-        about_deal = self.create_meeting("XYZ Chairs Review", start, self.env["res.partner"],
-                                         opportunity_id=opportunity.id)
-        private = self.create_meeting("XYZ Private Lunch", start, self.contact,
-                                      privacy="private")
+        opportunity = self.env["crm.lead"].create(
+            {
+                "name": "XYZ Chairs",
+                "type": "opportunity",
+                "partner_id": self.customer.id,
+                "user_id": self.salesman.id,
+            }
+        )
+        about_deal = self.create_meeting(
+            "XYZ Chairs Review", start, self.env["res.partner"], opportunity_id=opportunity.id
+        )
+        private = self.create_meeting("XYZ Private Lunch", start, self.contact, privacy="private")
 
         event = self.event_of(meeting)
-        self.assertRecordValues(event, [{
-            "event_type": "meeting", "partner_id": self.customer.id, "user_id": self.salesman.id,
-            "date": start, "date_stop": start + timedelta(hours=1), "all_day": False,
-            "day": start.date(), "state": "planned", "importance": "normal",
-        }])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "meeting",
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "date": start,
+                    "date_stop": start + timedelta(hours=1),
+                    "all_day": False,
+                    "day": start.date(),
+                    "state": "planned",
+                    "importance": "normal",
+                }
+            ],
+        )
         self.assertEqual(event.name, "XYZ Demo")
-        self.assertFalse(self.agenda(self.manager, [("res_model", "=", "calendar.event"),
-                                                    ("res_id", "=", internal.id)]))
+        self.assertFalse(
+            self.agenda(
+                self.manager, [("res_model", "=", "calendar.event"), ("res_id", "=", internal.id)]
+            )
+        )
         self.assertEqual(self.event_of(about_deal).partner_id, self.customer)
         # a private meeting keeps its subject from everyone but its organizer
         self.assertEqual(self.event_of(private, user=self.salesman).name, "XYZ Private Lunch")
@@ -178,36 +276,57 @@ class TestAgendaSources(AgendaCommon):
         self.assertFalse(self.agenda(self.manager, [("source_name", "ilike", "Lunch")]))
 
     def test_payments_are_open_instalments_of_posted_invoices(self):
-        half_now_half_later = self.env["account.payment.term"].create({
-            "name": "XYZ 50/50",
-            "line_ids": [
-                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
-                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
-            ],
-        })
+        half_now_half_later = self.env["account.payment.term"].create(
+            {
+                "name": "XYZ 50/50",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                ],
+            }
+        )
         invoice = self.create_invoice(self.contact, 300.0, self.today, post=False)
-        invoice.write({"invoice_user_id": self.salesman.id,
-                       "invoice_payment_term_id": half_now_half_later.id})
+        invoice.write(
+            {"invoice_user_id": self.salesman.id, "invoice_payment_term_id": half_now_half_later.id}
+        )
         invoice.action_post()
-        events = self.agenda(domain=[("res_model", "=", "account.move"),
-                                     ("res_id", "=", invoice.id)])
-        self.assertRecordValues(events, [
-            {"event_type": "payment", "day": self.today, "amount": 150.0, "state": "today",
-             "partner_id": self.customer.id, "user_id": self.salesman.id, "all_day": True},
-            {"event_type": "payment", "day": self.today + timedelta(days=30), "amount": 150.0,
-             "state": "planned", "partner_id": self.customer.id, "user_id": self.salesman.id,
-             "all_day": True},
-        ])
+        events = self.agenda(
+            domain=[("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        )
+        self.assertRecordValues(
+            events,
+            [
+                {
+                    "event_type": "payment",
+                    "day": self.today,
+                    "amount": 150.0,
+                    "state": "today",
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "all_day": True,
+                },
+                {
+                    "event_type": "payment",
+                    "day": self.today + timedelta(days=30),
+                    "amount": 150.0,
+                    "state": "planned",
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "all_day": True,
+                },
+            ],
+        )
         self.assertEqual(events[0].name, f"Payment {invoice.name}: {self.customer.name}")
 
         self.pay(invoice, 150.0)
-        events = self.agenda(domain=[("res_model", "=", "account.move"),
-                                     ("res_id", "=", invoice.id)])
-        self.assertRecordValues(events, [{"day": self.today + timedelta(days=30),
-                                          "amount": 150.0}])
+        events = self.agenda(
+            domain=[("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        )
+        self.assertRecordValues(events, [{"day": self.today + timedelta(days=30), "amount": 150.0}])
         self.pay(invoice, 150.0)
-        self.assertFalse(self.agenda(domain=[("res_model", "=", "account.move"),
-                                             ("res_id", "=", invoice.id)]))
+        self.assertFalse(
+            self.agenda(domain=[("res_model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        )
 
         # foreign currency: the residual in company currency
         eur_invoice = self.create_invoice(self.customer, 400.0, self.today, currency=self.eur)
@@ -215,8 +334,12 @@ class TestAgendaSources(AgendaCommon):
         # drafts and credit notes are not expected payments
         draft = self.create_invoice(self.customer, 100.0, self.today, post=False)
         refund = self.create_invoice(self.customer, 100.0, self.today, refund=True)
-        self.assertFalse(self.agenda(self.manager, [("res_id", "in", (draft | refund).ids),
-                                                    ("res_model", "=", "account.move")]))
+        self.assertFalse(
+            self.agenda(
+                self.manager,
+                [("res_id", "in", (draft | refund).ids), ("res_model", "=", "account.move")],
+            )
+        )
 
     def test_payment_of_an_order_invoice_links_the_order(self):
         order = self.create_order(self.customer, 120.0, self.today)
@@ -228,8 +351,9 @@ class TestAgendaSources(AgendaCommon):
     def test_deliveries_without_inventory_use_the_commitment_date(self):
         """The base hook, used when crm_xyz_addon_stock is not installed."""
         promised = datetime.combine(self.today + timedelta(days=3), time(14, 0))
-        order = self.create_goods_order(self.contact, 3, 100.0, commitment_date=promised,
-                                        pricelist=self.eur_pricelist)
+        order = self.create_goods_order(
+            self.contact, 3, 100.0, commitment_date=promised, pricelist=self.eur_pricelist
+        )
         no_promise = self.create_goods_order(self.customer, 1, 40.0)
         quotation = self.create_goods_order(self.customer, 1, 40.0, confirm=False)
         services = self.create_order(self.customer, 500.0, self.today)
@@ -254,11 +378,16 @@ class TestAgendaSources(AgendaCommon):
     def base_delivery_rows(self, orders):
         agenda = self.env["crm.xyz.agenda"].with_context(tz="UTC")
         query = agenda_query.agenda_query(
-            [CrmXyzAgenda._delivery_events_query(agenda)], "UTC", self.today, self.env.uid)
+            [CrmXyzAgenda._delivery_events_query(agenda)], "UTC", self.today, self.env.uid
+        )
         self.env.flush_all()
-        return self.env.execute_query_dict(SQL(
-            "SELECT * FROM (%s) agenda WHERE order_id IN %s ORDER BY order_id",
-            query, tuple(orders.ids)))
+        return self.env.execute_query_dict(
+            SQL(
+                "SELECT * FROM (%s) agenda WHERE order_id IN %s ORDER BY order_id",
+                query,
+                tuple(orders.ids),
+            )
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -267,73 +396,107 @@ class TestAgendaStateAndImportance(AgendaCommon):
         """At 10:30 UTC it is already tomorrow 00:30 on Kiritimati (UTC+14)."""
         self.salesman.tz = "Pacific/Kiritimati"
         self.check_states_around_midnight(
-            utc_now=datetime(2026, 3, 10, 10, 30), local_today=datetime(2026, 3, 11),
-            local_midnight_utc=datetime(2026, 3, 10, 10, 0))
+            utc_now=datetime(2026, 3, 10, 10, 30),
+            local_today=datetime(2026, 3, 11),
+            local_midnight_utc=datetime(2026, 3, 10, 10, 0),
+        )
 
     def test_state_at_midnight_far_west_of_utc(self):
         """At 10:30 UTC it is still yesterday 23:30 in Pago Pago (UTC-11)."""
         self.salesman.tz = "Pacific/Pago_Pago"
         self.check_states_around_midnight(
-            utc_now=datetime(2026, 3, 10, 10, 30), local_today=datetime(2026, 3, 9),
-            local_midnight_utc=datetime(2026, 3, 9, 11, 0))
+            utc_now=datetime(2026, 3, 10, 10, 30),
+            local_today=datetime(2026, 3, 9),
+            local_midnight_utc=datetime(2026, 3, 9, 11, 0),
+        )
 
     def check_states_around_midnight(self, utc_now, local_today, local_midnight_utc):
         today = local_today.date()
         activities = {
-            state: self.create_activity(self.customer, today + timedelta(days=shift),
-                                        summary=f"XYZ {state}")
+            state: self.create_activity(
+                self.customer, today + timedelta(days=shift), summary=f"XYZ {state}"
+            )
             for state, shift in (("overdue", -1), ("today", 0), ("planned", 1))
         }
         # a minute before and right at the user's midnight, and right at the next one
         meetings = {
-            "overdue": self.create_meeting("XYZ late", local_midnight_utc - timedelta(minutes=1),
-                                           self.contact),
+            "overdue": self.create_meeting(
+                "XYZ late", local_midnight_utc - timedelta(minutes=1), self.contact
+            ),
             "today": self.create_meeting("XYZ first", local_midnight_utc, self.contact),
-            "planned": self.create_meeting("XYZ next", local_midnight_utc + timedelta(days=1),
-                                           self.contact),
+            "planned": self.create_meeting(
+                "XYZ next", local_midnight_utc + timedelta(days=1), self.contact
+            ),
         }
         with freeze_time(utc_now):
             for state in ("overdue", "today", "planned"):
                 by_state = self.agenda(domain=[("state", "=", state)])
-                self.assertEqual(by_state.activity_id, activities[state],
-                                 f"{state} contacts in {self.salesman.tz}")
+                self.assertEqual(
+                    by_state.activity_id,
+                    activities[state],
+                    f"{state} contacts in {self.salesman.tz}",
+                )
                 self.assertEqual(
                     by_state.filtered(lambda event: event.event_type == "meeting").mapped("res_id"),
-                    meetings[state].ids, f"{state} meetings in {self.salesman.tz}")
+                    meetings[state].ids,
+                    f"{state} meetings in {self.salesman.tz}",
+                )
             self.assertEqual(self.event_of(meetings["today"], self.salesman).day, today)
             groups = self.agenda_model(self.salesman)._read_group(
-                [("partner_id", "=", self.customer.id)], ["state"], ["__count"])
+                [("partner_id", "=", self.customer.id)], ["state"], ["__count"]
+            )
             self.assertEqual(dict(groups), {"overdue": 2, "today": 2, "planned": 2})
 
     def test_importance_markers(self):
-        important = self.create_activity(self.customer, self.today, importance="high",
-                                         summary="Sign the contract")
-        unimportant = self.create_activity(self.customer, self.today, importance="low",
-                                           summary="Send the brochure")
+        important = self.create_activity(
+            self.customer, self.today, importance="high", summary="Sign the contract"
+        )
+        unimportant = self.create_activity(
+            self.customer, self.today, importance="low", summary="Send the brochure"
+        )
         usual = self.create_activity(self.customer, self.today, summary="Ask for feedback")
-        self.assertEqual(self.env["mail.activity"].create({
-            "res_model_id": self.env["ir.model"]._get("res.partner").id,
-            "res_id": self.customer.id, "user_id": self.salesman.id,
-        }).importance, "normal")
-        names = {event.activity_id: event.name
-                 for event in self.agenda(domain=[("event_type", "=", "contact")])}
+        self.assertEqual(
+            self.env["mail.activity"]
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get("res.partner").id,
+                    "res_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                }
+            )
+            .importance,
+            "normal",
+        )
+        names = {
+            event.activity_id: event.name
+            for event in self.agenda(domain=[("event_type", "=", "contact")])
+        }
         self.assertEqual(names[important], f"! Sign the contract: {self.customer.name}")
         self.assertEqual(names[unimportant], f"↓ Send the brochure: {self.customer.name}")
         self.assertEqual(names[usual], f"Ask for feedback: {self.customer.name}")
 
     def test_importance_is_set_when_scheduling(self):
-        scheduler = self.env["mail.activity.schedule"].with_user(self.salesman).with_context(
-            active_model="res.partner", active_ids=self.customer.ids,
-        ).create({
-            "activity_type_id": self.call.id,
-            "summary": "Call about the renewal",
-            "date_deadline": self.today,
-            "activity_user_id": self.salesman.id,
-            "importance": "high",
-        })
+        scheduler = (
+            self.env["mail.activity.schedule"]
+            .with_user(self.salesman)
+            .with_context(
+                active_model="res.partner",
+                active_ids=self.customer.ids,
+            )
+            .create(
+                {
+                    "activity_type_id": self.call.id,
+                    "summary": "Call about the renewal",
+                    "date_deadline": self.today,
+                    "activity_user_id": self.salesman.id,
+                    "importance": "high",
+                }
+            )
+        )
         scheduler.action_schedule_activities()
         activity = self.customer.activity_ids.filtered(
-            lambda act: act.summary == "Call about the renewal")
+            lambda act: act.summary == "Call about the renewal"
+        )
         self.assertEqual(activity.importance, "high")
         self.assertTrue(self.event_of(self.customer).name.startswith("! "))
         # ... and changed in the activity form
@@ -346,11 +509,16 @@ class TestAgendaViewsAndFilters(AgendaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.overdue_call = cls.create_activity(cls.customer, cls.today - timedelta(days=1),
-                                               importance="high", summary="Overdue call")
+        cls.overdue_call = cls.create_activity(
+            cls.customer, cls.today - timedelta(days=1), importance="high", summary="Overdue call"
+        )
         cls.today_call = cls.create_activity(cls.contact, cls.today, summary="Today call")
-        cls.planned_call = cls.create_activity(cls.other_customer, cls.today + timedelta(days=1),
-                                               importance="low", summary="Planned call")
+        cls.planned_call = cls.create_activity(
+            cls.other_customer,
+            cls.today + timedelta(days=1),
+            importance="low",
+            summary="Planned call",
+        )
         cls.invoice = cls.create_invoice(cls.customer, 80.0, cls.today)
         cls.invoice.invoice_user_id = cls.salesman
 
@@ -359,34 +527,55 @@ class TestAgendaViewsAndFilters(AgendaCommon):
         user = user or self.salesman
         arch = etree.fromstring(self.env.ref("crm_xyz_addon.crm_xyz_agenda_view_search").arch)
         [node] = arch.xpath(f"//filter[@name='{name}']")
-        domain = safe_eval(node.get("domain"), {
-            "uid": user.id,
-            "context_today": lambda: self.today,
-            "relativedelta": relativedelta,
-        })
+        domain = safe_eval(
+            node.get("domain"),
+            {
+                "uid": user.id,
+                "context_today": lambda: self.today,
+                "relativedelta": relativedelta,
+            },
+        )
         return self.agenda(user, domain)
 
     def test_period_type_and_importance_filters(self):
         self.assertEqual(self.search_filter("overdue").activity_id, self.overdue_call)
         self.assertEqual(self.search_filter("today").activity_id, self.today_call)
-        self.assertEqual(self.search_filter("today").filtered(
-            lambda e: e.event_type == "payment").res_id, self.invoice.id)
+        self.assertEqual(
+            self.search_filter("today").filtered(lambda e: e.event_type == "payment").res_id,
+            self.invoice.id,
+        )
         self.assertEqual(self.search_filter("planned").activity_id, self.planned_call)
         self.assertEqual(self.search_filter("important").activity_id, self.overdue_call)
         self.assertEqual(self.search_filter("unimportant").activity_id, self.planned_call)
         self.assertEqual(self.search_filter("type_payment").res_id, self.invoice.id)
-        self.assertEqual(self.search_filter("type_contact").activity_id,
-                         self.overdue_call | self.today_call | self.planned_call)
+        self.assertEqual(
+            self.search_filter("type_contact").activity_id,
+            self.overdue_call | self.today_call | self.planned_call,
+        )
         monday = self.today - timedelta(days=self.today.weekday())
-        self.assertEqual(set(self.search_filter("this_week").mapped("day")),
-                         {day for day in (self.today - timedelta(days=1), self.today,
-                                          self.today + timedelta(days=1))
-                          if monday <= day < monday + timedelta(days=7)})
+        self.assertEqual(
+            set(self.search_filter("this_week").mapped("day")),
+            {
+                day
+                for day in (
+                    self.today - timedelta(days=1),
+                    self.today,
+                    self.today + timedelta(days=1),
+                )
+                if monday <= day < monday + timedelta(days=7)
+            },
+        )
         # a custom range
-        self.assertEqual(self.agenda(domain=[("day", ">=", self.today),
-                                             ("day", "<=", self.today + timedelta(days=7)),
-                                             ("event_type", "=", "contact")]).activity_id,
-                         self.today_call | self.planned_call)
+        self.assertEqual(
+            self.agenda(
+                domain=[
+                    ("day", ">=", self.today),
+                    ("day", "<=", self.today + timedelta(days=7)),
+                    ("event_type", "=", "contact"),
+                ]
+            ).activity_id,
+            self.today_call | self.planned_call,
+        )
         # "my events" is the default filter of the menu
         action = self.env.ref("crm_xyz_addon.crm_xyz_agenda_action")
         self.assertEqual(safe_eval(action.context)["search_default_my_events"], 1)
@@ -394,34 +583,52 @@ class TestAgendaViewsAndFilters(AgendaCommon):
 
     def test_examples_of_the_original(self):
         # all orders to ship today
-        shipping_today = self.env["sale.order"].create({
-            "partner_id": self.customer.id, "user_id": self.salesman.id,
-            "commitment_date": datetime.combine(self.today, time(11, 0)),
-            "order_line": [Command.create({"product_id": self.goods.id, "product_uom_qty": 1,
-                                           "price_unit": 10.0, "tax_id": [Command.clear()]})],
-        })
+        shipping_today = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "user_id": self.salesman.id,
+                "commitment_date": datetime.combine(self.today, time(11, 0)),
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.goods.id,
+                            "product_uom_qty": 1,
+                            "price_unit": 10.0,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
         shipping_today.action_confirm()
         shipping_today.picking_ids.scheduled_date = datetime.combine(self.today, time(11, 0))
         to_ship = self.agenda(domain=[("event_type", "=", "delivery"), ("state", "=", "today")])
         self.assertEqual(to_ship.order_id, shipping_today)
         # only the important contacts
-        important = self.agenda(domain=[("event_type", "=", "contact"),
-                                        ("importance", "=", "high")])
+        important = self.agenda(
+            domain=[("event_type", "=", "contact"), ("importance", "=", "high")]
+        )
         self.assertEqual(important.activity_id, self.overdue_call)
 
     def test_group_by_type_partner_and_state(self):
         events = self.agenda_model(self.salesman)
         domain = [("partner_id", "in", (self.customer | self.other_customer).ids)]
-        self.assertEqual(dict(events._read_group(domain, ["event_type"], ["__count"])),
-                         {"contact": 3, "payment": 1})
-        self.assertEqual(dict(events._read_group(domain, ["state"], ["__count"])),
-                         {"overdue": 1, "today": 2, "planned": 1})
+        self.assertEqual(
+            dict(events._read_group(domain, ["event_type"], ["__count"])),
+            {"contact": 3, "payment": 1},
+        )
+        self.assertEqual(
+            dict(events._read_group(domain, ["state"], ["__count"])),
+            {"overdue": 1, "today": 2, "planned": 1},
+        )
         by_partner = dict(events._read_group(domain, ["partner_id"], ["__count"]))
         self.assertEqual(by_partner, {self.customer: 3, self.other_customer: 1})
         # the search by name finds the events of a customer
         found = events.name_search("XYZ Other Customer")
-        self.assertEqual([event_id for event_id, _name in found],
-                         self.agenda(domain=[("partner_id", "=", self.other_customer.id)]).ids)
+        self.assertEqual(
+            [event_id for event_id, _name in found],
+            self.agenda(domain=[("partner_id", "=", self.other_customer.id)]).ids,
+        )
 
     def test_events_sorted_by_time(self):
         days = self.agenda().mapped("date")
@@ -460,8 +667,9 @@ class TestAgendaAccess(AgendaCommon):
 
     def test_company_rules(self):
         own_company = self.create_activity(self.customer, self.today, user=self.manager)
-        order_2 = self.create_order(self.customer, 90.0, self.today, company=self.company_2,
-                                    user=self.manager_2)
+        order_2 = self.create_order(
+            self.customer, 90.0, self.today, company=self.company_2, user=self.manager_2
+        )
         other_company = self.create_activity(order_2, self.today, user=self.manager_2)
         self.assertEqual(self.agenda(self.manager).activity_id, own_company)
         self.assertEqual(self.agenda(self.manager_2).activity_id, other_company)
@@ -484,10 +692,13 @@ class TestAgendaActions(AgendaCommon):
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", self.contact.id))
 
         action = event.action_reschedule()
-        self.assertEqual((action["res_model"], action["res_id"], action["target"]),
-                         ("mail.activity", activity.id, "new"))
-        self.assertEqual(action["views"][0][0],
-                         self.env.ref("mail.mail_activity_view_form_popup").id)
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["target"]),
+            ("mail.activity", activity.id, "new"),
+        )
+        self.assertEqual(
+            action["views"][0][0], self.env.ref("mail.mail_activity_view_form_popup").id
+        )
 
         event.action_mark_done()
         self.assertFalse(activity.exists() and activity.active)
@@ -513,37 +724,65 @@ class TestAgendaActions(AgendaCommon):
     def test_order_analysis_documents_and_balance(self):
         """400 EUR ordered (rate 2: 200), 3 of 4 delivered, all invoiced, half paid,
         one unit credited."""
-        order = self.create_goods_order(self.customer, 4, 100.0, pricelist=self.eur_pricelist,
-                                        product=self.sold_product)
+        order = self.create_goods_order(
+            self.customer, 4, 100.0, pricelist=self.eur_pricelist, product=self.sold_product
+        )
         order.order_line.qty_delivered = 3
         invoice = order._create_invoices()
         due = self.today - timedelta(days=40)
-        invoice.write({"invoice_date": due, "invoice_payment_term_id": False,
-                       "invoice_date_due": due, "invoice_user_id": self.salesman.id})
+        invoice.write(
+            {
+                "invoice_date": due,
+                "invoice_payment_term_id": False,
+                "invoice_date_due": due,
+                "invoice_user_id": self.salesman.id,
+            }
+        )
         invoice.action_post()
         self.assertEqual(invoice.line_ids.filtered("date_maturity").date_maturity, due)
         self.pay(invoice, 200.0)
-        credit_note = self.env["account.move"].create({
-            "move_type": "out_refund", "partner_id": self.customer.id,
-            "invoice_date": self.today, "currency_id": self.eur.id,
-            "invoice_line_ids": [Command.create({
-                "product_id": self.sold_product.id, "quantity": 1, "price_unit": 100.0,
-                "tax_ids": [Command.clear()],
-                "sale_line_ids": [Command.set(order.order_line.ids)],
-            })],
-        })
+        credit_note = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_date": self.today,
+                "currency_id": self.eur.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.sold_product.id,
+                            "quantity": 1,
+                            "price_unit": 100.0,
+                            "tax_ids": [Command.clear()],
+                            "sale_line_ids": [Command.set(order.order_line.ids)],
+                        }
+                    )
+                ],
+            }
+        )
         credit_note.action_post()
 
         event = self.event_of(invoice, user=self.salesman)
         self.assertEqual(event.order_id, order)
         action = event.action_order_analysis()
         analysis = self.env[action["res_model"]].browse(action["res_id"])
-        self.assertRecordValues(analysis.line_ids, [{
-            "product_id": self.sold_product.id, "qty_ordered": 4, "qty_delivered": 3,
-            "qty_invoiced": 3, "amount_ordered": 200.0, "amount_delivered": 150.0,
-            "amount_invoiced": 150.0, "amount_paid": 100.0,
-            "date_invoiced": self.today, "date_paid": self.today - timedelta(days=40),
-        }])
+        self.assertRecordValues(
+            analysis.line_ids,
+            [
+                {
+                    "product_id": self.sold_product.id,
+                    "qty_ordered": 4,
+                    "qty_delivered": 3,
+                    "qty_invoiced": 3,
+                    "amount_ordered": 200.0,
+                    "amount_delivered": 150.0,
+                    "amount_invoiced": 150.0,
+                    "amount_paid": 100.0,
+                    "date_invoiced": self.today,
+                    "date_paid": self.today - timedelta(days=40),
+                }
+            ],
+        )
         self.assertEqual(analysis.amount_paid, 100.0)
 
         action = event.action_order_documents()
@@ -561,12 +800,19 @@ class TestAgendaActions(AgendaCommon):
 
         action = event.action_customer_balance()
         balance = self.env[action["res_model"]].browse(action["res_id"])
-        self.assertRecordValues(balance, [{
-            "partner_id": self.customer.id, "amount_invoiced": 150.0, "amount_paid": 100.0,
-            "amount_due": 50.0, "amount_overdue": 100.0,
-        }])
-        self.assertEqual(set(balance.line_ids.mapped("document_type")),
-                         {"invoice", "credit_note"})
+        self.assertRecordValues(
+            balance,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "amount_invoiced": 150.0,
+                    "amount_paid": 100.0,
+                    "amount_due": 50.0,
+                    "amount_overdue": 100.0,
+                }
+            ],
+        )
+        self.assertEqual(set(balance.line_ids.mapped("document_type")), {"invoice", "credit_note"})
 
     def test_order_analysis_needs_access_to_the_order(self):
         order = self.create_order(self.customer, 100.0, self.today, user=self.salesman_2)

@@ -11,14 +11,25 @@ class TestAgendaTour(AgendaCommon, HttpCase):
         """Colours of an overdue, a today and a planned event in the calendar and the
         list, the overdue filter and the order analysis of an overdue delivery."""
         self.salesman.tour_enabled = False
-        self.create_activity(self.customer, self.today - timedelta(days=1), importance="high",
-                             summary="XYZ overdue call")
+        self.create_activity(
+            self.customer,
+            self.today - timedelta(days=1),
+            importance="high",
+            summary="XYZ overdue call",
+        )
         self.create_activity(self.customer, self.today, summary="XYZ today call")
-        self.create_activity(self.customer, self.today + timedelta(days=1), importance="low",
-                             summary="XYZ planned call")
+        self.create_activity(
+            self.customer,
+            self.today + timedelta(days=1),
+            importance="low",
+            summary="XYZ planned call",
+        )
         yesterday = datetime.combine(self.today - timedelta(days=1), time(10, 0))
         order = self.create_goods_order(self.customer, 2, 60.0, commitment_date=yesterday)
         if "picking_ids" in order._fields:  # with Inventory, the transfer is the delivery
             order.picking_ids.scheduled_date = yesterday
-        self.start_tour("/odoo/action-crm_xyz_addon.crm_xyz_agenda_action",
-                        "crm_xyz_agenda_tour", login=self.salesman.login)
+        self.start_tour(
+            "/odoo/action-crm_xyz_addon.crm_xyz_agenda_action",
+            "crm_xyz_agenda_tour",
+            login=self.salesman.login,
+        )

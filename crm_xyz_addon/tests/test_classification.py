@@ -29,22 +29,35 @@ class TestClassificationStages(XyzCommon):
             self.create_order(regular, 100, months_before(months))
         self.create_order(one_off, 50, AS_OF)
         self.create_order(lost, 70, months_before(13))
-        self.env["crm.lead"].create({"name": "Deal", "partner_id": prospect.id,
-                                     "company_id": self.company.id})
+        self.env["crm.lead"].create(
+            {"name": "Deal", "partner_id": prospect.id, "company_id": self.company.id}
+        )
         self.create_order(quoted, 30, AS_OF, confirm=False)
         run = self.run_analysis(AS_OF)
         self.assertEqual(run.state, "done")
         partners = self.classified(regular | one_off | lost | prospect | quoted | bystander)
-        self.assertEqual(partners.mapped("relationship_stage_auto"),
-                         ["regular", "one_off", "lost", "potential", "potential", False])
-        self.assertEqual(partners.mapped("relationship_stage"),
-                         ["regular", "one_off", "lost", "potential", "potential", False])
+        self.assertEqual(
+            partners.mapped("relationship_stage_auto"),
+            ["regular", "one_off", "lost", "potential", "potential", False],
+        )
+        self.assertEqual(
+            partners.mapped("relationship_stage"),
+            ["regular", "one_off", "lost", "potential", "potential", False],
+        )
         self.assertEqual(self.classified(regular).classification_amount, 300)
         self.assertEqual(self.classified(regular).classification_purchase_count, 3)
         self.assertEqual(self.classified(lost).classification_last_sale_date, months_before(13))
         self.assertEqual(self.classified(regular).classification_date, AS_OF)
-        self.assertEqual((run.customer_count, run.potential_count, run.one_off_count,
-                          run.regular_count, run.lost_count), (5, 2, 1, 1, 1))
+        self.assertEqual(
+            (
+                run.customer_count,
+                run.potential_count,
+                run.one_off_count,
+                run.regular_count,
+                run.lost_count,
+            ),
+            (5, 2, 1, 1, 1),
+        )
 
     def test_one_off_limit_plus_minus_one(self):
         self.company.xyz_one_off_max_purchases = 2
@@ -67,8 +80,9 @@ class TestClassificationStages(XyzCommon):
         self.run_analysis(AS_OF)
         self.assertEqual(self.classified(first_day).relationship_stage_auto, "one_off")
         self.assertEqual(self.classified(day_before).relationship_stage_auto, "lost")
-        self.assertFalse(self.classified(after).relationship_stage_auto,
-                         "sales dated after D never count")
+        self.assertFalse(
+            self.classified(after).relationship_stage_auto, "sales dated after D never count"
+        )
 
     def test_order_date_in_company_time_zone(self):
         self.company.partner_id.tz = "Asia/Tokyo"
@@ -113,8 +127,9 @@ class TestClassificationStages(XyzCommon):
             self.create_order(customer, amount, AS_OF)
         self.run_analysis(AS_OF)
         # cumulative before: 0, 40, 80 (not < 80: B), 95 (not < 95: C)
-        self.assertEqual([self.classified(c).abc_class_auto for c in customers],
-                         ["A", "A", "B", "C"])
+        self.assertEqual(
+            [self.classified(c).abc_class_auto for c in customers], ["A", "A", "B", "C"]
+        )
 
     def test_single_customer_and_zero_total(self):
         only, free = self.create_customer("Only"), self.create_customer("Free")
@@ -151,10 +166,14 @@ class TestClassificationAmounts(XyzCommon):
         return partner.with_company(self.company)
 
     def test_currency_converted_at_order_date(self):
-        self.env["res.currency.rate"].create({
-            "name": "2026-06-01", "rate": 4.0, "currency_id": self.eur.id,
-            "company_id": self.company.id,
-        })
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2026-06-01",
+                "rate": 4.0,
+                "currency_id": self.eur.id,
+                "company_id": self.company.id,
+            }
+        )
         customer = self.create_customer("Euro buyer")
         self.create_order(customer, 200, date(2026, 5, 15), pricelist=self.eur_pricelist)
         self.create_order(customer, 200, date(2026, 6, 15), pricelist=self.eur_pricelist)
@@ -225,16 +244,20 @@ class TestClassificationAmounts(XyzCommon):
         shared = self.create_customer("Shared")
         for months in range(3):
             self.create_order(shared, 100, months_before(months))
-        self.create_order(shared, 100, months_before(14), company=self.company_2,
-                          user=self.manager_2)
+        self.create_order(
+            shared, 100, months_before(14), company=self.company_2, user=self.manager_2
+        )
         self.run_analysis(AS_OF)
         self.run_analysis(AS_OF, company=self.company_2)
         self.assertEqual(shared.with_company(self.company).relationship_stage, "regular")
         self.assertEqual(shared.with_company(self.company_2).relationship_stage, "lost")
         self.assertEqual(shared.with_company(self.company_2).classification_amount, 0)
         self.assertEqual(
-            self.env["res.partner"].with_company(self.company_2).search(
-                [("id", "=", shared.id), ("relationship_stage", "=", "lost")]), shared)
+            self.env["res.partner"]
+            .with_company(self.company_2)
+            .search([("id", "=", shared.id), ("relationship_stage", "=", "lost")]),
+            shared,
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -260,8 +283,10 @@ class TestClassificationRuns(XyzCommon):
         self.assertEqual(partner.relationship_trend, "up")
         history = self.history(customer)
         self.assertEqual(len(history), 2)
-        self.assertEqual((history[0].old_stage, history[0].new_stage, history[0].stage_trend),
-                         ("one_off", "regular", "up"))
+        self.assertEqual(
+            (history[0].old_stage, history[0].new_stage, history[0].stage_trend),
+            ("one_off", "regular", "up"),
+        )
         self.assertEqual(history[0].user_id, customer.user_id)
         # the same date again: nothing changes, no history
         again = self.run_analysis(AS_OF)
@@ -300,8 +325,11 @@ class TestClassificationRuns(XyzCommon):
         customer = self.create_customer("Overridden")
         self.create_order(customer, 100, AS_OF)
         self.run_analysis(AS_OF)
-        partner = self.classified(customer).with_user(self.manager).with_context(
-            tracking_disable=False, mail_notrack=False)
+        partner = (
+            self.classified(customer)
+            .with_user(self.manager)
+            .with_context(tracking_disable=False, mail_notrack=False)
+        )
         # start the tracking from a clean slate, as a new request would
         self.env.flush_all()
         self.env.cr.precommit.run()
@@ -310,10 +338,16 @@ class TestClassificationRuns(XyzCommon):
         # the override is tracked in the chatter
         self.env.flush_all()
         self.env.cr.precommit.run()
-        tracked = self.env["mail.tracking.value"].sudo().search([
-            ("mail_message_id.model", "=", "res.partner"),
-            ("mail_message_id.res_id", "=", customer.id),
-        ])
+        tracked = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", customer.id),
+                ]
+            )
+        )
         self.assertIn("abc_class_manual", tracked.field_id.mapped("name"))
         self.assertTrue(partner.classification_overridden)
         self.create_order(customer, 100, months_before(1))
@@ -332,10 +366,18 @@ class TestClassificationRuns(XyzCommon):
         order = self.create_order(customer, 100, AS_OF, confirm=False)
         self.assertEqual(order.customer_relationship_stage, "regular")
         order.action_confirm()
-        self.assertEqual((order.confirmed_relationship_stage, order.confirmed_abc_class,
-                          order.confirmed_xyz_class), ("regular", "A", "Z"))
+        self.assertEqual(
+            (
+                order.confirmed_relationship_stage,
+                order.confirmed_abc_class,
+                order.confirmed_xyz_class,
+            ),
+            ("regular", "A", "Z"),
+        )
         self.env.flush_all()
-        report = self.env["sale.report"].search([("order_reference", "=", f"sale.order,{order.id}")])
+        report = self.env["sale.report"].search(
+            [("order_reference", "=", f"sale.order,{order.id}")]
+        )
         self.assertEqual(report.confirmed_relationship_stage, "regular")
 
     def test_interrupted_run_leaves_nothing_half_written(self):
@@ -352,17 +394,24 @@ class TestClassificationRuns(XyzCommon):
                 raise KeyboardInterrupt("killed")
             return original(run, *args, **kwargs)
 
-        with patch.object(type(self.env["crm.xyz.run"]), "_apply_batch", crash_on_second_batch):
-            with self.assertRaises(KeyboardInterrupt), self.env.cr.savepoint():
-                self.run_analysis(AS_OF)
+        with (
+            patch.object(type(self.env["crm.xyz.run"]), "_apply_batch", crash_on_second_batch),
+            self.assertRaises(KeyboardInterrupt),
+            self.env.cr.savepoint(),
+        ):
+            self.run_analysis(AS_OF)
         self.env.invalidate_all()
         self.assertFalse(any(self.classified(c).relationship_stage_auto for c in customers))
-        self.assertFalse(self.env["crm.xyz.history"].search_count(
-            [("partner_id", "in", [c.id for c in customers])]))
+        self.assertFalse(
+            self.env["crm.xyz.history"].search_count(
+                [("partner_id", "in", [c.id for c in customers])]
+            )
+        )
         run = self.run_analysis(AS_OF)
         self.assertEqual(run.customer_count, 3)
-        self.assertEqual([self.classified(c).relationship_stage_auto for c in customers],
-                         ["one_off"] * 3)
+        self.assertEqual(
+            [self.classified(c).relationship_stage_auto for c in customers], ["one_off"] * 3
+        )
 
     def test_never_two_runs_at_once_for_one_company(self):
         with self.registry.cursor() as other:
@@ -408,11 +457,13 @@ class TestClassificationSettings(XyzCommon):
                 self.assertEqual(self.company.read(list(self.company._xyz_settings())), before)
 
     def test_settings_through_the_settings_screen(self):
-        settings = self.env["res.config.settings"].create({"xyz_period_count": 6,
-                                                           "xyz_period_unit": "quarter"})
+        settings = self.env["res.config.settings"].create(
+            {"xyz_period_count": 6, "xyz_period_unit": "quarter"}
+        )
         settings.execute()
-        self.assertEqual((self.company.xyz_period_count, self.company.xyz_period_unit),
-                         (6, "quarter"))
+        self.assertEqual(
+            (self.company.xyz_period_count, self.company.xyz_period_unit), (6, "quarter")
+        )
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["res.config.settings"].create({"abc_a_percent": 90}).execute()
 

@@ -13,21 +13,27 @@ class TestClassificationMath(BaseCase):
     def test_month_bounds_from_month_end(self):
         bounds = calc.period_bounds(date(2024, 3, 31), "month", 3)
         # each bound from D directly: 31 March - 1 month = 29 February (leap year)
-        self.assertEqual(bounds, [date(2024, 3, 31), date(2024, 2, 29), date(2024, 1, 31),
-                                  date(2023, 12, 31)])
+        self.assertEqual(
+            bounds, [date(2024, 3, 31), date(2024, 2, 29), date(2024, 1, 31), date(2023, 12, 31)]
+        )
         bounds = calc.period_bounds(date(2025, 3, 31), "month", 2)
         self.assertEqual(bounds[1], date(2025, 2, 28))
 
     def test_quarter_and_week_bounds(self):
-        self.assertEqual(calc.period_bounds(date(2026, 5, 31), "quarter", 2),
-                         [date(2026, 5, 31), date(2026, 2, 28), date(2025, 11, 30)])
-        self.assertEqual(calc.period_bounds(date(2026, 1, 7), "week", 2),
-                         [date(2026, 1, 7), date(2025, 12, 31), date(2025, 12, 24)])
+        self.assertEqual(
+            calc.period_bounds(date(2026, 5, 31), "quarter", 2),
+            [date(2026, 5, 31), date(2026, 2, 28), date(2025, 11, 30)],
+        )
+        self.assertEqual(
+            calc.period_bounds(date(2026, 1, 7), "week", 2),
+            [date(2026, 1, 7), date(2025, 12, 31), date(2025, 12, 24)],
+        )
 
     def test_bucket_thresholds_are_ascending_and_left_open(self):
         bounds = calc.period_bounds(date(2026, 6, 30), "month", 2)
-        self.assertEqual(calc.bucket_thresholds(bounds),
-                         [date(2026, 5, 1), date(2026, 5, 31), date(2026, 7, 1)])
+        self.assertEqual(
+            calc.bucket_thresholds(bounds), [date(2026, 5, 1), date(2026, 5, 31), date(2026, 7, 1)]
+        )
 
     def test_stage_at_the_one_off_limit(self):
         self.assertEqual(calc.relationship_stage(0, 0, 2), "potential")
@@ -76,6 +82,7 @@ class TestClassificationMath(BaseCase):
 
     def test_period_values_from_sparse_buckets(self):
         # bucket N (=3) is the most recent sub-period, i.e. v1
-        self.assertEqual(calc.period_values([1, 3], [Decimal(5), Decimal(7)], 3),
-                         [Decimal(7), 0, Decimal(5)])
+        self.assertEqual(
+            calc.period_values([1, 3], [Decimal(5), Decimal(7)], 3), [Decimal(7), 0, Decimal(5)]
+        )
         self.assertEqual(calc.period_values(None, None, 2), [0, 0])

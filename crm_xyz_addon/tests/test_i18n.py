@@ -27,8 +27,10 @@ class TestTranslations(TransactionCase):
         template = polib.pofile(str(I18N / "crm_xyz_addon.pot"))
         russian = {entry.msgid: entry for entry in polib.pofile(str(I18N / "ru.po"))}
         untranslated = [
-            entry.msgid for entry in template
-            if entry.msgid not in russian or not russian[entry.msgid].msgstr
+            entry.msgid
+            for entry in template
+            if entry.msgid not in russian
+            or not russian[entry.msgid].msgstr
             or "fuzzy" in russian[entry.msgid].flags
         ]
         self.assertFalse(untranslated, f"untranslated in ru.po: {untranslated[:20]}")
@@ -37,13 +39,17 @@ class TestTranslations(TransactionCase):
         for entry in polib.pofile(str(I18N / "ru.po")):
             for placeholder in ("%(", "%s"):
                 with self.subTest(msgid=entry.msgid):
-                    self.assertEqual(entry.msgid.count(placeholder),
-                                     entry.msgstr.count(placeholder))
+                    self.assertEqual(
+                        entry.msgid.count(placeholder), entry.msgstr.count(placeholder)
+                    )
 
     def test_russian_loads_and_translates(self):
         self.env["res.lang"]._activate_lang("ru_RU")
         self.env["ir.module.module"].search([("name", "=", "crm_xyz_addon")])._update_translations(
-            "ru_RU")
+            "ru_RU"
+        )
         field = self.env["ir.model.fields"]._get("res.partner", "relationship_stage")
-        self.assertNotEqual(field.with_context(lang="ru_RU").field_description,
-                            field.with_context(lang="en_US").field_description)
+        self.assertNotEqual(
+            field.with_context(lang="ru_RU").field_description,
+            field.with_context(lang="en_US").field_description,
+        )

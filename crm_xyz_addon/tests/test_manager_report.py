@@ -7,8 +7,18 @@ from odoo.tests import Form, TransactionCase, tagged
 from ..tools import manager_report as calc
 from .manager_report_common import PERIOD, ManagerReportCommon
 
-KEYS = ("contact_completeness_pct", "contacts_count", "stage_ups", "stage_downs",
-        "lost_share_pct", "retention_pct", "completed_orders", "revenue", "profit", "payments")
+KEYS = (
+    "contact_completeness_pct",
+    "contacts_count",
+    "stage_ups",
+    "stage_downs",
+    "lost_share_pct",
+    "retention_pct",
+    "completed_orders",
+    "revenue",
+    "profit",
+    "payments",
+)
 ZERO = dict.fromkeys(KEYS, 0)
 
 
@@ -18,19 +28,31 @@ class TestManagerReportArithmetic(TransactionCase):
 
     def test_previous_period(self):
         # whole months: the same number of months before
-        self.assertEqual(calc.previous_period(date(2026, 6, 1), date(2026, 6, 30)),
-                         (date(2026, 5, 1), date(2026, 5, 31)))
-        self.assertEqual(calc.previous_period(date(2026, 4, 1), date(2026, 6, 30)),
-                         (date(2026, 1, 1), date(2026, 3, 31)))
-        self.assertEqual(calc.previous_period(date(2026, 1, 1), date(2026, 12, 31)),
-                         (date(2025, 1, 1), date(2025, 12, 31)))
-        self.assertEqual(calc.previous_period(date(2026, 3, 1), date(2026, 3, 31)),
-                         (date(2026, 2, 1), date(2026, 2, 28)))
+        self.assertEqual(
+            calc.previous_period(date(2026, 6, 1), date(2026, 6, 30)),
+            (date(2026, 5, 1), date(2026, 5, 31)),
+        )
+        self.assertEqual(
+            calc.previous_period(date(2026, 4, 1), date(2026, 6, 30)),
+            (date(2026, 1, 1), date(2026, 3, 31)),
+        )
+        self.assertEqual(
+            calc.previous_period(date(2026, 1, 1), date(2026, 12, 31)),
+            (date(2025, 1, 1), date(2025, 12, 31)),
+        )
+        self.assertEqual(
+            calc.previous_period(date(2026, 3, 1), date(2026, 3, 31)),
+            (date(2026, 2, 1), date(2026, 2, 28)),
+        )
         # any other range: the same number of days before
-        self.assertEqual(calc.previous_period(date(2026, 4, 10), date(2026, 4, 19)),
-                         (date(2026, 3, 31), date(2026, 4, 9)))
-        self.assertEqual(calc.previous_period(date(2026, 4, 10), date(2026, 4, 10)),
-                         (date(2026, 4, 9), date(2026, 4, 9)))
+        self.assertEqual(
+            calc.previous_period(date(2026, 4, 10), date(2026, 4, 19)),
+            (date(2026, 3, 31), date(2026, 4, 9)),
+        )
+        self.assertEqual(
+            calc.previous_period(date(2026, 4, 10), date(2026, 4, 10)),
+            (date(2026, 4, 9), date(2026, 4, 9)),
+        )
 
     def test_presets(self):
         today = date(2026, 11, 27)
@@ -44,20 +66,28 @@ class TestManagerReportArithmetic(TransactionCase):
         }
         for preset, period in expected.items():
             self.assertEqual(calc.preset_range(preset, today), period, preset)
-        self.assertEqual(calc.preset_range("last_month", date(2026, 1, 15)),
-                         (date(2025, 12, 1), date(2025, 12, 31)))
-        self.assertEqual(calc.preset_range("last_quarter", date(2026, 2, 1)),
-                         (date(2025, 10, 1), date(2025, 12, 31)))
+        self.assertEqual(
+            calc.preset_range("last_month", date(2026, 1, 15)),
+            (date(2025, 12, 1), date(2025, 12, 31)),
+        )
+        self.assertEqual(
+            calc.preset_range("last_quarter", date(2026, 2, 1)),
+            (date(2025, 10, 1), date(2025, 12, 31)),
+        )
 
     def test_normalise(self):
-        self.assertEqual(calc.normalise({"a": 50, "b": 100, "c": -10}),
-                         {"a": 0.5, "b": 1.0, "c": 0.0})
+        self.assertEqual(
+            calc.normalise({"a": 50, "b": 100, "c": -10}), {"a": 0.5, "b": 1.0, "c": 0.0}
+        )
         self.assertEqual(calc.normalise({"a": 0, "b": -5}), {"a": 0.0, "b": 0.0})
         # less is better: the best gets 1, the worst 0
-        self.assertEqual(calc.normalise({"a": 0, "b": 10, "c": 40}, higher_is_better=False),
-                         {"a": 1.0, "b": 0.75, "c": 0.0})
-        self.assertEqual(calc.normalise({"a": 3, "b": 3}, higher_is_better=False),
-                         {"a": 1.0, "b": 1.0})
+        self.assertEqual(
+            calc.normalise({"a": 0, "b": 10, "c": 40}, higher_is_better=False),
+            {"a": 1.0, "b": 0.75, "c": 0.0},
+        )
+        self.assertEqual(
+            calc.normalise({"a": 3, "b": 3}, higher_is_better=False), {"a": 1.0, "b": 1.0}
+        )
 
     def test_scores_and_ranks(self):
         rows = {
@@ -69,8 +99,10 @@ class TestManagerReportArithmetic(TransactionCase):
         scores = calc.weighted_scores(rows, {"revenue": 3, "stage_downs": 1, "profit": 0})
         self.assertEqual(scores, {"a": 100.0, "b": 37.5, "c": 12.5})
         self.assertEqual(calc.weighted_scores(rows, {"revenue": 0}), dict.fromkeys(rows, 0.0))
-        self.assertEqual(calc.competition_ranks({"a": 80, "b": 70, "c": 70.001, "d": 50}),
-                         {"a": 1, "b": 2, "c": 2, "d": 4})
+        self.assertEqual(
+            calc.competition_ranks({"a": 80, "b": 70, "c": 70.001, "d": 50}),
+            {"a": 1, "b": 2, "c": 2, "d": 4},
+        )
         self.assertEqual(calc.ratio_pct(2, 3), 66.67)
         self.assertEqual(calc.ratio_pct(5, 0), 0.0)
 
@@ -92,19 +124,36 @@ class TestManagerReportIndicators(ManagerReportCommon):
             # order and the quotation do not count. Profit 400 + 400 EUR / 2.
             # Payments: 1000 on Alpha's invoice - 200 paid back on the credit note
             # + 1000 EUR received at 2.5.
-            self.sam: dict(contact_completeness_pct=50.0, contacts_count=4, stage_ups=1,
-                           stage_downs=1, lost_share_pct=25.0, retention_pct=66.67,
-                           completed_orders=1, revenue=1500.0, profit=600.0, payments=1200.0),
+            self.sam: dict(
+                contact_completeness_pct=50.0,
+                contacts_count=4,
+                stage_ups=1,
+                stage_downs=1,
+                lost_share_pct=25.0,
+                retention_pct=66.67,
+                completed_orders=1,
+                revenue=1500.0,
+                profit=600.0,
+                payments=1200.0,
+            ),
             # Epsilon and Eta complete, Zeta without phone: 2/3. A to-do done on Epsilon's
             # order and the meeting Epsilon attended (not the one declined). Delta went
             # down and Zeta was lost while they were Sally's: 2 down, 1 lost of 3.
             # Retention: Epsilon at the start and at the end (Zeta's last sale is older).
             # Orders: Delta's 400 (credit note made from it: not completed) and Epsilon's
             # 2000 (completed); payments: 2000 - the 300 credit note set against it.
-            self.sally: dict(contact_completeness_pct=66.67, contacts_count=2, stage_ups=0,
-                             stage_downs=2, lost_share_pct=33.33, retention_pct=100.0,
-                             completed_orders=1, revenue=2400.0, profit=800.0,
-                             payments=1700.0),
+            self.sally: dict(
+                contact_completeness_pct=66.67,
+                contacts_count=2,
+                stage_ups=0,
+                stage_downs=2,
+                lost_share_pct=33.33,
+                retention_pct=100.0,
+                completed_orders=1,
+                revenue=2400.0,
+                profit=800.0,
+                payments=1700.0,
+            ),
             # Theta: complete, a customer at the start (March 15) and at the end
             self.mia: dict(ZERO, contact_completeness_pct=100.0, retention_pct=100.0),
             self.nick: dict(ZERO),
@@ -114,11 +163,11 @@ class TestManagerReportIndicators(ManagerReportCommon):
     def expected_previous(self):
         return {
             # completeness is a snapshot: the same in both periods
-            self.sam: dict(ZERO, contact_completeness_pct=50.0, contacts_count=1,
-                           retention_pct=100.0),
+            self.sam: dict(
+                ZERO, contact_completeness_pct=50.0, contacts_count=1, retention_pct=100.0
+            ),
             # Epsilon went up on March 31; at the start Epsilon and Zeta, at the end Epsilon
-            self.sally: dict(ZERO, contact_completeness_pct=66.67, stage_ups=1,
-                             retention_pct=50.0),
+            self.sally: dict(ZERO, contact_completeness_pct=66.67, stage_ups=1, retention_pct=50.0),
             # Theta's order of March 15 (paid only in July); Theta was not a customer at
             # the start: no retention rate
             self.mia: dict(ZERO, contact_completeness_pct=100.0, revenue=500.0, profit=200.0),
@@ -134,9 +183,10 @@ class TestManagerReportIndicators(ManagerReportCommon):
 
     def test_every_indicator(self):
         result = self.indicators(*PERIOD)
-        self.assertEqual({row["user_id"] for row in result},
-                         {u.id for u in (self.sam, self.sally, self.mia, self.nick,
-                                         self.accountman)})
+        self.assertEqual(
+            {row["user_id"] for row in result},
+            {u.id for u in (self.sam, self.sally, self.mia, self.nick, self.accountman)},
+        )
         for row in result:
             self.assertEqual(set(row), {"user_id", *KEYS, "score", "rank"})
         by_user = {row["user_id"]: row for row in result}
@@ -147,26 +197,33 @@ class TestManagerReportIndicators(ManagerReportCommon):
         # when the classification analyses posted invoices, so does the retention rate:
         # only Theta was invoiced in the 12 months before April (on March 16)
         self.company.xyz_source = "invoice"
-        result = self.indicators("2026-04-01", "2026-06-30", user_ids=[
-            self.sam.id, self.sally.id, self.mia.id, 999_999])
-        self.assertEqual({row["user_id"]: row["retention_pct"] for row in result},
-                         {self.mia.id: 100.0, self.sally.id: 0.0, self.sam.id: 0.0})
+        result = self.indicators(
+            "2026-04-01", "2026-06-30", user_ids=[self.sam.id, self.sally.id, self.mia.id, 999_999]
+        )
+        self.assertEqual(
+            {row["user_id"]: row["retention_pct"] for row in result},
+            {self.mia.id: 100.0, self.sally.id: 0.0, self.sam.id: 0.0},
+        )
 
     def test_previous_period_and_change(self):
         report = self.report_as(self.mia)
-        self.assertEqual((report.previous_date_from, report.previous_date_to),
-                         (date(2026, 1, 1), date(2026, 3, 31)))
+        self.assertEqual(
+            (report.previous_date_from, report.previous_date_to),
+            (date(2026, 1, 1), date(2026, 3, 31)),
+        )
         current, previous = self.expected_period(), self.expected_previous()
         for user in current:
             line = self.line_of(report, user)
             for key in KEYS:
                 self.assertEqual(line[key], current[user][key], f"{user.name} {key}")
                 self.assertEqual(line[f"{key}_prev"], previous[user][key], f"{user.name} {key}")
-                self.assertAlmostEqual(line[f"{key}_change"],
-                                       current[user][key] - previous[user][key], places=2)
+                self.assertAlmostEqual(
+                    line[f"{key}_change"], current[user][key] - previous[user][key], places=2
+                )
         # the same figures as the API for the previous period
-        by_user = {row["user_id"]: row for row in self.indicators(date(2026, 1, 1),
-                                                                  date(2026, 3, 31))}
+        by_user = {
+            row["user_id"]: row for row in self.indicators(date(2026, 1, 1), date(2026, 3, 31))
+        }
         for user, expected in previous.items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
 
@@ -196,22 +253,37 @@ class TestManagerReportIndicators(ManagerReportCommon):
         report = self.report_as(self.mia, show_profit=False, compare=False)
         table = report._report_table()
         names = [column["name"] for column in table["columns"]]
-        self.assertEqual(names, ["user_id", "contact_completeness_pct", "contacts_count",
-                                 "stage_ups", "stage_downs", "lost_share_pct", "retention_pct",
-                                 "completed_orders", "revenue", "payments"])
+        self.assertEqual(
+            names,
+            [
+                "user_id",
+                "contact_completeness_pct",
+                "contacts_count",
+                "stage_ups",
+                "stage_downs",
+                "lost_share_pct",
+                "retention_pct",
+                "completed_orders",
+                "revenue",
+                "payments",
+            ],
+        )
         self.assertEqual(table["columns"][names.index("revenue")]["digits"], 2)
         self.assertEqual(table["columns"][names.index("contacts_count")]["digits"], 0)
         totals = dict(zip(names, table["total"], strict=True))
-        self.assertEqual((totals["revenue"], totals["payments"], totals["contacts_count"]),
-                         (3900.0, 2900.0, 6))
+        self.assertEqual(
+            (totals["revenue"], totals["payments"], totals["contacts_count"]), (3900.0, 2900.0, 6)
+        )
         self.assertIsNone(totals["contact_completeness_pct"])
         rows = {row[0]: dict(zip(names, row, strict=True)) for row in table["rows"]}
         self.assertEqual(rows[self.sam.name]["revenue"], 1500.0)
 
     # ----------------------------------------------------------- ranking
     def test_score_and_rank_with_settings_weights(self):
-        self.company.write({name: 0 for name in self.weight_fields()}
-                           | {"xyz_weight_revenue": 2, "xyz_weight_contacts": 2})
+        self.company.write(
+            {name: 0 for name in self.weight_fields()}
+            | {"xyz_weight_revenue": 2, "xyz_weight_contacts": 2}
+        )
         result = self.indicators(*PERIOD)
         scores = {row["user_id"]: (row["score"], row["rank"]) for row in result}
         # Sam: revenue 1500 / 2400 = 0.625, contacts 4 / 4 = 1 -> (2 * 0.625 + 2 * 1) / 4
@@ -224,15 +296,22 @@ class TestManagerReportIndicators(ManagerReportCommon):
 
     def test_executive_ranking_with_ties(self):
         options = {name: False for name in self.show_fields()}
-        report = self.report_as(self.mia, report_kind="executive",
-                                **dict(options, show_retention=True))
+        report = self.report_as(
+            self.mia, report_kind="executive", **dict(options, show_retention=True)
+        )
         ranking = [(line.user_id, line.score, line.rank) for line in report.line_ids]
         # Sally and Mia kept all their customers, Sam two of three: equal scores share
         # rank 1, the next rank is 3; the two without customers share rank 4
-        self.assertEqual(ranking, [
-            (self.mia, 100.0, 1), (self.sally, 100.0, 1), (self.sam, 66.67, 3),
-            (self.accountman, 0.0, 4), (self.nick, 0.0, 4),
-        ])
+        self.assertEqual(
+            ranking,
+            [
+                (self.mia, 100.0, 1),
+                (self.sally, 100.0, 1),
+                (self.sam, 66.67, 3),
+                (self.accountman, 0.0, 4),
+                (self.nick, 0.0, 4),
+            ],
+        )
         # previous period: Sam 100, Sally 50, nobody else had customers at the start
         self.assertEqual(self.line_of(report, self.sam).rank_prev, 1)
         self.assertEqual(self.line_of(report, self.sally).score_prev, 50.0)
@@ -240,8 +319,9 @@ class TestManagerReportIndicators(ManagerReportCommon):
 
     def test_executive_ranking_less_is_better(self):
         options = {name: False for name in self.show_fields()}
-        report = self.report_as(self.mia, report_kind="executive",
-                                **dict(options, show_lost_share=True))
+        report = self.report_as(
+            self.mia, report_kind="executive", **dict(options, show_lost_share=True)
+        )
         scores = {line.user_id: (line.score, line.rank) for line in report.line_ids}
         # lost 25 % (Sam) and 33.33 % (Sally), nobody else lost anyone: the best is 0 %,
         # the worst 33.33 %: Sam (33.33 - 25) / 33.33
@@ -265,8 +345,11 @@ class TestManagerReportIndicators(ManagerReportCommon):
         options = dict({name: False for name in self.show_fields()}, show_completed_orders=True)
         with self.assertRaisesText(ValidationError, "weigh zero"):
             self.report_as(self.mia, report_kind="executive", **options)
-        self.assertEqual(self.report_as(self.mia, **options).line_ids.mapped("completed_orders"),
-                         [0, 0, 0, 1, 1], "the performance report does not need weights")
+        self.assertEqual(
+            self.report_as(self.mia, **options).line_ids.mapped("completed_orders"),
+            [0, 0, 0, 1, 1],
+            "the performance report does not need weights",
+        )
         self.assertEqual(Report.search_count([]), count + 1)
 
     def test_bad_input_on_screen(self):
@@ -291,8 +374,9 @@ class TestManagerReportIndicators(ManagerReportCommon):
             Settings.create({"xyz_weight_revenue": -1}).execute()
         self.assertEqual(self.company._xyz_weights(), before)
         # moving the only weight from one indicator to another is fine
-        Settings.create({name: 0 for name in self.weight_fields()}
-                        | {"xyz_weight_revenue": 1}).execute()
+        Settings.create(
+            {name: 0 for name in self.weight_fields()} | {"xyz_weight_revenue": 1}
+        ).execute()
         Settings.create({"xyz_weight_revenue": 0, "xyz_weight_profit": 3}).execute()
         self.assertEqual(self.company.xyz_weight_profit, 3)
         # weights all zero from elsewhere: the ranking says so
@@ -328,15 +412,22 @@ class TestManagerReportIndicators(ManagerReportCommon):
 
     def test_other_company(self):
         # the second company's team: its manager and accountman, with its own order only
-        result = self.env["crm.xyz.manager.report"].with_user(self.manager_2).with_company(
-            self.company_2).get_indicators(*PERIOD)
+        result = (
+            self.env["crm.xyz.manager.report"]
+            .with_user(self.manager_2)
+            .with_company(self.company_2)
+            .get_indicators(*PERIOD)
+        )
         by_user = {row["user_id"]: row for row in result}
         self.assertEqual(set(by_user), {self.manager_2.id, self.accountman.id})
         self.assertEqual(by_user[self.accountman.id]["revenue"], 999.0)
         self.assertEqual(by_user[self.accountman.id]["stage_ups"], 0, "Sam's change is not his")
         # a report of the second company is out of reach from the first one
-        report = self.env["crm.xyz.manager.report"].with_company(self.company_2).create({
-            "period": "custom", "date_from": PERIOD[0], "date_to": PERIOD[1]})
+        report = (
+            self.env["crm.xyz.manager.report"]
+            .with_company(self.company_2)
+            .create({"period": "custom", "date_from": PERIOD[0], "date_to": PERIOD[1]})
+        )
         self.assertEqual(report.company_id, self.company_2)
         self.assertEqual(len(report.line_ids), 2)
         self.env.invalidate_all()

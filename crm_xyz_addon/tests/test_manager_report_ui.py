@@ -47,17 +47,32 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
 
     def test_pdf(self):
         report = self.report_as(self.mia, show_profit=False)
-        html = self.env["ir.actions.report"].with_user(self.mia)._render_qweb_html(
-            REPORT_XMLID, report.ids)[0].decode()
-        for text in ("Manager Performance", "Sam Salesman", "1,500.00", "2,400.00", "3,900.00",
-                     "66.67", "Compared with"):
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.mia)
+            ._render_qweb_html(REPORT_XMLID, report.ids)[0]
+            .decode()
+        )
+        for text in (
+            "Manager Performance",
+            "Sam Salesman",
+            "1,500.00",
+            "2,400.00",
+            "3,900.00",
+            "66.67",
+            "Compared with",
+        ):
             self.assertIn(text, html)
         self.assertNotIn("Profit", html)
         # the real thing, through wkhtmltopdf (its text may be drawn as outlines: the
         # numbers are checked on the HTML it converts, above)
         with tolerate_unpatched_wkhtmltopdf():
-            pdf, kind = self.env["ir.actions.report"].with_user(self.mia).with_context(
-                force_report_rendering=True)._render_qweb_pdf(REPORT_XMLID, report.ids)
+            pdf, kind = (
+                self.env["ir.actions.report"]
+                .with_user(self.mia)
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf(REPORT_XMLID, report.ids)
+            )
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
         pages = PdfFileReader(io.BytesIO(pdf)).pages
@@ -68,8 +83,13 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.mia.lang = "fr_FR"
         report = self.report_as(self.mia, report_kind="executive", value_mode="share")
-        html = self.env["ir.actions.report"].with_user(self.mia).with_context(
-            lang="fr_FR")._render_qweb_html(REPORT_XMLID, report.ids)[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.mia)
+            .with_context(lang="fr_FR")
+            ._render_qweb_html(REPORT_XMLID, report.ids)[0]
+            .decode()
+        )
         # French dates and numbers: 38,46 % of the revenue for Sam
         self.assertIn("01/04/2026", html)
         self.assertIn("38,46", html)
@@ -81,8 +101,10 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         response = self.url_open(f"/crm_xyz_addon/manager_report/{report.id}/xlsx")
         self.assertEqual(response.status_code, 200)
         self.assertIn("spreadsheetml", response.headers["Content-Type"])
-        self.assertIn("Manager%20Performance%202026-04-01%20-%202026-06-30.xlsx",
-                      response.headers["Content-Disposition"])
+        self.assertIn(
+            "Manager%20Performance%202026-04-01%20-%202026-06-30.xlsx",
+            response.headers["Content-Disposition"],
+        )
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         header_index = next(i for i, row in enumerate(rows) if row[0] == "Salesperson")
@@ -90,7 +112,7 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         lines = {line.user_id.name: line for line in report.line_ids}
         names = report._column_fields()
         self.assertEqual(len(header), len(names))
-        body = rows[header_index + 1: header_index + 1 + len(lines)]
+        body = rows[header_index + 1 : header_index + 1 + len(lines)]
         self.assertEqual({row[0] for row in body}, set(lines))
         for row in body:
             line = lines[row[0]]
@@ -111,19 +133,30 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         self.authenticate("xyz_manager", "xyz_manager")
         response = self.url_open(f"/crm_xyz_addon/manager_report/{report.id}/xlsx")
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-        texts = [cell for row in sheet.iter_rows(values_only=True) for cell in row
-                 if isinstance(cell, str)]
-        self.assertTrue(any("01/04/2026" in text and "30/06/2026" in text for text in texts),
-                        texts[:6])
+        texts = [
+            cell
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if isinstance(cell, str)
+        ]
+        self.assertTrue(
+            any("01/04/2026" in text and "30/06/2026" in text for text in texts), texts[:6]
+        )
 
     def test_tour(self):
-        self.start_tour("/odoo/action-crm_xyz_addon.crm_xyz_manager_report_action",
-                        "crm_xyz_manager_report_tour", login="xyz_manager")
+        self.start_tour(
+            "/odoo/action-crm_xyz_addon.crm_xyz_manager_report_action",
+            "crm_xyz_manager_report_tour",
+            login="xyz_manager",
+        )
         # printing saved the report as the tour left it
-        report = self.env["crm.xyz.manager.report"].with_user(self.mia).search(
-            [("create_uid", "=", self.mia.id)], order="id desc", limit=1)
-        self.assertEqual((report.period, report.date_from, report.date_to),
-                         ("custom", *PERIOD))
-        self.assertEqual((report.value_mode, report.show_revenue, report.show_contacts),
-                         ("share", False, True))
+        report = (
+            self.env["crm.xyz.manager.report"]
+            .with_user(self.mia)
+            .search([("create_uid", "=", self.mia.id)], order="id desc", limit=1)
+        )
+        self.assertEqual((report.period, report.date_from, report.date_to), ("custom", *PERIOD))
+        self.assertEqual(
+            (report.value_mode, report.show_revenue, report.show_contacts), ("share", False, True)
+        )
         self.assertEqual(len(report.line_ids), 5)

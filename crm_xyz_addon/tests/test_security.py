@@ -5,9 +5,12 @@ from odoo.tests import TransactionCase, tagged
 class TestAccessRights(TransactionCase):
     def test_every_model_has_access_rights(self):
         """No model of the addons is left without an access rule."""
-        models = self.env["ir.model"].search([
-            ("model", "=like", "crm.xyz.%"), ("transient", "=", False),
-        ])
+        models = self.env["ir.model"].search(
+            [
+                ("model", "=like", "crm.xyz.%"),
+                ("transient", "=", False),
+            ]
+        )
         self.assertTrue(models)
         for model in models:
             with self.subTest(model=model.model):
@@ -20,7 +23,10 @@ class TestAccessRights(TransactionCase):
 
     def test_no_access_right_for_portal_or_public(self):
         outsiders = self.env.ref("base.group_portal") | self.env.ref("base.group_public")
-        access = self.env["ir.model.access"].search([
-            ("model_id.model", "=like", "crm.xyz.%"), ("group_id", "in", outsiders.ids),
-        ])
+        access = self.env["ir.model.access"].search(
+            [
+                ("model_id.model", "=like", "crm.xyz.%"),
+                ("group_id", "in", outsiders.ids),
+            ]
+        )
         self.assertFalse(access)

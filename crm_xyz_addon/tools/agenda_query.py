@@ -21,9 +21,24 @@ Conventions shared by all sources:
 from odoo.tools import SQL
 
 EVENT_COLUMNS = (
-    "id", "event_type", "date", "date_stop", "all_day", "importance", "source_name",
-    "summary", "activity_type_id", "activity_id", "partner_id", "user_id", "company_id",
-    "amount", "res_model", "res_id", "order_id", "is_private",
+    "id",
+    "event_type",
+    "date",
+    "date_stop",
+    "all_day",
+    "importance",
+    "source_name",
+    "summary",
+    "activity_type_id",
+    "activity_id",
+    "partner_id",
+    "user_id",
+    "company_id",
+    "amount",
+    "res_model",
+    "res_id",
+    "order_id",
+    "is_private",
 )
 
 # Open activities on customers, their opportunities (and leads) and their orders,
@@ -203,7 +218,8 @@ def agenda_query(sources, tz, today, uid):
     of another user's private meeting is hidden, as the calendar does."""
     columns = SQL(", ").join(
         SQL("%s AS %s", SQL.identifier("event", column), SQL.identifier(column))
-        for column in EVENT_COLUMNS if column != "source_name"
+        for column in EVENT_COLUMNS
+        if column != "source_name"
     )
     return SQL(
         """

@@ -176,7 +176,8 @@ def partner_update_query():
     names = ", ".join(name for name, _kind in PARTNER_COLUMNS)
     sets = [f"{name} = {_set_key(name, 'v.' + name)}" for name, _kind in PARTNER_COLUMNS]
     sets += [
-        f"{effective} = {_set_key(effective, f'COALESCE(p.{manual} ->> %(company_key)s, v.{auto})')}"
+        f"{effective} = "
+        + _set_key(effective, f"COALESCE(p.{manual} ->> %(company_key)s, v.{auto})")
         for effective, manual, auto in EFFECTIVE_COLUMNS
     ]
     return f"""

@@ -50,7 +50,12 @@ PERCENT_DIGITS = 2
 SCORE_DIGITS = 2
 
 PERIOD_PRESETS = (
-    "this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
 )
 
 
@@ -130,12 +135,14 @@ def weighted_scores(rows, weights):
         return scores
     for key, weight in counted.items():
         indicator = INDICATORS_BY_KEY[key]
-        normalised = normalise({user: row[key] for user, row in rows.items()},
-                               indicator.higher_is_better)
+        normalised = normalise(
+            {user: row[key] for user, row in rows.items()}, indicator.higher_is_better
+        )
         for user, value in normalised.items():
             scores[user] += weight * value
-    return {user: round(100.0 * score / total_weight, SCORE_DIGITS)
-            for user, score in scores.items()}
+    return {
+        user: round(100.0 * score / total_weight, SCORE_DIGITS) for user, score in scores.items()
+    }
 
 
 def competition_ranks(scores):

@@ -34,7 +34,8 @@ def _portfolio(params):
     A salesperson's customers are the commercial partners set on him now,
     shared between companies or of the report's company.
     """
-    return SQL("""
+    return SQL(
+        """
         SELECT customer.id AS customer_id, customer.user_id
           FROM res_partner customer
          WHERE customer.active
@@ -42,7 +43,9 @@ def _portfolio(params):
            AND customer.user_id = ANY(%(user_ids)s)
            AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
            AND customer.id NOT IN (SELECT partner_id FROM res_company)
-    """, **params)
+    """,
+        **params,
+    )
 
 
 PORTFOLIO_COLUMNS = ("customers", "complete_customers")
@@ -54,7 +57,8 @@ def portfolio_query(params):
     Complete: an email, a phone or a mobile, and an address with street, city
     and country; the data of the customer's contacts counts for the customer.
     """
-    return SQL("""
+    return SQL(
+        """
         WITH portfolio AS (%(portfolio)s),
         contact_data AS (
             SELECT member.commercial_partner_id AS customer_id,
@@ -76,7 +80,10 @@ def portfolio_query(params):
           FROM portfolio
           JOIN contact_data ON contact_data.customer_id = portfolio.customer_id
          GROUP BY portfolio.user_id
-    """, portfolio=_portfolio(params), **params)
+    """,
+        portfolio=_portfolio(params),
+        **params,
+    )
 
 
 CONTACTS_COLUMNS = ("activities_done", "meetings_held")
@@ -91,7 +98,8 @@ def contacts_query(params):
     A meeting counts once however many of the salesperson's customers attend
     it, and only if it has started and was not declined by the customer.
     """
-    return SQL("""
+    return SQL(
+        """
         WITH portfolio AS (%(portfolio)s),
         done_activities AS (
             SELECT COALESCE(on_partner.commercial_partner_id, lead_partner.commercial_partner_id,
@@ -136,7 +144,10 @@ def contacts_query(params):
                COALESCE(meetings.held, 0)
           FROM activities
           FULL JOIN meetings ON meetings.user_id = activities.user_id
-    """, portfolio=_portfolio(params), **params)
+    """,
+        portfolio=_portfolio(params),
+        **params,
+    )
 
 
 STAGE_COLUMNS = ("stage_ups", "stage_downs", "lost_customers")
@@ -149,7 +160,8 @@ def stage_changes_query(params):
     (the history keeps him); a customer lost twice in the period is one lost
     customer.
     """
-    return SQL("""
+    return SQL(
+        """
         SELECT history.user_id,
                COUNT(*) FILTER (WHERE history.stage_trend = 'up'),
                COUNT(*) FILTER (WHERE history.stage_trend = 'down'),
@@ -161,7 +173,9 @@ def stage_changes_query(params):
            AND history.date >= %(date_from)s AND history.date <= %(date_to)s
            AND history.user_id = ANY(%(user_ids)s)
          GROUP BY history.user_id
-    """, **params)
+    """,
+        **params,
+    )
 
 
 RETENTION_COLUMNS = ("customers_at_start", "customers_at_end", "new_customers")
@@ -197,7 +211,8 @@ def retention_query(params):
     confirmed orders or posted invoices).
     """
     sales = _INVOICE_SALES if params["source"] == "invoice" else _ORDER_SALES
-    return SQL("""
+    return SQL(
+        """
         WITH portfolio AS (%(portfolio)s),
         sales AS (%(sales)s),
         status AS (
@@ -216,7 +231,11 @@ def retention_query(params):
           FROM status
           JOIN portfolio ON portfolio.customer_id = status.customer_id
          GROUP BY portfolio.user_id
-    """, portfolio=_portfolio(params), sales=SQL(sales, **params), **params)
+    """,
+        portfolio=_portfolio(params),
+        sales=SQL(sales, **params),
+        **params,
+    )
 
 
 ORDER_COLUMNS = ("completed_orders", "revenue", "profit")
@@ -231,7 +250,8 @@ def orders_query(params):
     posted invoices (a credit note made from the order lowers the invoiced
     quantity again; a draft invoice does not count yet).
     """
-    return SQL("""
+    return SQL(
+        """
         WITH orders AS (
             SELECT sale.user_id,
                    ROUND(sale.amount_untaxed / NULLIF(sale.currency_rate, 0), %(digits)s)
@@ -271,7 +291,9 @@ def orders_query(params):
                COALESCE(SUM(profit), 0)
           FROM orders
          GROUP BY user_id
-    """, **params)
+    """,
+        **params,
+    )
 
 
 PAYMENT_COLUMNS = ("payments",)
@@ -286,7 +308,8 @@ def payments_query(params):
     against an invoice is not a payment and moves nothing; exchange differences
     are left out, so a payment counts at the rate of its own date.
     """
-    return SQL("""
+    return SQL(
+        """
         WITH received AS (
             SELECT invoice.invoice_user_id AS user_id, partial.amount AS amount
               FROM account_partial_reconcile partial
@@ -317,7 +340,9 @@ def payments_query(params):
         SELECT user_id, SUM(amount)
           FROM received
          GROUP BY user_id
-    """, **params)
+    """,
+        **params,
+    )
 
 
 # every query with the names of its value columns, in execution order

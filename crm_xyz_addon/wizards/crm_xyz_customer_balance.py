@@ -11,23 +11,31 @@ class CrmXyzCustomerBalance(models.TransientModel):
     _name = "crm.xyz.customer.balance"
     _description = "Customer Balance"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True,
-                                 readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(string="As of", readonly=True)
     amount_invoiced = fields.Monetary(
-        string="Invoiced", readonly=True,
-        help="Customer invoices less credit notes, taxes included.")
+        string="Invoiced",
+        readonly=True,
+        help="Customer invoices less credit notes, taxes included.",
+    )
     amount_paid = fields.Monetary(
-        string="Paid", readonly=True,
-        help="Payments and other settlements received on the receivable account.")
+        string="Paid",
+        readonly=True,
+        help="Payments and other settlements received on the receivable account.",
+    )
     amount_due = fields.Monetary(
-        string="Due", readonly=True, help="What the customer still owes (receivable balance).")
+        string="Due", readonly=True, help="What the customer still owes (receivable balance)."
+    )
     amount_overdue = fields.Monetary(
-        string="Overdue", readonly=True, help="The part of the due amount past its due date.")
-    line_ids = fields.One2many("crm.xyz.document.line", "balance_id", string="Open Documents",
-                               readonly=True)
+        string="Overdue", readonly=True, help="The part of the due amount past its due date."
+    )
+    line_ids = fields.One2many(
+        "crm.xyz.document.line", "balance_id", string="Open Documents", readonly=True
+    )
 
     @api.model
     def _open_for_partner(self, partner, company=None):
@@ -63,11 +71,14 @@ class CrmXyzCustomerBalance(models.TransientModel):
         other_entries = [("move_id.move_type", "not in", SALE_DOCUMENT_TYPES)]
         [[invoiced]] = MoveLine._read_group(domain + sale_documents, [], ["balance:sum"])
         [[settled]] = MoveLine._read_group(domain + other_entries, [], ["balance:sum"])
-        open_lines = MoveLine.search(domain + [("reconciled", "=", False),
-                                               ("amount_residual", "!=", 0)])
+        open_lines = MoveLine.search(
+            [*domain, ("reconciled", "=", False), ("amount_residual", "!=", 0)]
+        )
         overdue_lines = open_lines.filtered(
-            lambda line: line.amount_residual > 0 and line.date_maturity
-            and line.date_maturity < today)
+            lambda line: (
+                line.amount_residual > 0 and line.date_maturity and line.date_maturity < today
+            )
+        )
         return {
             "partner_id": customer.id,
             "company_id": company.id,
@@ -76,8 +87,9 @@ class CrmXyzCustomerBalance(models.TransientModel):
             "amount_paid": -(settled or 0.0),
             "amount_due": sum(open_lines.mapped("amount_residual")),
             "amount_overdue": sum(overdue_lines.mapped("amount_residual")),
-            "line_ids": [Command.create(values)
-                         for values in self._open_document_values(open_lines, today)],
+            "line_ids": [
+                Command.create(values) for values in self._open_document_values(open_lines, today)
+            ],
         }
 
     @api.model
@@ -93,13 +105,16 @@ class CrmXyzCustomerBalance(models.TransientModel):
                 document_type = "payment"
                 document = move.origin_payment_id or move
             residual = sum(lines.mapped("amount_residual"))
-            values.append(Line._document_values(
-                document, document_type,
-                date=move.invoice_date or move.date,
-                date_due=date_due,
-                days_overdue=max((today - date_due).days, 0) if residual > 0 else 0,
-                amount=move.amount_total_signed,
-                amount_due=residual,
-                status=Line._selection_label(move, "status_in_payment"),
-            ))
+            values.append(
+                Line._document_values(
+                    document,
+                    document_type,
+                    date=move.invoice_date or move.date,
+                    date_due=date_due,
+                    days_overdue=max((today - date_due).days, 0) if residual > 0 else 0,
+                    amount=move.amount_total_signed,
+                    amount_due=residual,
+                    status=Line._selection_label(move, "status_in_payment"),
+                )
+            )
         return values

@@ -17,10 +17,12 @@ class CrmXyzDocumentLine(models.TransientModel):
     _description = "Related Document"
     _order = "date, id"
 
-    documents_id = fields.Many2one("crm.xyz.order.documents", readonly=True,
-                                   ondelete="cascade", index=True)
-    balance_id = fields.Many2one("crm.xyz.customer.balance", readonly=True,
-                                 ondelete="cascade", index=True)
+    documents_id = fields.Many2one(
+        "crm.xyz.order.documents", readonly=True, ondelete="cascade", index=True
+    )
+    balance_id = fields.Many2one(
+        "crm.xyz.customer.balance", readonly=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     document_type = fields.Selection(DOCUMENT_TYPES, string="Type", readonly=True)
@@ -28,15 +30,16 @@ class CrmXyzDocumentLine(models.TransientModel):
     date = fields.Date(string="Date", readonly=True)
     date_due = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(string="Days Overdue", readonly=True)
-    amount = fields.Monetary(string="Amount", readonly=True,
-                             help="In company currency, taxes included.")
+    amount = fields.Monetary(
+        string="Amount", readonly=True, help="In company currency, taxes included."
+    )
     amount_due = fields.Monetary(string="Amount Due", readonly=True)
     status = fields.Char(string="Status", readonly=True)
     res_model = fields.Char(string="Document Model", readonly=True)
-    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model",
-                                      readonly=True)
-    can_open = fields.Boolean(string="Can Open", readonly=True,
-                              help="Whether you may read the document.")
+    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
+    can_open = fields.Boolean(
+        string="Can Open", readonly=True, help="Whether you may read the document."
+    )
 
     def action_open_document(self):
         self.ensure_one()

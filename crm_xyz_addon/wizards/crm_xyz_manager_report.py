@@ -17,8 +17,7 @@ SHOW_FIELDS = {indicator.key: f"show_{indicator.option}" for indicator in calc.I
 PUBLIC_KEYS = (*(indicator.key for indicator in calc.INDICATORS), "score", "rank")
 RAW_COLUMNS = tuple(column for _query, columns in queries.QUERIES for column in columns)
 # the options the lines depend on
-LINE_INPUTS = ("report_kind", "company_id", "period", "date_from", "date_to",
-               *SHOW_FIELDS.values())
+LINE_INPUTS = ("report_kind", "company_id", "period", "date_from", "date_to", *SHOW_FIELDS.values())
 
 
 class CrmXyzManagerReport(models.TransientModel):
@@ -34,10 +33,14 @@ class CrmXyzManagerReport(models.TransientModel):
 
     report_kind = fields.Selection(
         [("performance", "Manager Performance"), ("executive", "Executive Report")],
-        string="Report", required=True, default="performance", readonly=True,
+        string="Report",
+        required=True,
+        default="performance",
+        readonly=True,
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True,
-                                 default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     period = fields.Selection(
         [
@@ -49,63 +52,92 @@ class CrmXyzManagerReport(models.TransientModel):
             ("last_year", "Last Year"),
             ("custom", "Custom Range"),
         ],
-        required=True, default="last_month",
+        required=True,
+        default="last_month",
     )
-    date_from = fields.Date(string="From", compute="_compute_dates", store=True, readonly=False,
-                            precompute=True)
-    date_to = fields.Date(string="To", compute="_compute_dates", store=True, readonly=False,
-                          precompute=True)
-    previous_date_from = fields.Date(string="Previous Period From",
-                                     compute="_compute_previous_period", store=True)
-    previous_date_to = fields.Date(string="Previous Period To",
-                                   compute="_compute_previous_period", store=True)
+    date_from = fields.Date(
+        string="From", compute="_compute_dates", store=True, readonly=False, precompute=True
+    )
+    date_to = fields.Date(
+        string="To", compute="_compute_dates", store=True, readonly=False, precompute=True
+    )
+    previous_date_from = fields.Date(
+        string="Previous Period From", compute="_compute_previous_period", store=True
+    )
+    previous_date_to = fields.Date(
+        string="Previous Period To", compute="_compute_previous_period", store=True
+    )
     value_mode = fields.Selection(
         [("absolute", "Absolute Values"), ("share", "Share of the Team Total (%)")],
-        string="Values", required=True, default="absolute",
+        string="Values",
+        required=True,
+        default="absolute",
         help="Percentages (contact data, lost customers, retention) are shown as they are.",
     )
     compare = fields.Boolean(string="Compare with the Previous Period", default=True)
     show_completeness = fields.Boolean(
-        string="Contact Data Completeness", default=True,
+        string="Contact Data Completeness",
+        default=True,
         help="Share of the salesperson's customers with an email, a phone or mobile and a full "
-             "address (street, city, country), on the customer or one of its contacts.")
+        "address (street, city, country), on the customer or one of its contacts.",
+    )
     show_contacts = fields.Boolean(
-        string="Contacts with Customers", default=True,
+        string="Contacts with Customers",
+        default=True,
         help="Activities done in the period on his customers and their opportunities and "
-             "orders, plus meetings held with them.")
+        "orders, plus meetings held with them.",
+    )
     show_stage_ups = fields.Boolean(
-        string="Stages Up", default=True,
-        help="Customers whose automatic stage went up in the period.")
+        string="Stages Up",
+        default=True,
+        help="Customers whose automatic stage went up in the period.",
+    )
     show_stage_downs = fields.Boolean(
-        string="Stages Down", default=True,
-        help="Customers whose automatic stage went down in the period.")
+        string="Stages Down",
+        default=True,
+        help="Customers whose automatic stage went down in the period.",
+    )
     show_lost_share = fields.Boolean(
-        string="Lost Customers", default=True,
-        help="Customers lost in the period against all his customers.")
+        string="Lost Customers",
+        default=True,
+        help="Customers lost in the period against all his customers.",
+    )
     show_retention = fields.Boolean(
-        string="Customer Retention", default=True,
+        string="Customer Retention",
+        default=True,
         help="(Customers at the end - new customers) / customers at the start; a customer is "
-             "one with a sale in the analysis window of the classification.")
+        "one with a sale in the analysis window of the classification.",
+    )
     show_completed_orders = fields.Boolean(
-        string="Orders Completed", default=True,
-        help="His orders confirmed in the period that are fully delivered and fully invoiced.")
+        string="Orders Completed",
+        default=True,
+        help="His orders confirmed in the period that are fully delivered and fully invoiced.",
+    )
     show_revenue = fields.Boolean(
-        string="Sales Revenue", default=True,
-        help="Untaxed amount of his orders confirmed in the period, in company currency.")
+        string="Sales Revenue",
+        default=True,
+        help="Untaxed amount of his orders confirmed in the period, in company currency.",
+    )
     show_profit = fields.Boolean(
-        string="Sales Profit", default=True,
-        help="Margin of his orders confirmed in the period, in company currency.")
+        string="Sales Profit",
+        default=True,
+        help="Margin of his orders confirmed in the period, in company currency.",
+    )
     show_payments = fields.Boolean(
-        string="Payments Received", default=True,
+        string="Payments Received",
+        default=True,
         help="Payments received in the period on his invoices, less refunds paid on his "
-             "credit notes, in company currency.")
-    problem = fields.Char(compute="_compute_problem",
-                          help="Why the report cannot be computed with these options.")
+        "credit notes, in company currency.",
+    )
+    problem = fields.Char(
+        compute="_compute_problem", help="Why the report cannot be computed with these options."
+    )
     file_name = fields.Char(compute="_compute_file_name")
     # filled by _refresh_lines() as the user, never by a deferred computation: a salesman
     # gets his own line only
-    line_ids = fields.One2many("crm.xyz.manager.report.line", "report_id", string="Salespeople",
-                               readonly=True)
+    line_ids = fields.One2many(
+        "crm.xyz.manager.report.line", "report_id", string="Salespeople", readonly=True
+    )
 
     # ------------------------------------------------------------ computes
     @api.depends("period")
@@ -123,7 +155,8 @@ class CrmXyzManagerReport(models.TransientModel):
         for report in self:
             if report.date_from and report.date_to and report.date_from <= report.date_to:
                 report.previous_date_from, report.previous_date_to = calc.previous_period(
-                    report.date_from, report.date_to)
+                    report.date_from, report.date_to
+                )
             else:
                 report.previous_date_from = report.previous_date_to = False
 
@@ -138,9 +171,11 @@ class CrmXyzManagerReport(models.TransientModel):
         for report in self:
             if report.date_from and report.date_to:
                 report.display_name = self.env._(
-                    "%(report)s, %(start)s - %(end)s", report=kinds[report.report_kind],
+                    "%(report)s, %(start)s - %(end)s",
+                    report=kinds[report.report_kind],
                     start=format_date(self.env, report.date_from),
-                    end=format_date(self.env, report.date_to))
+                    end=format_date(self.env, report.date_to),
+                )
             else:
                 report.display_name = kinds[report.report_kind]
 
@@ -149,7 +184,8 @@ class CrmXyzManagerReport(models.TransientModel):
         kinds = dict(self._fields["report_kind"]._description_selection(self.env))
         for report in self:
             report.file_name = (
-                f"{kinds[report.report_kind]} {report.date_from or ''} - {report.date_to or ''}")
+                f"{kinds[report.report_kind]} {report.date_from or ''} - {report.date_to or ''}"
+            )
 
     @api.constrains("report_kind", "date_from", "date_to", *SHOW_FIELDS.values())
     def _check_options(self):
@@ -178,7 +214,8 @@ class CrmXyzManagerReport(models.TransientModel):
     def action_print_pdf(self):
         self.ensure_one()
         return self.env.ref("crm_xyz_addon.action_report_crm_xyz_manager_report").report_action(
-            self)
+            self
+        )
 
     def action_export_xlsx(self):
         self.ensure_one()
@@ -218,8 +255,7 @@ class CrmXyzManagerReport(models.TransientModel):
         visible_ids = [uid for uid in visible_ids if uid in rows]  # unknown ids are left out
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse(visible_ids)}
         ordered = sorted(visible_ids, key=lambda uid: (rows[uid]["rank"], names[uid] or ""))
-        return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}}
-                for uid in ordered]
+        return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}} for uid in ordered]
 
     # ------------------------------------------------------------ checks
     def _problem(self):
@@ -241,7 +277,8 @@ class CrmXyzManagerReport(models.TransientModel):
     def _period_error(self, date_from, date_to):
         return self.env._(
             "The period starts on %(start)s, after its end on %(end)s.",
-            start=format_date(self.env, date_from), end=format_date(self.env, date_to),
+            start=format_date(self.env, date_from),
+            end=format_date(self.env, date_to),
         )
 
     def _weights_error(self):
@@ -266,15 +303,20 @@ class CrmXyzManagerReport(models.TransientModel):
         """Values of the lines: the visible salespeople, this period and the previous one."""
         self.ensure_one()
         report = self.with_company(self.company_id)
-        weights = {key: weight for key, weight in self.company_id._xyz_weights().items()
-                   if self[SHOW_FIELDS[key]]}
+        weights = {
+            key: weight
+            for key, weight in self.company_id._xyz_weights().items()
+            if self[SHOW_FIELDS[key]]
+        }
         visible_ids = report._visible_user_ids()
         current = report._team_rows(self.date_from, self.date_to, weights, visible_ids)
-        previous = report._team_rows(self.previous_date_from, self.previous_date_to, weights,
-                                     visible_ids)
+        previous = report._team_rows(
+            self.previous_date_from, self.previous_date_to, weights, visible_ids
+        )
         digits = self.company_id.currency_id.decimal_places
-        names = {user.id: user.name or "" for user in
-                 self.env["res.users"].sudo().browse(visible_ids)}
+        names = {
+            user.id: user.name or "" for user in self.env["res.users"].sudo().browse(visible_ids)
+        }
         if self.report_kind == "executive":
             ordered = sorted(visible_ids, key=lambda uid: (current[uid]["rank"], names[uid]))
         else:
@@ -283,10 +325,13 @@ class CrmXyzManagerReport(models.TransientModel):
         for sequence, uid in enumerate(ordered, start=1):
             now, before = current[uid], previous[uid]
             values = {
-                "user_id": uid, "sequence": sequence,
-                "score": now["score"], "score_prev": before["score"],
+                "user_id": uid,
+                "sequence": sequence,
+                "score": now["score"],
+                "score_prev": before["score"],
                 "score_change": round(now["score"] - before["score"], calc.SCORE_DIGITS),
-                "rank": now["rank"], "rank_prev": before["rank"],
+                "rank": now["rank"],
+                "rank_prev": before["rank"],
             }
             for indicator in calc.INDICATORS:
                 keys = [indicator.key] + ([f"{indicator.key}_share"] if indicator.additive else [])
@@ -306,21 +351,31 @@ class CrmXyzManagerReport(models.TransientModel):
         if self.env.su or user.has_group(MANAGER_GROUP):
             return list(user_ids) if user_ids is not None else self._team_users().ids
         if not user.has_group(SALESMAN_GROUP):
-            raise AccessError(self.env._(
-                "Only salespeople and sales managers may see the performance of salespeople."))
+            raise AccessError(
+                self.env._(
+                    "Only salespeople and sales managers may see the performance of salespeople."
+                )
+            )
         if user_ids is not None and set(user_ids) - {user.id}:
-            raise AccessError(self.env._(
-                "You may only see your own performance; sales managers see everyone's."))
+            raise AccessError(
+                self.env._("You may only see your own performance; sales managers see everyone's.")
+            )
         return [user.id]
 
     @api.model
     def _team_users(self, extra_user_ids=()):
         """The salespeople of the current company: internal users with sales rights in it."""
-        users = self.env["res.users"].sudo().search([
-            ("share", "=", False),
-            ("company_ids", "in", self.env.company.id),
-            ("groups_id", "in", self.env.ref(SALESMAN_GROUP).id),
-        ])
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("share", "=", False),
+                    ("company_ids", "in", self.env.company.id),
+                    ("groups_id", "in", self.env.ref(SALESMAN_GROUP).id),
+                ]
+            )
+        )
         return users | self.env["res.users"].sudo().browse(extra_user_ids).exists()
 
     @api.model
@@ -362,15 +417,15 @@ class CrmXyzManagerReport(models.TransientModel):
     def _indicators_from_raw(self, raw, digits):
         return {
             **raw,
-            "contact_completeness_pct": calc.ratio_pct(raw["complete_customers"],
-                                                       raw["customers"]),
+            "contact_completeness_pct": calc.ratio_pct(raw["complete_customers"], raw["customers"]),
             "contacts_count": raw["activities_done"] + raw["meetings_held"],
             "stage_ups": raw["stage_ups"],
             "stage_downs": raw["stage_downs"],
             "lost_share_pct": calc.ratio_pct(raw["lost_customers"], raw["customers"]),
             # standard retention rate: (customers at the end - new ones) / customers at the start
-            "retention_pct": calc.ratio_pct(raw["customers_at_end"] - raw["new_customers"],
-                                            raw["customers_at_start"]),
+            "retention_pct": calc.ratio_pct(
+                raw["customers_at_end"] - raw["new_customers"], raw["customers_at_start"]
+            ),
             "completed_orders": raw["completed_orders"],
             "revenue": round(float(raw["revenue"]), digits),
             "profit": round(float(raw["profit"]), digits),
@@ -384,8 +439,11 @@ class CrmXyzManagerReport(models.TransientModel):
 
         def utc(day):
             """Midnight of a local day of the company, as a naive UTC datetime."""
-            return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(
-                tzinfo=None)
+            return (
+                tz.localize(datetime.combine(day, time.min))
+                .astimezone(pytz.utc)
+                .replace(tzinfo=None)
+            )
 
         unit, count = company.xyz_period_unit, company.xyz_period_count
         start_as_of = date_from - timedelta(days=1)
@@ -430,10 +488,13 @@ class CrmXyzManagerReport(models.TransientModel):
                 digits = currency_digits
             elif field.type == "float":
                 digits = field.get_digits(self.env)[1]
-            columns.append({"name": name, "label": field._description_string(self.env),
-                            "digits": digits})
-        rows = [[line.user_id.name if name == "user_id" else line[name] for name in names]
-                for line in self.line_ids]
+            columns.append(
+                {"name": name, "label": field._description_string(self.env), "digits": digits}
+            )
+        rows = [
+            [line.user_id.name if name == "user_id" else line[name] for name in names]
+            for line in self.line_ids
+        ]
         summable = {name for name in names if self._is_summable(name)}
         total = []
         for index, column in enumerate(columns):
@@ -445,7 +506,8 @@ class CrmXyzManagerReport(models.TransientModel):
                 total.append(None)
         return {
             "title": dict(self._fields["report_kind"]._description_selection(self.env))[
-                self.report_kind],
+                self.report_kind
+            ],
             "subtitles": self._subtitles(),
             "columns": columns,
             "rows": rows,
@@ -482,22 +544,31 @@ class CrmXyzManagerReport(models.TransientModel):
         self.ensure_one()
         lines = [
             self.company_id.name,
-            self.env._("Period: %(start)s - %(end)s",
-                       start=format_date(self.env, self.date_from),
-                       end=format_date(self.env, self.date_to)),
+            self.env._(
+                "Period: %(start)s - %(end)s",
+                start=format_date(self.env, self.date_from),
+                end=format_date(self.env, self.date_to),
+            ),
         ]
         if self.compare:
-            lines.append(self.env._("Compared with: %(start)s - %(end)s",
-                                    start=format_date(self.env, self.previous_date_from),
-                                    end=format_date(self.env, self.previous_date_to)))
+            lines.append(
+                self.env._(
+                    "Compared with: %(start)s - %(end)s",
+                    start=format_date(self.env, self.previous_date_from),
+                    end=format_date(self.env, self.previous_date_to),
+                )
+            )
         if self.value_mode == "share":
-            lines.append(self.env._(
-                "Counts and amounts as a percentage of the team total."))
+            lines.append(self.env._("Counts and amounts as a percentage of the team total."))
         else:
-            lines.append(self.env._("Amounts in %(currency)s, untaxed.",
-                                    currency=self.currency_id.name))
+            lines.append(
+                self.env._("Amounts in %(currency)s, untaxed.", currency=self.currency_id.name)
+            )
         if self.report_kind == "executive":
-            lines.append(self.env._(
-                "Score: the weighted mean of the chosen indicators, each measured against the "
-                "best of the team (0 to 100); equal scores share a rank."))
+            lines.append(
+                self.env._(
+                    "Score: the weighted mean of the chosen indicators, each measured against the "
+                    "best of the team (0 to 100); equal scores share a rank."
+                )
+            )
         return lines

@@ -24,15 +24,19 @@ class CrmXyzManagerReportLine(models.TransientModel):
     _description = "Manager Performance Report Line"
     _order = "sequence, id"
 
-    report_id = fields.Many2one("crm.xyz.manager.report", required=True, readonly=True,
-                                ondelete="cascade", index=True)
+    report_id = fields.Many2one(
+        "crm.xyz.manager.report", required=True, readonly=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="report_id.company_id", store=True)
     currency_id = fields.Many2one(related="report_id.company_id.currency_id")
     sequence = fields.Integer(readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", required=True, readonly=True)
-    score = fields.Float(readonly=True, digits=(16, 2),
-                         help="Weighted mean of the chosen indicators, each measured against "
-                              "the best of the team, from 0 to 100.")
+    score = fields.Float(
+        readonly=True,
+        digits=(16, 2),
+        help="Weighted mean of the chosen indicators, each measured against "
+        "the best of the team, from 0 to 100.",
+    )
     score_prev = fields.Float(string="Score, Previous", readonly=True, digits=(16, 2))
     score_change = fields.Float(string="Score, Change", readonly=True, digits=(16, 2))
     rank = fields.Integer(readonly=True, help="Equal scores share a rank.")

@@ -12,22 +12,28 @@ class CrmXyzOrderAnalysis(models.TransientModel):
     _name = "crm.xyz.order.analysis"
     _description = "Order Analysis"
 
-    order_id = fields.Many2one("sale.order", string="Sales Order", required=True,
-                               readonly=True, ondelete="cascade")
+    order_id = fields.Many2one(
+        "sale.order", string="Sales Order", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     date_order = fields.Date(string="Order Date", readonly=True)
-    line_ids = fields.One2many("crm.xyz.order.analysis.line", "analysis_id", string="Lines",
-                               readonly=True)
+    line_ids = fields.One2many(
+        "crm.xyz.order.analysis.line", "analysis_id", string="Lines", readonly=True
+    )
     amount_ordered = fields.Monetary(string="Ordered", compute="_compute_totals")
     amount_delivered = fields.Monetary(string="Delivered", compute="_compute_totals")
     amount_invoiced = fields.Monetary(string="Invoiced", compute="_compute_totals")
     amount_paid = fields.Monetary(string="Paid", compute="_compute_totals")
 
-    @api.depends("line_ids.amount_ordered", "line_ids.amount_delivered",
-                 "line_ids.amount_invoiced", "line_ids.amount_paid")
+    @api.depends(
+        "line_ids.amount_ordered",
+        "line_ids.amount_delivered",
+        "line_ids.amount_invoiced",
+        "line_ids.amount_paid",
+    )
     def _compute_totals(self):
         for analysis in self:
             lines = analysis.line_ids
@@ -43,7 +49,8 @@ class CrmXyzOrderAnalysis(models.TransientModel):
     def action_customer_balance(self):
         self.ensure_one()
         return self.env["crm.xyz.customer.balance"]._open_for_partner(
-            self.partner_id, self.company_id)
+            self.partner_id, self.company_id
+        )
 
     def action_open_order(self):
         self.ensure_one()
@@ -87,23 +94,28 @@ class CrmXyzOrderAnalysis(models.TransientModel):
             invoiced = -sum(invoice_lines.mapped("balance"))
             paid = sum(-il.balance * self._paid_share(il.move_id) for il in invoice_lines)
             paid_dates = [date for date in self._payment_dates(invoice_lines.move_id) if date]
-            line_values.append({
-                "sale_line_id": line.id,
-                "product_id": line.product_id.id,
-                "description": line.name,
-                "product_uom_id": line.product_uom.id,
-                "qty_ordered": line.product_uom_qty,
-                "qty_delivered": line.qty_delivered,
-                "qty_invoiced": line.qty_invoiced,
-                "amount_ordered": currency.round(line.price_subtotal / rate),
-                "amount_delivered": currency.round(
-                    line.qty_delivered * line.price_reduce_taxexcl / rate),
-                "amount_invoiced": currency.round(invoiced),
-                "amount_paid": currency.round(paid),
-                "date_delivered": delivery_dates.get(line.id),
-                "date_invoiced": max(invoice_lines.move_id.mapped("invoice_date"), default=False),
-                "date_paid": max(paid_dates, default=False) if paid else False,
-            })
+            line_values.append(
+                {
+                    "sale_line_id": line.id,
+                    "product_id": line.product_id.id,
+                    "description": line.name,
+                    "product_uom_id": line.product_uom.id,
+                    "qty_ordered": line.product_uom_qty,
+                    "qty_delivered": line.qty_delivered,
+                    "qty_invoiced": line.qty_invoiced,
+                    "amount_ordered": currency.round(line.price_subtotal / rate),
+                    "amount_delivered": currency.round(
+                        line.qty_delivered * line.price_reduce_taxexcl / rate
+                    ),
+                    "amount_invoiced": currency.round(invoiced),
+                    "amount_paid": currency.round(paid),
+                    "date_delivered": delivery_dates.get(line.id),
+                    "date_invoiced": max(
+                        invoice_lines.move_id.mapped("invoice_date"), default=False
+                    ),
+                    "date_paid": max(paid_dates, default=False) if paid else False,
+                }
+            )
         return {
             "order_id": order.id,
             "company_id": order.company_id.id,
@@ -135,6 +147,7 @@ class CrmXyzOrderAnalysis(models.TransientModel):
     def _payment_dates(self, invoices):
         """Dates of the reconciliations and registered payments of `invoices`."""
         receivables = invoices.line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable")
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
         partials = receivables.matched_debit_ids | receivables.matched_credit_ids
         return partials.mapped("max_date") + invoices.matched_payment_ids.mapped("date")

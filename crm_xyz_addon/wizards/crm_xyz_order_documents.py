@@ -8,13 +8,15 @@ class CrmXyzOrderDocuments(models.TransientModel):
     _name = "crm.xyz.order.documents"
     _description = "Order Documents"
 
-    order_id = fields.Many2one("sale.order", string="Sales Order", required=True,
-                               readonly=True, ondelete="cascade")
+    order_id = fields.Many2one(
+        "sale.order", string="Sales Order", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    line_ids = fields.One2many("crm.xyz.document.line", "documents_id", string="Documents",
-                               readonly=True)
+    line_ids = fields.One2many(
+        "crm.xyz.document.line", "documents_id", string="Documents", readonly=True
+    )
 
     def action_open_order(self):
         self.ensure_one()
@@ -31,12 +33,14 @@ class CrmXyzOrderDocuments(models.TransientModel):
         """List the documents of `order` (which the user must be able to read)."""
         order.ensure_one()
         order.check_access("read")
-        documents = self.create({
-            "order_id": order.id,
-            "company_id": order.company_id.id,
-            "partner_id": order.partner_id.commercial_partner_id.id,
-            "line_ids": [Command.create(values) for values in self._document_values(order)],
-        })
+        documents = self.create(
+            {
+                "order_id": order.id,
+                "company_id": order.company_id.id,
+                "partner_id": order.partner_id.commercial_partner_id.id,
+                "line_ids": [Command.create(values) for values in self._document_values(order)],
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Documents: %(order)s", order=order.name),
@@ -56,29 +60,38 @@ class CrmXyzOrderDocuments(models.TransientModel):
         values = []
         invoices = order.invoice_ids.filtered(lambda move: move.state != "cancel")
         for invoice in invoices:
-            values.append(Line._document_values(
-                invoice, "credit_note" if invoice.move_type == "out_refund" else "invoice",
-                date=invoice.invoice_date or invoice.date,
-                date_due=invoice.invoice_date_due,
-                amount=invoice.amount_total_signed,
-                amount_due=invoice.amount_residual_signed,
-                status=Line._selection_label(invoice, "status_in_payment"),
-            ))
+            values.append(
+                Line._document_values(
+                    invoice,
+                    "credit_note" if invoice.move_type == "out_refund" else "invoice",
+                    date=invoice.invoice_date or invoice.date,
+                    date_due=invoice.invoice_date_due,
+                    amount=invoice.amount_total_signed,
+                    amount_due=invoice.amount_residual_signed,
+                    status=Line._selection_label(invoice, "status_in_payment"),
+                )
+            )
         posted = invoices.filtered(lambda move: move.state == "posted")
         payments = posted._get_reconciled_payments() | posted.matched_payment_ids
         for payment in payments:
-            values.append(Line._document_values(
-                payment, "payment",
-                date=payment.date,
-                amount=payment.amount_company_currency_signed,
-                status=Line._selection_label(payment, "state"),
-            ))
+            values.append(
+                Line._document_values(
+                    payment,
+                    "payment",
+                    date=payment.date,
+                    amount=payment.amount_company_currency_signed,
+                    status=Line._selection_label(payment, "state"),
+                )
+            )
         # payments reconciled straight from a bank statement have no payment record
         for statement_line in posted._get_reconciled_statement_lines():
-            values.append(Line._document_values(
-                statement_line.move_id, "payment",
-                date=statement_line.date,
-                amount=statement_line.move_id.amount_total_signed,
-                status=Line._selection_label(statement_line.move_id, "state"),
-            ))
+            values.append(
+                Line._document_values(
+                    statement_line.move_id,
+                    "payment",
+                    date=statement_line.date,
+                    amount=statement_line.move_id.amount_total_signed,
+                    status=Line._selection_label(statement_line.move_id, "state"),
+                )
+            )
         return values

@@ -7,7 +7,10 @@ class MailActivitySchedule(models.TransientModel):
     _inherit = "mail.activity.schedule"
 
     importance = fields.Selection(
-        IMPORTANCE_LEVELS, string="Importance", required=True, default="normal",
+        IMPORTANCE_LEVELS,
+        string="Importance",
+        required=True,
+        default="normal",
     )
 
     def _action_schedule_activities(self):

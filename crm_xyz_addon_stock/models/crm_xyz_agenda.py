@@ -49,7 +49,12 @@ class CrmXyzAgenda(models.Model):
 
     _depends = {
         "stock.picking": [
-            "state", "scheduled_date", "priority", "name", "picking_type_id", "sale_id",
+            "state",
+            "scheduled_date",
+            "priority",
+            "name",
+            "picking_type_id",
+            "sale_id",
             "company_id",
         ],
         "stock.move": ["picking_id", "sale_line_id", "state", "product_uom_qty", "product_uom"],

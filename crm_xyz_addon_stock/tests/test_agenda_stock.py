@@ -15,41 +15,59 @@ class TestAgendaWithInventory(AgendaCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.scheduled = datetime.combine(cls.today + timedelta(days=2), time(9, 0))
-        cls.order = cls.create_goods_order(cls.contact, 5, 100.0,
-                                           pricelist=cls.eur_pricelist)
+        cls.order = cls.create_goods_order(cls.contact, 5, 100.0, pricelist=cls.eur_pricelist)
         cls.picking = cls.order.picking_ids
         cls.picking.scheduled_date = cls.scheduled
 
     def test_companion_installs_itself_with_inventory_only(self):
         base, companion = self.env["ir.module.module"].search(
-            [("name", "in", ("crm_xyz_addon", "crm_xyz_addon_stock"))], order="name")
+            [("name", "in", ("crm_xyz_addon", "crm_xyz_addon_stock"))], order="name"
+        )
         self.assertTrue(companion.auto_install)
-        self.assertEqual(set(companion.dependencies_id.mapped("name")),
-                         {"crm_xyz_addon", "sale_stock"})
+        self.assertEqual(
+            set(companion.dependencies_id.mapped("name")), {"crm_xyz_addon", "sale_stock"}
+        )
         # the main addon does not need Inventory, even indirectly
         needed, todo = set(), base.dependencies_id.depend_id
         while todo:
             needed |= set(todo.mapped("name"))
-            todo = todo.dependencies_id.depend_id.filtered(lambda m: m.name not in needed)
+            todo = todo.dependencies_id.depend_id.filtered(
+                lambda module, seen=frozenset(needed): module.name not in seen
+            )
         self.assertNotIn("stock", needed)
         # with Inventory the transfers replace the commitment dates of the main addon
         agenda = self.env["crm.xyz.agenda"]
         self.assertEqual(agenda._delivery_events_query(), PICKING_DELIVERY_EVENTS)
-        self.assertEqual(CrmXyzAgenda._delivery_events_query(agenda),
-                         agenda_query.ORDER_DELIVERY_EVENTS)
+        self.assertEqual(
+            CrmXyzAgenda._delivery_events_query(agenda), agenda_query.ORDER_DELIVERY_EVENTS
+        )
 
     def test_deliveries_are_open_outgoing_transfers(self):
         event = self.event_of(self.picking)
         # 5 x 100 EUR at 2 EUR per unit of company currency
-        self.assertRecordValues(event, [{
-            "event_type": "delivery", "date": self.scheduled, "all_day": False,
-            "day": self.scheduled.date(), "state": "planned", "partner_id": self.customer.id,
-            "user_id": self.salesman.id, "order_id": self.order.id, "amount": 250.0,
-            "importance": "normal",
-        }])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "delivery",
+                    "date": self.scheduled,
+                    "all_day": False,
+                    "day": self.scheduled.date(),
+                    "state": "planned",
+                    "partner_id": self.customer.id,
+                    "user_id": self.salesman.id,
+                    "order_id": self.order.id,
+                    "amount": 250.0,
+                    "importance": "normal",
+                }
+            ],
+        )
         self.assertEqual(event.name, f"Delivery {self.picking.name}: {self.customer.name}")
-        self.assertFalse(self.agenda(self.manager, [("res_model", "=", "sale.order"),
-                                                    ("event_type", "=", "delivery")]))
+        self.assertFalse(
+            self.agenda(
+                self.manager, [("res_model", "=", "sale.order"), ("event_type", "=", "delivery")]
+            )
+        )
         self.assertEqual(event.action_open_source()["res_model"], "stock.picking")
 
         self.picking.priority = "1"
@@ -62,23 +80,36 @@ class TestAgendaWithInventory(AgendaCommon):
         Form.from_action(self.env, action).save().process()
         backorder = self.order.picking_ids - self.picking
         self.assertEqual(self.picking.state, "done")
-        self.assertFalse(self.agenda(self.manager, [("res_model", "=", "stock.picking"),
-                                                    ("res_id", "=", self.picking.id)]))
+        self.assertFalse(
+            self.agenda(
+                self.manager,
+                [("res_model", "=", "stock.picking"), ("res_id", "=", self.picking.id)],
+            )
+        )
         # 3 left x 100 EUR at 2
         self.assertEqual(self.event_of(backorder).amount, 150.0)
 
         event = self.event_of(backorder, user=self.salesman)
         action = event.action_order_analysis()
         analysis = self.env[action["res_model"]].browse(action["res_id"])
-        self.assertRecordValues(analysis.line_ids, [{
-            "qty_ordered": 5, "qty_delivered": 2, "amount_ordered": 250.0,
-            "amount_delivered": 100.0, "date_delivered": self.today,
-        }])
+        self.assertRecordValues(
+            analysis.line_ids,
+            [
+                {
+                    "qty_ordered": 5,
+                    "qty_delivered": 2,
+                    "amount_ordered": 250.0,
+                    "amount_delivered": 100.0,
+                    "date_delivered": self.today,
+                }
+            ],
+        )
         action = event.action_order_documents()
         documents = self.env[action["res_model"]].browse(action["res_id"]).line_ids
         self.assertEqual(
             sorted((line.document_type, line.res_id) for line in documents),
-            sorted([("delivery", self.picking.id), ("delivery", backorder.id)]))
+            sorted([("delivery", self.picking.id), ("delivery", backorder.id)]),
+        )
 
         backorder.move_ids.quantity = 3
         backorder.move_ids.picked = True

@@ -9,7 +9,8 @@ class CrmXyzOrderAnalysis(models.TransientModel):
         """Day of the last done delivery to the customer of each order line."""
         dates = super()._delivery_dates(order_lines)
         delivered = order_lines.move_ids.filtered(
-            lambda move: move.state == "done" and move.location_dest_id.usage == "customer")
+            lambda move: move.state == "done" and move.location_dest_id.usage == "customer"
+        )
         for move in delivered:
             day = fields.Datetime.context_timestamp(self, move.date).date()
             line_id = move.sale_line_id.id

@@ -9,10 +9,14 @@ class CrmXyzOrderDocuments(models.TransientModel):
         values = super()._document_values(order)
         Line = self.env["crm.xyz.document.line"]
         for picking in order.sudo().picking_ids.filtered(lambda p: p.state != "cancel"):
-            values.append(Line._document_values(
-                picking, "return" if picking.picking_type_code == "incoming" else "delivery",
-                date=fields.Datetime.context_timestamp(
-                    self, picking.date_done or picking.scheduled_date).date(),
-                status=Line._selection_label(picking, "state"),
-            ))
+            values.append(
+                Line._document_values(
+                    picking,
+                    "return" if picking.picking_type_code == "incoming" else "delivery",
+                    date=fields.Datetime.context_timestamp(
+                        self, picking.date_done or picking.scheduled_date
+                    ).date(),
+                    status=Line._selection_label(picking, "state"),
+                )
+            )
         return values
