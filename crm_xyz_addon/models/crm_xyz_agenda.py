@@ -107,7 +107,7 @@ class CrmXyzAgenda(models.Model):
     name = fields.Char(string="Event", compute="_compute_name")
     source_name = fields.Char(string="Document", readonly=True)
     summary = fields.Char(readonly=True)
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
+    activity_type_id = fields.Many2one("mail.activity.type", readonly=True)
     activity_id = fields.Many2one("mail.activity", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)

@@ -31,10 +31,10 @@ class CrmXyzHistory(models.Model):
         index=True,
         help="The customer's salesperson at the time of the change.",
     )
-    old_stage = fields.Selection(RELATIONSHIP_STAGES, string="Old Stage", readonly=True)
-    new_stage = fields.Selection(RELATIONSHIP_STAGES, string="New Stage", readonly=True)
+    old_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
+    new_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
     old_abc_class = fields.Selection(ABC_CLASSES, string="Old ABC", readonly=True)
     new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC", readonly=True)
     old_xyz_class = fields.Selection(XYZ_CLASSES, string="Old XYZ", readonly=True)
     new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ", readonly=True)
-    stage_trend = fields.Selection(TRENDS, string="Stage Trend", readonly=True, index=True)
+    stage_trend = fields.Selection(TRENDS, readonly=True, index=True)

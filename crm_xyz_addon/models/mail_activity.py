@@ -8,7 +8,6 @@ class MailActivity(models.Model):
 
     importance = fields.Selection(
         IMPORTANCE_LEVELS,
-        string="Importance",
         required=True,
         default="normal",
         help='Shown on the salesperson agenda: important contacts are marked with "!", '

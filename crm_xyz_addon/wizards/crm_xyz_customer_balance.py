@@ -14,7 +14,7 @@ class CrmXyzCustomerBalance(models.TransientModel):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
     )
-    company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(string="As of", readonly=True)
     amount_invoiced = fields.Monetary(

@@ -23,23 +23,19 @@ class CrmXyzDocumentLine(models.TransientModel):
     balance_id = fields.Many2one(
         "crm.xyz.customer.balance", readonly=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     document_type = fields.Selection(DOCUMENT_TYPES, string="Type", readonly=True)
     name = fields.Char(string="Document", readonly=True)
-    date = fields.Date(string="Date", readonly=True)
+    date = fields.Date(readonly=True)
     date_due = fields.Date(string="Due Date", readonly=True)
-    days_overdue = fields.Integer(string="Days Overdue", readonly=True)
-    amount = fields.Monetary(
-        string="Amount", readonly=True, help="In company currency, taxes included."
-    )
-    amount_due = fields.Monetary(string="Amount Due", readonly=True)
-    status = fields.Char(string="Status", readonly=True)
+    days_overdue = fields.Integer(readonly=True)
+    amount = fields.Monetary(readonly=True, help="In company currency, taxes included.")
+    amount_due = fields.Monetary(readonly=True)
+    status = fields.Char(readonly=True)
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
-    can_open = fields.Boolean(
-        string="Can Open", readonly=True, help="Whether you may read the document."
-    )
+    can_open = fields.Boolean(readonly=True, help="Whether you may read the document.")
 
     def action_open_document(self):
         self.ensure_one()

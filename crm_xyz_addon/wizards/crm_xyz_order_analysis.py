@@ -15,7 +15,7 @@ class CrmXyzOrderAnalysis(models.TransientModel):
     order_id = fields.Many2one(
         "sale.order", string="Sales Order", required=True, readonly=True, ondelete="cascade"
     )
-    company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)

@@ -11,8 +11,8 @@ class CrmXyzOrderAnalysisLine(models.TransientModel):
     )
     currency_id = fields.Many2one(related="analysis_id.currency_id")
     sale_line_id = fields.Many2one("sale.order.line", string="Order Line", readonly=True)
-    product_id = fields.Many2one("product.product", string="Product", readonly=True)
-    description = fields.Text(string="Description", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    description = fields.Text(readonly=True)
     product_uom_id = fields.Many2one("uom.uom", string="Unit", readonly=True)
     qty_ordered = fields.Float(
         string="Ordered Qty", digits="Product Unit of Measure", readonly=True

@@ -11,7 +11,7 @@ class CrmXyzOrderDocuments(models.TransientModel):
     order_id = fields.Many2one(
         "sale.order", string="Sales Order", required=True, readonly=True, ondelete="cascade"
     )
-    company_id = fields.Many2one("res.company", string="Company", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     line_ids = fields.One2many(

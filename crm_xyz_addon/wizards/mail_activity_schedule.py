@@ -8,7 +8,6 @@ class MailActivitySchedule(models.TransientModel):
 
     importance = fields.Selection(
         IMPORTANCE_LEVELS,
-        string="Importance",
         required=True,
         default="normal",
     )
