@@ -46,6 +46,12 @@ DB_PREFIX = "crm_xyz_bench_"
 RESULTS = ROOT / ".local" / "bench"
 WEB_REPEAT = 3  # measured calls of each web figure, after one warm-up; the median is shown
 AGENDA_MODEL = "crm.xyz.agenda"
+AGENDA_FIGURE = "agenda: one month of one salesperson"
+AGENDA_FIELDS = ("date", "event_type", "name", "partner_id", "user_id", "importance", "state",
+                 "amount", "res_model", "res_id")
+PARTNER_LIST = "partner list grouped by stage > class"
+PARTNER_GROUP = "partner list: unfold the largest stage"
+REPORT_FIGURE = "manager report: every salesperson, one year"
 REPORT_MODEL = "crm.xyz.manager.report"
 ANALYSIS_COLUMNS = (
     "relationship_stage", "abc_class", "xyz_class",
@@ -369,7 +375,7 @@ def worker(args):
                     "salespeople": len(built.salesperson_user_ids), "counts": built.counts}
             env["ir.config_parameter"].set_param("crm_xyz_bench.data", json.dumps(data))
             counts = built.counts
-            row("build data", {**stats, "queries": stats["queries"]},
+            row("build data", stats,
                 note=f"{counts['customers']:,} customers, {counts['contacts']:,} contacts, "
                      f"{counts['confirmed_orders']:,} confirmed orders "
                      f"(+{counts['other_orders']:,} quotations and cancelled), "
@@ -450,50 +456,49 @@ def worker(args):
 
     # ---- what the web client asks for
     with registry.cursor() as cr:
-        month_start = as_of.replace(day=1)
-        month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        env = environment(cr, company_id=data["company_id"])
+        env = environment(cr, company_id=company_id)
         if AGENDA_MODEL in env:
-            agenda = environment(cr, data["agenda_user_id"], data["company_id"])[AGENDA_MODEL]
-            fields = [name for name in ("date", "event_type", "name", "partner_id", "user_id",
-                                        "importance", "state", "amount", "res_model", "res_id")
-                      if name in agenda._fields]
-            date_field = agenda._fields.get("date")
-            start, end = month_start.isoformat(), month_end.isoformat()
-            if date_field is not None and date_field.type == "datetime":
+            # the month view of the calendar: six weeks from the Sunday before the 1st, the
+            # salesperson's own events ("My events"), the fields the view shows
+            agenda = environment(cr, data["agenda_user_id"], company_id)[AGENDA_MODEL]
+            month_start = as_of.replace(day=1)
+            start = month_start - timedelta(days=(month_start.weekday() + 1) % 7)
+            end = start + timedelta(days=41)
+            start, end = start.isoformat(), end.isoformat()
+            if agenda._fields["date"].type == "datetime":
                 start, end = f"{start} 00:00:00", f"{end} 23:59:59"
             domain = [("user_id", "=", data["agenda_user_id"]),
                       ("date", ">=", start), ("date", "<=", end)]
+            fields = [name for name in AGENDA_FIELDS if name in agenda._fields]
             stats, found = web_measure(env, counting_cursor,
                                        lambda: agenda.search_read(domain, fields))
-            row("agenda: one month of one salesperson", stats,
-                note=f"{len(found):,} events shown")
+            row(AGENDA_FIGURE, stats, note=f"{len(found):,} events shown")
         else:
-            row("agenda: one month of one salesperson", note="n/a (not installed)")
+            row(AGENDA_FIGURE, note="n/a (not installed)")
 
-        partners = environment(cr, data["manager_user_id"], data["company_id"])["res.partner"]
-
-        def partner_list():
-            domain = [("customer_rank", ">", 0)]
-            result = partners.web_read_group(domain, ["__count"],
-                                             ["relationship_stage", "abc_class"], lazy=True)
-            for group in result["groups"]:
-                partners.web_read_group(group["__domain"], ["__count"], ["abc_class"], lazy=True)
-            return result["groups"]
-
-        stats, groups = web_measure(env, counting_cursor, partner_list)
-        row("partner list grouped by stage, then class", stats,
-            note=f"{len(groups)} stage groups, each unfolded by class")
+        # the Customers list grouped by stage, then class, as the web client asks for it: the
+        # groups of the first level (folded), then the classes of a stage when it is unfolded
+        partners = environment(cr, data["manager_user_id"], company_id)["res.partner"]
+        customers = [("customer_rank", ">", 0)]
+        stats, groups = web_measure(env, counting_cursor, lambda: partners.web_read_group(
+            customers, [], ["relationship_stage"], limit=80, lazy=True)["groups"])
+        row(PARTNER_LIST, stats, note=f"{len(groups)} stage groups")
+        largest = max(groups, key=lambda group: group["relationship_stage_count"])
+        stats, groups = web_measure(env, counting_cursor, lambda: partners.web_read_group(
+            largest["__domain"], [], ["abc_class"], limit=80, lazy=True)["groups"])
+        row(PARTNER_GROUP, stats, note=f"{largest['relationship_stage_count']:,} "
+                                       f"{largest['relationship_stage']} customers, "
+                                       f"{len(groups)} class groups")
 
         if REPORT_MODEL in env:
-            report = environment(cr, data["manager_user_id"], data["company_id"])[REPORT_MODEL]
+            report = environment(cr, data["manager_user_id"], company_id)[REPORT_MODEL]
             date_from = as_of - timedelta(days=364)
             stats, indicators = web_measure(
                 env, counting_cursor, lambda: report.get_indicators(date_from, as_of))
-            row("manager report: every salesperson, one year", stats,
+            row(REPORT_FIGURE, stats,
                 note=f"{len(indicators)} salespeople")
         else:
-            row("manager report: every salesperson, one year", note="n/a (not installed)")
+            row(REPORT_FIGURE, note="n/a (not installed)")
 
     load = (load_at_start, os.getloadavg()[0])
     say(f"{scale:,}: load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
@@ -599,12 +604,12 @@ def render_targets(rows):
     check("idempotent run time", "run_analysis again, same date", "seconds",
           TARGETS["rerun_seconds"], " s")
     check("peak memory of run_analysis", "run_analysis", "peak_mb", TARGETS["peak_mb"], " MB")
-    check("agenda month", "agenda: one month of one salesperson", "seconds",
-          TARGETS["agenda_seconds"], " s")
-    check("partner list grouped", "partner list grouped by stage, then class", "seconds",
+    check("agenda month", AGENDA_FIGURE, "seconds", TARGETS["agenda_seconds"], " s")
+    check("partner list grouped by stage and class", PARTNER_LIST, "seconds",
           TARGETS["partner_list_seconds"], " s")
-    check("manager report", "manager report: every salesperson, one year", "seconds",
-          TARGETS["report_seconds"], " s")
+    check("unfolding a stage of it", PARTNER_GROUP, "seconds",
+          TARGETS["partner_list_seconds"], " s")
+    check("manager report", REPORT_FIGURE, "seconds", TARGETS["report_seconds"], " s")
     analyses = sorted((entry["scale"], entry) for entry in rows if entry["figure"] == "run_analysis"
                       and "growth_mb" in entry)
     if analyses:
