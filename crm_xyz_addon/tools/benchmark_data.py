@@ -35,9 +35,14 @@ PATTERN_CYCLE = (
     + ["one_off"] * 3 + ["lost"] * 2 + ["prospect"] * 3
 )
 DEFAULT_MONTHS = 24
-# required columns that exist only with other modules installed: table -> {column: value}
+# required columns that exist only with other modules (or other features of this
+# addon) installed: table -> {column: SQL value}
 OPTIONAL_COLUMNS = {
     "sale_order": {"picking_policy": "'direct'"},  # sale_stock
+    # the importance of activities (the agenda): half normal, a quarter high, a quarter low
+    "mail_activity": {
+        "importance": "(ARRAY['high', 'normal', 'normal', 'low'])[1 + floor(random() * 4)::int]",
+    },
 }
 
 
@@ -554,11 +559,11 @@ BUILD_STATEMENTS = (
     INSERT INTO mail_activity
            (res_model_id, res_model, res_id, res_name, activity_type_id, user_id, summary,
             date_deadline, active, automated, user_tz,
-            create_uid, write_uid, create_date, write_date)
+            create_uid, write_uid, create_date, write_date {mail_activity_columns})
     SELECT %(partner_model_id)s, 'res.partner', c.partner_id, 'Benchmark Customer ' || c.n,
            %(activity_type_id)s, c.user_id, 'Call customer ' || c.n,
            %(as_of)s::date + floor(random() * 60 - 20)::int, TRUE, FALSE, 'UTC',
-           %(uid)s, %(uid)s, %(as_of)s::date - 30, %(as_of)s::date - 30
+           %(uid)s, %(uid)s, %(as_of)s::date - 30, %(as_of)s::date - 30 {mail_activity_values}
       FROM bench_customer c
      WHERE c.n %% 3 = 0
     """,
@@ -568,12 +573,13 @@ BUILD_STATEMENTS = (
     INSERT INTO mail_activity
            (res_model_id, res_model, res_id, res_name, activity_type_id, user_id, summary,
             date_deadline, active, automated, user_tz,
-            create_uid, write_uid, create_date, write_date)
+            create_uid, write_uid, create_date, write_date {mail_activity_columns})
     SELECT %(partner_model_id)s, 'res.partner',
            own.ids[1 + e %% cardinality(own.ids)], 'Benchmark agenda customer',
            %(activity_type_id)s, sp.user_id, 'Agenda event ' || e,
            %(as_of)s::date - 182 + (e * 365 / %(agenda_events)s), TRUE, FALSE, 'UTC',
            %(uid)s, %(uid)s, %(as_of)s::date - 200, %(as_of)s::date - 200
+           {mail_activity_values}
       FROM bench_salesperson sp
      CROSS JOIN (SELECT array_agg(c.partner_id ORDER BY c.n) AS ids
                    FROM bench_customer c
@@ -648,6 +654,7 @@ COUNTS_QUERY = """
 """
 
 DROP_WORK_TABLES = """
-    DROP TABLE IF EXISTS bench_meeting, bench_move_total, bench_move_line, bench_move, bench_line, bench_order,
-                         bench_order_plan, bench_contact, bench_customer, bench_salesperson
+    DROP TABLE IF EXISTS bench_meeting, bench_move_total, bench_move_line, bench_move,
+                         bench_line, bench_order, bench_order_plan, bench_contact,
+                         bench_customer, bench_salesperson
 """
