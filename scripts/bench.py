@@ -83,7 +83,9 @@ def parse_args(argv):
     parser.add_argument("--config", required=True, help="the Odoo configuration file")
     parser.add_argument("--scales", default="1000,10000,100000",
                         help="numbers of customers, comma separated [%(default)s]")
-    parser.add_argument("--salespeople", type=int, default=200, help="[%(default)s]")
+    parser.add_argument("--salespeople", type=int, default=200,
+                        help="sales users owning the customers, besides one sales manager "
+                             "[%(default)s]")
     parser.add_argument("--agenda-events", type=int, default=10_000,
                         help="open events of the agenda salesperson [%(default)s]")
     parser.add_argument("--batch-size", type=int,
