@@ -213,8 +213,8 @@ class CrmXyzRun(models.Model):
         xyz = cv = None
         if stage == calc.STAGE_REGULAR:
             values = calc.period_values(buckets, amounts, settings["xyz_period_count"])
-            xyz = calc.xyz_class(values, settings["xyz_x_max_cv"], settings["xyz_y_max_cv"])
-            cv = calc.coefficient_of_variation(values)
+            xyz, cv = calc.xyz_class_and_cv(values, settings["xyz_x_max_cv"],
+                                            settings["xyz_y_max_cv"])
             cv = round(cv, 4) if cv is not None else None
         # a second run for the same date compares with the same earlier state: idempotent
         stored_stage, stored_abc, stored_xyz = stored[0:3]

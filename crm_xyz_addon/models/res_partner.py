@@ -49,16 +49,23 @@ class ResPartner(models.Model):
         XYZ_CLASSES, string="XYZ Class", company_dependent=True, readonly=True, groups=SALES_GROUP,
         help="Stability of purchases: the manual class where one is set, else the automatic one.",
     )
+    # Odoo gives company-dependent fields a partial index by default. The fields that
+    # only the analysis writes go without: it rewrites them for every customer, and
+    # each index makes every rewritten row cost more (the effective stage and classes,
+    # which users filter on, keep theirs).
     relationship_stage_auto = fields.Selection(
         RELATIONSHIP_STAGES, string="Automatic Stage", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP,
     )
     abc_class_auto = fields.Selection(
         ABC_CLASSES, string="Automatic ABC Class", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP,
     )
     xyz_class_auto = fields.Selection(
         XYZ_CLASSES, string="Automatic XYZ Class", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP,
     )
     relationship_stage_manual = fields.Selection(
@@ -75,37 +82,46 @@ class ResPartner(models.Model):
     )
     relationship_stage_prev = fields.Selection(
         RELATIONSHIP_STAGES, string="Previous Stage", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP, help="Automatic stage before the last analysis date.",
     )
     abc_class_prev = fields.Selection(
         ABC_CLASSES, string="Previous ABC Class", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP,
     )
     xyz_class_prev = fields.Selection(
         XYZ_CLASSES, string="Previous XYZ Class", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP,
     )
     relationship_trend = fields.Selection(
-        TRENDS, string="Stage Trend", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        TRENDS, string="Stage Trend", company_dependent=True, readonly=True,
+        index=False, groups=SALES_GROUP,
         help="The automatic stage against the one before the last analysis date.",
     )
     classification_amount = fields.Float(
-        string="Classified Amount", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        string="Classified Amount", company_dependent=True, readonly=True,
+        index=False, groups=SALES_GROUP,
         digits="Account", help="Total of the analysed parameter over the analysis window.",
     )
     classification_purchase_count = fields.Integer(
-        string="Purchases in Window", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        string="Purchases in Window", company_dependent=True, readonly=True,
+        index=False, groups=SALES_GROUP,
     )
     classification_cv = fields.Float(
         string="Coefficient of Variation (%)", company_dependent=True, readonly=True,
+        index=False,
         groups=SALES_GROUP, digits=(16, 2),
         help="Population coefficient of variation of the sub-period values (regular customers).",
     )
     classification_last_sale_date = fields.Date(
-        string="Last Sale", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        string="Last Sale", company_dependent=True, readonly=True,
+        index=False, groups=SALES_GROUP,
     )
     classification_date = fields.Date(
-        string="Classified On", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        string="Classified On", company_dependent=True, readonly=True,
+        index=False, groups=SALES_GROUP,
     )
     classification_overridden = fields.Boolean(
         string="Manually Overridden", compute="_compute_classification_explanation",

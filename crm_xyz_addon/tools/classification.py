@@ -4,13 +4,15 @@ Amounts arrive as floats (Odoo reads PostgreSQL ``numeric`` as float) or
 Decimals; comparisons against the thresholds are done on exact rationals of
 their decimal values, so that a value that sits exactly on a threshold (a CV of
 exactly 10 %, a cumulative share of exactly 80 %) always falls on the
-documented side of it.
+documented side of it. The rationals are kept as integer numerators over a
+common denominator: exact like ``Fraction`` and many times faster, which
+matters with a hundred thousand customers.
 """
 
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
-from math import sqrt
+from math import lcm, sqrt
 
 from dateutil.relativedelta import relativedelta
 
@@ -34,6 +36,22 @@ def exact(value):
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     return Fraction(value)
+
+
+def _ratio(value):
+    """(numerator, denominator > 0) of exact(value), without building a Fraction."""
+    if isinstance(value, int):
+        return value, 1
+    if isinstance(value, float):
+        return Decimal(repr(value)).as_integer_ratio()
+    return value.as_integer_ratio()
+
+
+def _integers(values):
+    """The exact values as integers over one common denominator: (integers, denominator)."""
+    ratios = [_ratio(value) for value in values]
+    denominator = lcm(*(den for _num, den in ratios))
+    return [num * (denominator // den) for num, den in ratios], denominator
 
 
 def period_bounds(as_of, unit, count):
@@ -73,49 +91,69 @@ def abc_class(total, cumulative_before, grand_total, a_percent, b_percent):
     """
     if total is None or total <= 0 or grand_total <= 0:
         return False
-    share_before = exact(cumulative_before) * 100
-    if share_before < exact(a_percent) * exact(grand_total):
+    # cum / cum_d * 100 < a / a_d * S / S_d, both sides multiplied by all the denominators
+    cum, cum_d = _ratio(cumulative_before)
+    a, a_d = _ratio(a_percent)
+    b, b_d = _ratio(b_percent)
+    grand, grand_d = _ratio(grand_total)
+    if 100 * cum * a_d * grand_d < a * grand * cum_d:
         return "A"
-    if share_before < (exact(a_percent) + exact(b_percent)) * exact(grand_total):
+    if 100 * cum * a_d * b_d * grand_d < (a * b_d + b * a_d) * grand * cum_d:
         return "B"
     return "C"
 
 
 def coefficient_of_variation(values):
     """Population CV in percent of the sub-period values, or None when the mean is <= 0."""
-    count = len(values)
-    total = sum(exact(value) for value in values)
-    if count == 0 or total <= 0:
-        return None
-    squares = _scaled_squares(values, total)
-    # CV = 100 * sqrt(sum((N v - S)^2) / N^3) / (S / N) = 100 * sqrt(squares / N) / S
-    return 100 * sqrt(squares / count) / float(total)
+    return _cv(_moments(values))
 
 
 def xyz_class(values, x_max_cv, y_max_cv):
     """XYZ class of a regular customer from its sub-period values (empty ones are 0)."""
-    count = len(values)
-    total = sum(exact(value) for value in values)
+    return _xyz(_moments(values), x_max_cv, y_max_cv)
+
+
+def xyz_class_and_cv(values, x_max_cv, y_max_cv):
+    """(xyz_class, coefficient_of_variation) of the values, converting them once."""
+    moments = _moments(values)
+    return _xyz(moments, x_max_cv, y_max_cv), _cv(moments)
+
+
+def _moments(values):
+    """(N, S, squares, D): S = sum(v) and squares = sum((N * v - S)^2), exact, over D and D^2.
+
+    squares is N^2 times the sum of squared deviations from the mean.
+    """
+    integers, denominator = _integers(values)
+    count, total = len(integers), sum(integers)
+    return count, total, sum((count * value - total) ** 2 for value in integers), denominator
+
+
+def _cv(moments):
+    count, total, squares, denominator = moments
+    if count == 0 or total <= 0:
+        return None
+    # CV = 100 * sqrt(sum((N v - S)^2) / N^3) / (S / N) = 100 * sqrt(squares / N) / S
+    return (100 * sqrt(Fraction(squares, count * denominator**2))
+            / float(Fraction(total, denominator)))
+
+
+def _xyz(moments, x_max_cv, y_max_cv):
+    count, total, squares, _denominator = moments
     if count == 0 or total <= 0:
         return "Z"
-    squares = _scaled_squares(values, total)
-    # CV <= limit  <=>  10000 * squares <= limit^2 * S^2 * N, all exact
-    scaled = 10000 * squares
 
+    # CV <= limit  <=>  10000 * squares <= limit^2 * S^2 * N, all exact: the common
+    # denominator of the values cancels out, that of the limit goes to the left
     def within(limit):
-        return scaled <= exact(limit) ** 2 * total**2 * count
+        num, den = _ratio(limit)
+        return 10000 * squares * den**2 <= num**2 * total**2 * count
 
     if within(x_max_cv):
         return "X"
     if within(y_max_cv):
         return "Y"
     return "Z"
-
-
-def _scaled_squares(values, total):
-    """sum((N * v - S)^2): N^2 times the sum of squared deviations from the mean."""
-    count = len(values)
-    return sum((count * exact(value) - total) ** 2 for value in values)
 
 
 def trend(previous_stage, new_stage):
