@@ -19,7 +19,10 @@
         "views/sale_order_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/crm_xyz_demo.xml",
+        "demo/crm_xyz_demo_generate.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -5,3 +5,4 @@ from . import crm_xyz_run
 from . import crm_xyz_history
 from . import sale_order
 from . import sale_report
+from . import crm_xyz_demo
