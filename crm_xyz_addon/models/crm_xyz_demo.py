@@ -22,16 +22,26 @@ SALESPEOPLE = (
     "crm_xyz_addon.demo_user_dmitri",
     "crm_xyz_addon.demo_user_elena",
 )
-MAIN_PRODUCTS = (
-    "crm_xyz_addon.demo_product_chair",
-    "crm_xyz_addon.demo_product_desk",
-    "crm_xyz_addon.demo_product_table",
-    "crm_xyz_addon.demo_product_monitor_arm",
-    "crm_xyz_addon.demo_product_setup",
-    "crm_xyz_addon.demo_product_maintenance",
+# the goods and services the demo company sells: (code, name, type, list price, cost, category);
+# created by the generator rather than as data of the addon, so that uninstalling the
+# addon leaves them with the documents that use them
+PRODUCTS = (
+    ("FURN_7101", "Ergonomic Office Chair", "consu", 320.0, 185.0, "product.product_category_5"),
+    ("FURN_7102", "Height-Adjustable Desk", "consu", 780.0, 455.0, "product.product_category_5"),
+    ("FURN_7103", "Conference Table", "consu", 1450.0, 890.0, "product.product_category_5"),
+    ("FURN_7104", "Dual Monitor Arm", "consu", 95.0, 52.0, "product.product_category_5"),
+    ("SERV_7105", "Workplace Setup (hour)", "service", 120.0, 55.0, "product.product_category_3"),
+    (
+        "SERV_7106",
+        "Furniture Care Plan (year)",
+        "service",
+        1200.0,
+        430.0,
+        "product.product_category_3",
+    ),
 )
-# a small item of the standard demo data, sold now and then at its list price
-ADDON_PRODUCT = "product.product_product_16"
+# design hours of the standard demo data, sold now and then with the furniture
+ADDON_PRODUCT = "product.product_product_1"
 PAYMENT_TERMS = {
     "immediate": "account.account_payment_term_immediate",
     "15days": "account.account_payment_term_15days",
@@ -141,7 +151,7 @@ class _DemoBuilder:
         self.today = datetime.now(pytz.utc).astimezone(tz).date()
         self.plan = demo_plan.build_plan(seed, self.today)
         self.salespeople = [env.ref(xmlid) for xmlid in SALESPEOPLE]
-        self.products = [env.ref(xmlid) for xmlid in MAIN_PRODUCTS]
+        self.products = []  # see create_products
         self.addon_product = env.ref(ADDON_PRODUCT, raise_if_not_found=False)
         self.eur_pricelist = env.ref("crm_xyz_addon.demo_pricelist_eur")
         self.eur = self.eur_pricelist.currency_id
@@ -175,6 +185,7 @@ class _DemoBuilder:
     def build(self):
         steps = (
             self.create_rates,
+            self.create_products,
             self.create_customers,
             self.create_opportunities,
             self.create_orders,
@@ -218,6 +229,31 @@ class _DemoBuilder:
                 if day not in existing
             ]
         )
+
+    def create_products(self):
+        products = self.env["product.product"].with_context(active_test=False)
+        existing = {
+            p.default_code: p
+            for p in products.search([("default_code", "in", [code for code, *_rest in PRODUCTS])])
+        }
+        all_products = self.env.ref("product.product_category_all")
+        for code, name, kind, price, cost, category in PRODUCTS:
+            self.products.append(
+                existing.get(code)
+                or products.create(
+                    {
+                        "name": name,
+                        "default_code": code,
+                        "type": kind,
+                        "categ_id": (
+                            self.env.ref(category, raise_if_not_found=False) or all_products
+                        ).id,
+                        "list_price": price,
+                        "standard_price": cost,
+                        "invoice_policy": "order",
+                    }
+                )
+            )
 
     def create_customers(self):
         env = self.env
@@ -337,13 +373,16 @@ class _DemoBuilder:
         rng = self.rng
         lines, remaining = [], amount
         if self.addon_product and amount > 600 and rng.random() < 0.3:
-            quantity = rng.randint(1, 4)
+            quantity = rng.randint(2, 8)
             price = self.addon_product.list_price
             lines.append((self.addon_product, quantity, price))
             remaining -= quantity * price
-        affordable = [p for p in self.products if p.list_price <= remaining] or [
-            min(self.products, key=lambda p: p.list_price)
-        ]
+        # preferably products of which at least two fit in the amount
+        affordable = (
+            [p for p in self.products if p.list_price * 2 <= remaining]
+            or [p for p in self.products if p.list_price <= remaining]
+            or [min(self.products, key=lambda p: p.list_price)]
+        )
         first = rng.choice(affordable)
         smaller = [p for p in affordable if p != first and p.list_price <= remaining * 0.35]
         if smaller and first.list_price <= remaining * 0.6 and rng.random() < 0.5:
@@ -353,8 +392,8 @@ class _DemoBuilder:
         else:
             parts = [(first, remaining)]
         for product, share in parts:
-            # a negotiated price: between 2/3 and 3/2 of the list price, above the cost
-            quantity = max(1, round(share / product.list_price))
+            # a negotiated price: at least 95 % of the list price, well above the cost
+            quantity = max(1, int(share / (product.list_price * 0.95)))
             lines.append((product, quantity, share / quantity))
         return [
             Command.create(
