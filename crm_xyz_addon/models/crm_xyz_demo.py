@@ -825,12 +825,34 @@ class _DemoBuilder:
 
     # ----------------------------------------------------------------- analysis
     def run_analyses(self):
-        """Classify three months ago, move two customers to another salesperson, classify today."""
+        """Classify three months ago, move two customers to another salesperson, classify today.
+
+        As if the classification had started three months ago: the orders since then
+        keep the classes their customer had at that time.
+        """
         self.env.flush_all()
         runs = self.env["crm.xyz.run"].with_company(self.company)
-        runs.run_analysis(as_of=self.today - relativedelta(months=3))
+        start = self.today - relativedelta(months=3)
+        runs.run_analysis(as_of=start)
+        self._stamp_classes_on_orders(self.orders.filtered(lambda o: o.date_order.date() > start))
         moved = [c for c in self.plan if c.pattern in ("steady", "erratic")][:2]
         for customer in moved:
             partner = self.partner_of[customer.code]
             partner.user_id = self.salespeople[(customer.salesperson + 1) % len(self.salespeople)]
         runs.run_analysis(as_of=self.today)
+
+    def _stamp_classes_on_orders(self, orders):
+        if "confirmed_relationship_stage" not in orders._fields:
+            return
+        by_classes = defaultdict(lambda: self.env["sale.order"])
+        for order in orders:
+            customer = order.partner_id.commercial_partner_id.with_company(self.company)
+            by_classes[customer.relationship_stage, customer.abc_class, customer.xyz_class] |= order
+        for (stage, abc, xyz), stamped in by_classes.items():
+            stamped.write(
+                {
+                    "confirmed_relationship_stage": stage,
+                    "confirmed_abc_class": abc,
+                    "confirmed_xyz_class": xyz,
+                }
+            )

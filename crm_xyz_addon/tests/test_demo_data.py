@@ -136,6 +136,12 @@ class TestDemoData(TransactionCase):
         self.assertTrue(orders.filtered(lambda o: o.state == "cancel"))
         self.assertTrue(orders.filtered(lambda o: o.state in ("draft", "sent")))
         self.assertGreater(sum(confirmed.mapped("margin")), 0)
+        if "confirmed_relationship_stage" in confirmed._fields:
+            # classified since three months: the orders since then carry their customer's class
+            since = self.load_day - relativedelta(months=3)
+            recent = confirmed.filtered(lambda o: o.date_order.date() > since)
+            self.assertTrue(recent.filtered("confirmed_relationship_stage"))
+            self.assertFalse((confirmed - recent).filtered("confirmed_relationship_stage"))
         self.assertTrue(
             confirmed.filtered(lambda o: o.partner_id.parent_id),
             "some orders come from contact persons",
