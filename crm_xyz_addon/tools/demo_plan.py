@@ -463,28 +463,30 @@ def _customer(rng, today, index, word, pattern, eur, people):
         payment_term=rng.choice(PAYMENT_TERMS),
     )
     # some customers have incomplete contact data, for the completeness indicator
+    # some customers have incomplete contact data, their contact persons too: the
+    # completeness indicator counts the data of the customer and of its contacts
     gap = rng.random()
-    if gap < 0.08:
+    no_email, no_phone = gap < 0.08 or 0.24 <= gap < 0.28, 0.08 <= gap < 0.16 or 0.24 <= gap < 0.28
+    if no_email:
         customer.email = ""
-    elif gap < 0.16:
+    if no_phone:
         customer.phone = ""
-    elif gap < 0.24:
+    if 0.16 <= gap < 0.24:
         customer.street = ""
-    elif gap < 0.28:
-        customer.email = customer.phone = ""
+
+    def number():
+        return f"{phone_prefix} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+
     for _contact in range(rng.randint(1, 3)):
         first, last = people.pop()
+        email = f"{first.lower()}.{last.lower()}@{domain}"
         customer.contacts.append(
             ContactPlan(
                 name=f"{first} {last}",
                 function=rng.choice(JOB_TITLES),
-                email="" if rng.random() < 0.1 else f"{first.lower()}.{last.lower()}@{domain}",
-                phone=""
-                if rng.random() < 0.3
-                else f"{phone_prefix} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                mobile=""
-                if rng.random() < 0.5
-                else f"{phone_prefix} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                email="" if no_email or rng.random() < 0.1 else email,
+                phone="" if no_phone or rng.random() < 0.3 else number(),
+                mobile="" if no_phone or rng.random() < 0.5 else number(),
             )
         )
     base = rng.uniform(*SIZES[size])
