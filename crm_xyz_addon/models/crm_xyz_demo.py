@@ -22,23 +22,18 @@ SALESPEOPLE = (
     "crm_xyz_addon.demo_user_dmitri",
     "crm_xyz_addon.demo_user_elena",
 )
+FURNITURE = "product.product_category_5"
+SERVICES = "product.product_category_3"
 # the goods and services the demo company sells: (code, name, type, list price, cost, category);
 # created by the generator rather than as data of the addon, so that uninstalling the
 # addon leaves them with the documents that use them
 PRODUCTS = (
-    ("FURN_7101", "Ergonomic Office Chair", "consu", 320.0, 185.0, "product.product_category_5"),
-    ("FURN_7102", "Height-Adjustable Desk", "consu", 780.0, 455.0, "product.product_category_5"),
-    ("FURN_7103", "Conference Table", "consu", 1450.0, 890.0, "product.product_category_5"),
-    ("FURN_7104", "Dual Monitor Arm", "consu", 95.0, 52.0, "product.product_category_5"),
-    ("SERV_7105", "Workplace Setup (hour)", "service", 120.0, 55.0, "product.product_category_3"),
-    (
-        "SERV_7106",
-        "Furniture Care Plan (year)",
-        "service",
-        1200.0,
-        430.0,
-        "product.product_category_3",
-    ),
+    ("FURN_7101", "Ergonomic Office Chair", "consu", 320.0, 185.0, FURNITURE),
+    ("FURN_7102", "Height-Adjustable Desk", "consu", 780.0, 455.0, FURNITURE),
+    ("FURN_7103", "Conference Table", "consu", 1450.0, 890.0, FURNITURE),
+    ("FURN_7104", "Dual Monitor Arm", "consu", 95.0, 52.0, FURNITURE),
+    ("SERV_7105", "Workplace Setup (hour)", "service", 120.0, 55.0, SERVICES),
+    ("SERV_7106", "Furniture Care Plan (year)", "service", 1200.0, 430.0, SERVICES),
 )
 # design hours of the standard demo data, sold now and then with the furniture
 ADDON_PRODUCT = "product.product_product_1"
@@ -701,6 +696,9 @@ class _DemoBuilder:
                 model = rng.choice(("res.partner", "res.partner", "crm.lead", "sale.order"))
                 record = rng.choice(records[model] or records["res.partner"])
                 days_ago = int(rng.triangular(1, 360, 1))
+                if model == "sale.order" and records[model]:
+                    # not before the order itself
+                    days_ago = min(days_ago, (today - record.date_order.date()).days)
                 deadline = today - timedelta(days=days_ago)
                 done_values.append(
                     self._activity_values(
