@@ -36,7 +36,10 @@
             "crm_xyz_addon/static/tests/tours/**/*",
         ],
     },
-    "demo": [],
+    "demo": [
+        "demo/crm_xyz_demo.xml",
+        "demo/crm_xyz_demo_generate.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -7,3 +7,4 @@ from . import sale_order
 from . import sale_report
 from . import mail_activity
 from . import crm_xyz_agenda
+from . import crm_xyz_demo

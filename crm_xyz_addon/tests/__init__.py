@@ -9,3 +9,4 @@ from . import test_manager_report_ui
 from . import test_agenda
 from . import test_agenda_tour
 from . import test_benchmark_smoke
+from . import test_demo_data
