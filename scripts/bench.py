@@ -53,24 +53,49 @@ FLOOR_FIGURE = "floor: SQL aggregate + UPDATE"
 ANALYSIS_FIGURE = "run_analysis"
 RERUN_FIGURE = "run_analysis again, same date"
 AGENDA_FIGURE = "agenda: one month of one salesperson"
-AGENDA_FIELDS = ("date", "event_type", "name", "partner_id", "user_id", "importance", "state",
-                 "amount", "res_model", "res_id")
+AGENDA_FIELDS = (
+    "date",
+    "event_type",
+    "name",
+    "partner_id",
+    "user_id",
+    "importance",
+    "state",
+    "amount",
+    "res_model",
+    "res_id",
+)
 PARTNER_LIST = "partner list grouped by stage > class"
 PARTNER_GROUP = "partner list: unfold the largest stage"
 REPORT_FIGURE = "manager report: every salesperson, one year"
 REPORT_MODEL = "crm.xyz.manager.report"
 ANALYSIS_COLUMNS = (
-    "relationship_stage", "abc_class", "xyz_class",
-    "relationship_stage_auto", "abc_class_auto", "xyz_class_auto",
-    "relationship_stage_prev", "abc_class_prev", "xyz_class_prev",
-    "relationship_trend", "classification_amount", "classification_purchase_count",
-    "classification_cv", "classification_last_sale_date", "classification_date",
+    "relationship_stage",
+    "abc_class",
+    "xyz_class",
+    "relationship_stage_auto",
+    "abc_class_auto",
+    "xyz_class_auto",
+    "relationship_stage_prev",
+    "abc_class_prev",
+    "xyz_class_prev",
+    "relationship_trend",
+    "classification_amount",
+    "classification_purchase_count",
+    "classification_cv",
+    "classification_last_sale_date",
+    "classification_date",
 )
 # targets of the issue, at 100,000 customers and 1,000,000 orders
 TARGET_SCALE = 100_000
 TARGETS = {
-    "analysis_ratio": 3.0, "analysis_seconds": 120, "rerun_seconds": 60, "peak_mb": 500,
-    "agenda_seconds": 0.150, "partner_list_seconds": 0.300, "report_seconds": 2.0,
+    "analysis_ratio": 3.0,
+    "analysis_seconds": 120,
+    "rerun_seconds": 60,
+    "peak_mb": 500,
+    "agenda_seconds": 0.150,
+    "partner_list_seconds": 0.300,
+    "report_seconds": 2.0,
 }
 
 
@@ -81,25 +106,52 @@ def say(message):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="the Odoo configuration file")
-    parser.add_argument("--scales", default="1000,10000,100000",
-                        help="numbers of customers, comma separated [%(default)s]")
-    parser.add_argument("--salespeople", type=int, default=200,
-                        help="sales users owning the customers, besides one sales manager "
-                             "[%(default)s]")
-    parser.add_argument("--agenda-events", type=int, default=10_000,
-                        help="open events of the agenda salesperson [%(default)s]")
-    parser.add_argument("--batch-size", type=int,
-                        help="crm_xyz_addon.batch_size for run_analysis [the addon's default]")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today(),
-                        help="analysis date; the history ends there [today]")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="measure the floor and run_analysis this many times and keep the "
-                             "fastest: steadier figures on a busy machine [%(default)s]")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the database of a scale built by an earlier run "
-                             "(upgrading the addon in it when its code changed)")
-    parser.add_argument("--drop", action="store_true",
-                        help="drop each scale's database when measured (they are kept by default)")
+    parser.add_argument(
+        "--scales",
+        default="1000,10000,100000",
+        help="numbers of customers, comma separated [%(default)s]",
+    )
+    parser.add_argument(
+        "--salespeople",
+        type=int,
+        default=200,
+        help="sales users owning the customers, besides one sales manager [%(default)s]",
+    )
+    parser.add_argument(
+        "--agenda-events",
+        type=int,
+        default=10_000,
+        help="open events of the agenda salesperson [%(default)s]",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="crm_xyz_addon.batch_size for run_analysis [the addon's default]",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=date.today(),
+        help="analysis date; the history ends there [today]",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure the floor and run_analysis this many times and keep the "
+        "fastest: steadier figures on a busy machine [%(default)s]",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database of a scale built by an earlier run "
+        "(upgrading the addon in it when its code changed)",
+    )
+    parser.add_argument(
+        "--drop",
+        action="store_true",
+        help="drop each scale's database when measured (they are kept by default)",
+    )
     # internal: one scale, in its own process
     parser.add_argument("--worker", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
@@ -123,11 +175,26 @@ def main(argv):
         result_file = RESULTS / f"{db}.json"
         result_file.unlink(missing_ok=True)
         say(f"measuring {scale:,} customers in {db}")
-        command = [sys.executable, __file__, "--config", args.config, "--worker", db,
-                   "--scale", str(scale), "--result", str(result_file),
-                   "--salespeople", str(args.salespeople),
-                   "--agenda-events", str(args.agenda_events), "--as-of", args.as_of.isoformat(),
-                   "--repeat", str(args.repeat)]
+        command = [
+            sys.executable,
+            __file__,
+            "--config",
+            args.config,
+            "--worker",
+            db,
+            "--scale",
+            str(scale),
+            "--result",
+            str(result_file),
+            "--salespeople",
+            str(args.salespeople),
+            "--agenda-events",
+            str(args.agenda_events),
+            "--as-of",
+            args.as_of.isoformat(),
+            "--repeat",
+            str(args.repeat),
+        ]
         if args.batch_size:
             command += ["--batch-size", str(args.batch_size)]
         returncode = subprocess.run(command, cwd=ROOT, check=False).returncode
@@ -144,8 +211,10 @@ def main(argv):
     table = render_table(rows)
     verdict = render_targets(rows)
     if loads:
-        verdict += (f"\n- machine load (1-minute load average, {os.cpu_count()} cores) from the "
-                    f"start to the end of each scale: {'; '.join(loads)}")
+        verdict += (
+            f"\n- machine load (1-minute load average, {os.cpu_count()} cores) from the "
+            f"start to the end of each scale: {'; '.join(loads)}"
+        )
     print()
     print(table)
     print()
@@ -162,8 +231,12 @@ def addon_fingerprint():
     """
     digest = hashlib.sha1()
     for path in sorted((ROOT / ADDON).rglob("*")):
-        if (path.is_file() and path.suffix in (".py", ".xml", ".csv")
-                and "tests" not in path.parts and not path.name.startswith("benchmark_")):
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".xml", ".csv")
+            and "tests" not in path.parts
+            and not path.name.startswith("benchmark_")
+        ):
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -179,8 +252,9 @@ def postgres_cursor():
 
 def database_comment(db):
     with postgres_cursor() as cr:
-        cr.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                   "WHERE datname = %s", [db])
+        cr.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [db]
+        )
         row = cr.fetchone()
     return None if row is None else (row[0] or "")
 
@@ -198,8 +272,20 @@ def drop_database(db):
 
 
 def run_odoo(config_file, db, *odoo_args):
-    command = [sys.executable, "-m", "odoo", "-c", config_file, "-d", db, *odoo_args,
-               "--stop-after-init", "--no-http", "--max-cron-threads=0", "--log-level=warn"]
+    command = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        config_file,
+        "-d",
+        db,
+        *odoo_args,
+        "--stop-after-init",
+        "--no-http",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+    ]
     if subprocess.run(command, cwd=ROOT, check=False).returncode:
         raise SystemExit(f"odoo {' '.join(odoo_args)} failed on {db}")
 
@@ -211,8 +297,7 @@ def ensure_template(args):
     if database_comment(template) == f"{ADDON} {fingerprint}":
         return template
     with postgres_cursor() as cr:
-        cr.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                   [TEMPLATE_PREFIX + "%"])
+        cr.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [TEMPLATE_PREFIX + "%"])
         stale = [name for (name,) in cr.fetchall()]
     for name in stale:
         drop_database(name)
@@ -335,8 +420,11 @@ def best_of(best, stats):
         return stats
     peak = max(best["peak_mb"], stats["peak_mb"])
     growth = max(best["growth_mb"], stats["growth_mb"])
-    return {**min(best, stats, key=lambda entry: entry["seconds"]),
-            "peak_mb": peak, "growth_mb": growth}
+    return {
+        **min(best, stats, key=lambda entry: entry["seconds"]),
+        "peak_mb": peak,
+        "growth_mb": growth,
+    }
 
 
 def web_measure(env, call):
@@ -375,8 +463,10 @@ class ScaleBenchmark:
             self.measure_partner_list(cr)
             self.measure_manager_report(cr)
         load = (load_at_start, os.getloadavg()[0])
-        self.say(f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
-                 f"({os.cpu_count()} cores)")
+        self.say(
+            f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
+            f"({os.cpu_count()} cores)"
+        )
         return {"rows": self.rows, "agree": self.agree, "load": load}
 
     # ------------------------------------------------------------ helpers
@@ -384,13 +474,16 @@ class ScaleBenchmark:
         say(f"{self.scale:,}: {message}")
 
     def row(self, figure, stats=None, ratio=None, note=""):
-        self.rows.append({"scale": self.scale, "figure": figure, "ratio": ratio, "note": note,
-                          **(stats or {})})
+        self.rows.append(
+            {"scale": self.scale, "figure": figure, "ratio": ratio, "note": note, **(stats or {})}
+        )
         details = f" ({note})" if note else ""
         if stats:
-            self.say(f"{figure}: {stats['seconds']:.3f} s, peak {stats['peak_mb']:.0f} MB "
-                     f"(+{stats['growth_mb']:.0f}), {stats['queries']} queries, "
-                     f"{stats['sql_seconds']:.2f} s in SQL{details}")
+            self.say(
+                f"{figure}: {stats['seconds']:.3f} s, peak {stats['peak_mb']:.0f} MB "
+                f"(+{stats['growth_mb']:.0f}), {stats['queries']} queries, "
+                f"{stats['sql_seconds']:.2f} s in SQL{details}"
+            )
         else:
             self.say(f"{figure}{details}")
 
@@ -422,25 +515,39 @@ class ScaleBenchmark:
                 self.data = json.loads(stored)
                 self.say("reusing the data built earlier")
             else:
-                self.say("building the data (customers, contacts, salespeople, 24 months of "
-                         "orders, invoices, credit notes, activities)")
+                self.say(
+                    "building the data (customers, contacts, salespeople, 24 months of "
+                    "orders, invoices, credit notes, activities)"
+                )
                 with measure(cr) as stats:
                     built = addon_tool("benchmark_data").build_benchmark_data(
-                        env, self.scale, company=env.ref("base.main_company"), as_of=args.as_of,
-                        salespeople=args.salespeople, agenda_events=args.agenda_events,
-                        check_foreign_keys=False)
+                        env,
+                        self.scale,
+                        company=env.ref("base.main_company"),
+                        as_of=args.as_of,
+                        salespeople=args.salespeople,
+                        agenda_events=args.agenda_events,
+                        check_foreign_keys=False,
+                    )
                     cr.commit()
-                self.data = {"as_of": built.as_of.isoformat(), "company_id": built.company_id,
-                             "manager_user_id": built.manager_user_id,
-                             "agenda_user_id": built.agenda_user_id, "counts": built.counts}
+                self.data = {
+                    "as_of": built.as_of.isoformat(),
+                    "company_id": built.company_id,
+                    "manager_user_id": built.manager_user_id,
+                    "agenda_user_id": built.agenda_user_id,
+                    "counts": built.counts,
+                }
                 env["ir.config_parameter"].set_param("crm_xyz_bench.data", json.dumps(self.data))
                 counts = built.counts
-                self.row("build data", stats,
-                         note=f"{counts['customers']:,} customers, {counts['contacts']:,} "
-                              f"contacts, {counts['confirmed_orders']:,} confirmed orders "
-                              f"(+{counts['other_orders']:,} quotations and cancelled), "
-                              f"{counts['order_lines']:,} lines, {counts['invoices']:,} "
-                              f"invoices, {counts['credit_notes']:,} credit notes")
+                self.row(
+                    "build data",
+                    stats,
+                    note=f"{counts['customers']:,} customers, {counts['contacts']:,} "
+                    f"contacts, {counts['confirmed_orders']:,} confirmed orders "
+                    f"(+{counts['other_orders']:,} quotations and cancelled), "
+                    f"{counts['order_lines']:,} lines, {counts['invoices']:,} "
+                    f"invoices, {counts['credit_notes']:,} credit notes",
+                )
             if args.batch_size:
                 env["ir.config_parameter"].set_param("crm_xyz_addon.batch_size", args.batch_size)
             cr.commit()
@@ -454,8 +561,11 @@ class ScaleBenchmark:
             env = self.env(cr)
             floor.prepare_floor(cr)
             floor.run_floor(env, env.company, self.as_of)
-            batch_size = int(env["ir.config_parameter"].get_param(
-                "crm_xyz_addon.batch_size", addon_default_batch_size()))
+            batch_size = int(
+                env["ir.config_parameter"].get_param(
+                    "crm_xyz_addon.batch_size", addon_default_batch_size()
+                )
+            )
         floor_stats = run_stats = None
         for _attempt in range(self.args.repeat):
             with self.registry.cursor() as cr:
@@ -475,24 +585,42 @@ class ScaleBenchmark:
                     run = env["crm.xyz.run"].run_analysis(self.as_of)
                     cr.commit()
                 run_stats = best_of(run_stats, stats)
-                figures = (run.customer_count, run.changed_count, run.potential_count,
-                           run.one_off_count, run.regular_count, run.lost_count, run.a_count,
-                           run.b_count, run.c_count, run.x_count, run.y_count, run.z_count)
+                figures = (
+                    run.customer_count,
+                    run.changed_count,
+                    run.potential_count,
+                    run.one_off_count,
+                    run.regular_count,
+                    run.lost_count,
+                    run.a_count,
+                    run.b_count,
+                    run.c_count,
+                    run.x_count,
+                    run.y_count,
+                    run.z_count,
+                )
         self.row(FLOOR_FIGURE, floor_stats, note=f"{self.best_note()}{stored_rows:,} customers")
-        self.row(ANALYSIS_FIGURE, run_stats, run_stats["seconds"] / floor_stats["seconds"],
-                 note=f"{self.best_note()}{figures[0]:,} customers, {figures[1]:,} changed, "
-                      f"{-(-figures[0] // batch_size)} batch(es) of {batch_size:,}")
-        self.say(f"potential/one-off/regular/lost {figures[2:6]}, A/B/C {figures[6:9]}, "
-                 f"X/Y/Z {figures[9:]}")
+        self.row(
+            ANALYSIS_FIGURE,
+            run_stats,
+            run_stats["seconds"] / floor_stats["seconds"],
+            note=f"{self.best_note()}{figures[0]:,} customers, {figures[1]:,} changed, "
+            f"{-(-figures[0] // batch_size)} batch(es) of {batch_size:,}",
+        )
+        self.say(
+            f"potential/one-off/regular/lost {figures[2:6]}, A/B/C {figures[6:9]}, "
+            f"X/Y/Z {figures[9:]}"
+        )
         with self.registry.cursor() as cr:
             env = self.env(cr)
             compared, mismatches = floor.compare_with_analysis(env, env.company)
         self.agree = not mismatches
-        self.say(f"floor and run_analysis agree on {compared - len(mismatches):,} of "
-                 f"{compared:,} customers")
+        self.say(
+            f"floor and run_analysis agree on {compared - len(mismatches):,} of "
+            f"{compared:,} customers"
+        )
         for partner_id, floor_values, run_values in mismatches[:10]:
-            self.say(f"    partner {partner_id}: floor {floor_values}, "
-                     f"run_analysis {run_values}")
+            self.say(f"    partner {partner_id}: floor {floor_values}, run_analysis {run_values}")
         return floor_stats["seconds"]
 
     def measure_rerun(self, floor_seconds):
@@ -512,8 +640,12 @@ class ScaleBenchmark:
                 added = cr.fetchone()[0] - history_before
                 changed = rerun.changed_count
                 self.agree = self.agree and changed == 0 and added == 0
-        self.row(RERUN_FIGURE, rerun_stats, rerun_stats["seconds"] / floor_seconds,
-                 note=f"{self.best_note()}{changed:,} changed, {added:,} history rows added")
+        self.row(
+            RERUN_FIGURE,
+            rerun_stats,
+            rerun_stats["seconds"] / floor_seconds,
+            note=f"{self.best_note()}{changed:,} changed, {added:,} history rows added",
+        )
 
     def measure_agenda(self, cr):
         """The month view of the calendar: six weeks from the Sunday before the 1st, the
@@ -527,8 +659,11 @@ class ScaleBenchmark:
         start, end = start.isoformat(), (start + timedelta(days=41)).isoformat()
         if agenda._fields["date"].type == "datetime":
             start, end = f"{start} 00:00:00", f"{end} 23:59:59"
-        domain = [("user_id", "=", self.data["agenda_user_id"]),
-                  ("date", ">=", start), ("date", "<=", end)]
+        domain = [
+            ("user_id", "=", self.data["agenda_user_id"]),
+            ("date", ">=", start),
+            ("date", "<=", end),
+        ]
         fields = [name for name in AGENDA_FIELDS if name in agenda._fields]
         stats, found = web_measure(agenda.env, lambda: agenda.search_read(domain, fields))
         self.row(AGENDA_FIGURE, stats, note=f"{len(found):,} events shown")
@@ -538,15 +673,26 @@ class ScaleBenchmark:
         the groups of the first level (folded), then the classes of a stage when unfolded."""
         partners = self.env(cr, self.data["manager_user_id"])["res.partner"]
         customers = [("customer_rank", ">", 0)]
-        stats, groups = web_measure(partners.env, lambda: partners.web_read_group(
-            customers, [], ["relationship_stage"], limit=80, lazy=True)["groups"])
+        stats, groups = web_measure(
+            partners.env,
+            lambda: partners.web_read_group(
+                customers, [], ["relationship_stage"], limit=80, lazy=True
+            )["groups"],
+        )
         self.row(PARTNER_LIST, stats, note=f"{len(groups)} stage groups")
         largest = max(groups, key=lambda group: group["relationship_stage_count"])
-        stats, groups = web_measure(partners.env, lambda: partners.web_read_group(
-            largest["__domain"], [], ["abc_class"], limit=80, lazy=True)["groups"])
-        self.row(PARTNER_GROUP, stats,
-                 note=f"{largest['relationship_stage_count']:,} {largest['relationship_stage']} "
-                      f"customers, {len(groups)} class groups")
+        stats, groups = web_measure(
+            partners.env,
+            lambda: partners.web_read_group(
+                largest["__domain"], [], ["abc_class"], limit=80, lazy=True
+            )["groups"],
+        )
+        self.row(
+            PARTNER_GROUP,
+            stats,
+            note=f"{largest['relationship_stage_count']:,} {largest['relationship_stage']} "
+            f"customers, {len(groups)} class groups",
+        )
 
     def measure_manager_report(self, cr):
         """The indicators of every salesperson over the last year, for a sales manager."""
@@ -556,7 +702,8 @@ class ScaleBenchmark:
         report = self.env(cr, self.data["manager_user_id"])[REPORT_MODEL]
         date_from = self.as_of - timedelta(days=364)
         stats, indicators = web_measure(
-            report.env, lambda: report.get_indicators(date_from, self.as_of))
+            report.env, lambda: report.get_indicators(date_from, self.as_of)
+        )
         self.row(REPORT_FIGURE, stats, note=f"{len(indicators)} salespeople")
 
 
@@ -620,8 +767,9 @@ def render_table(rows):
         figure = entry["figure"]
         if "seconds" in entry and entry.get("note"):
             figure = f"{figure} ({entry['note']})"
-        lines.append(f"| {entry['scale']:,} | {figure} | {time_text} | {ratio} | {memory} "
-                     f"| {queries} |")
+        lines.append(
+            f"| {entry['scale']:,} | {figure} | {time_text} | {ratio} | {memory} | {queries} |"
+        )
     return "\n".join(lines)
 
 
@@ -647,18 +795,31 @@ def render_targets(rows):
     check("idempotent run time", RERUN_FIGURE, "seconds", TARGETS["rerun_seconds"], " s")
     check("peak memory of run_analysis", ANALYSIS_FIGURE, "peak_mb", TARGETS["peak_mb"], " MB")
     check("agenda month", AGENDA_FIGURE, "seconds", TARGETS["agenda_seconds"], " s")
-    check("partner list grouped by stage and class", PARTNER_LIST, "seconds",
-          TARGETS["partner_list_seconds"], " s")
-    check("unfolding a stage of it", PARTNER_GROUP, "seconds",
-          TARGETS["partner_list_seconds"], " s")
+    check(
+        "partner list grouped by stage and class",
+        PARTNER_LIST,
+        "seconds",
+        TARGETS["partner_list_seconds"],
+        " s",
+    )
+    check(
+        "unfolding a stage of it", PARTNER_GROUP, "seconds", TARGETS["partner_list_seconds"], " s"
+    )
     check("manager report", REPORT_FIGURE, "seconds", TARGETS["report_seconds"], " s")
-    analyses = sorted((entry["scale"], entry) for entry in rows
-                      if entry["figure"] == ANALYSIS_FIGURE and "growth_mb" in entry)
+    analyses = sorted(
+        (entry["scale"], entry)
+        for entry in rows
+        if entry["figure"] == ANALYSIS_FIGURE and "growth_mb" in entry
+    )
     if analyses:
-        lines.append("- memory growth of run_analysis by scale: " + ", ".join(
-            f"{scale_:,}: +{entry['growth_mb']:.0f} MB" for scale_, entry in analyses))
-        lines.append("- queries of run_analysis by scale: " + ", ".join(
-            f"{scale_:,}: {entry['queries']:,}" for scale_, entry in analyses))
+        lines.append(
+            "- memory growth of run_analysis by scale: "
+            + ", ".join(f"{scale_:,}: +{entry['growth_mb']:.0f} MB" for scale_, entry in analyses)
+        )
+        lines.append(
+            "- queries of run_analysis by scale: "
+            + ", ".join(f"{scale_:,}: {entry['queries']:,}" for scale_, entry in analyses)
+        )
     return "\n".join(lines)
 
 

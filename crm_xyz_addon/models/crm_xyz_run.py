@@ -1,6 +1,7 @@
 import logging
 import time
-from datetime import datetime, time as dt_time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 import pytz
 
@@ -9,18 +10,23 @@ from odoo.exceptions import UserError
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
-from .res_company import SETTING_FIELDS
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5000
 STAGE_COUNTS = {
-    "potential": "potential_count", "one_off": "one_off_count",
-    "regular": "regular_count", "lost": "lost_count",
+    "potential": "potential_count",
+    "one_off": "one_off_count",
+    "regular": "regular_count",
+    "lost": "lost_count",
 }
 CLASS_COUNTS = {
-    "A": "a_count", "B": "b_count", "C": "c_count",
-    "X": "x_count", "Y": "y_count", "Z": "z_count",
+    "A": "a_count",
+    "B": "b_count",
+    "C": "c_count",
+    "X": "x_count",
+    "Y": "y_count",
+    "Z": "z_count",
 }
 
 
@@ -33,25 +39,40 @@ class CrmXyzRun(models.Model):
     _rec_name = "date"
 
     date = fields.Date(string="Analysis Date", required=True, readonly=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
-                                 default=lambda self: self.env.company)
-    user_id = fields.Many2one("res.users", string="Started By", readonly=True,
-                              default=lambda self: self.env.user)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Started By", readonly=True, default=lambda self: self.env.user
+    )
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done")], required=True, default="running", readonly=True,
+        [("running", "Running"), ("done", "Done")],
+        required=True,
+        default="running",
+        readonly=True,
     )
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     # the settings used
     xyz_period_unit = fields.Selection(
         selection=lambda self: self.env["res.company"]._fields["xyz_period_unit"].selection,
-        string="Sub-period", readonly=True)
+        string="Sub-period",
+        readonly=True,
+    )
     xyz_period_count = fields.Integer(string="Sub-periods", readonly=True)
     xyz_source = fields.Selection(
         selection=lambda self: self.env["res.company"]._fields["xyz_source"].selection,
-        string="Sales Source", readonly=True)
+        string="Sales Source",
+        readonly=True,
+    )
     xyz_parameter = fields.Selection(
         selection=lambda self: self.env["res.company"]._fields["xyz_parameter"].selection,
-        string="Parameter", readonly=True)
+        string="Parameter",
+        readonly=True,
+    )
     xyz_one_off_max_purchases = fields.Integer(string="One-off: at most", readonly=True)
     xyz_x_max_cv = fields.Float(string="X: CV up to (%)", readonly=True)
     xyz_y_max_cv = fields.Float(string="Y: CV up to (%)", readonly=True)
@@ -87,7 +108,8 @@ class CrmXyzRun(models.Model):
                 "title": self.env._("Analysis done"),
                 "message": self.env._(
                     "%(count)s customers classified, %(changed)s changed.",
-                    count=run.customer_count, changed=run.changed_count,
+                    count=run.customer_count,
+                    changed=run.changed_count,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -106,20 +128,31 @@ class CrmXyzRun(models.Model):
         company._validate_xyz_settings()
         self.env.cr.execute(queries.lock_query(company.id))
         if not self.env.cr.fetchone()[0]:
-            raise UserError(self.env._(
-                "An analysis of %(company)s is already in progress; try again when it is done.",
-                company=company.display_name,
-            ))
+            raise UserError(
+                self.env._(
+                    "An analysis of %(company)s is already in progress; try again when it is done.",
+                    company=company.display_name,
+                )
+            )
         started = time.monotonic()
-        run = self.sudo().create({
-            "date": as_of, "company_id": company.id, **company._xyz_settings(),
-        })
+        run = self.sudo().create(
+            {
+                "date": as_of,
+                "company_id": company.id,
+                **company._xyz_settings(),
+            }
+        )
         counts = run._classify(company, as_of)
         run.write({**counts, "state": "done", "duration": time.monotonic() - started})
         company.sudo().xyz_last_run_id = run
-        _logger.info("classified %s customers of %s as of %s in %.1fs, %s changed",
-                     counts["customer_count"], company.name, as_of, run.duration,
-                     counts["changed_count"])
+        _logger.info(
+            "classified %s customers of %s as of %s in %.1fs, %s changed",
+            counts["customer_count"],
+            company.name,
+            as_of,
+            run.duration,
+            counts["changed_count"],
+        )
         return run.sudo(False)
 
     def _classify(self, company, as_of):
@@ -129,10 +162,14 @@ class CrmXyzRun(models.Model):
         settings = company._xyz_settings()
         params = self._query_params(company, as_of, settings)
         query = queries.classification_query(settings["xyz_source"], settings["xyz_parameter"])
-        batch_size = int(self.env["ir.config_parameter"].sudo().get_param(
-            "crm_xyz_addon.batch_size", DEFAULT_BATCH_SIZE))
+        batch_size = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_xyz_addon.batch_size", DEFAULT_BATCH_SIZE)
+        )
         counts = dict.fromkeys(
-            ["customer_count", "changed_count", *STAGE_COUNTS.values(), *CLASS_COUNTS.values()], 0)
+            ["customer_count", "changed_count", *STAGE_COUNTS.values(), *CLASS_COUNTS.values()], 0
+        )
         # a server-side cursor keeps memory flat whatever the number of customers
         with self.env.cr._cnx.cursor(name=f"crm_xyz_run_{self.id}") as stream:
             stream.itersize = batch_size
@@ -148,8 +185,9 @@ class CrmXyzRun(models.Model):
         tz = company.partner_id.tz or "UTC"
         next_day = datetime.combine(as_of + timedelta(days=1), dt_time.min)
         cutoff_utc = pytz.timezone(tz).localize(next_day).astimezone(pytz.utc).replace(tzinfo=None)
-        bounds = calc.period_bounds(as_of, settings["xyz_period_unit"],
-                                    settings["xyz_period_count"])
+        bounds = calc.period_bounds(
+            as_of, settings["xyz_period_unit"], settings["xyz_period_count"]
+        )
         return {
             "company_id": company.id,
             "company_key": str(company.id),
@@ -181,48 +219,97 @@ class CrmXyzRun(models.Model):
                 updates[name].append(value)
             if new[:3] != tuple(stored[:3]):
                 for name, value in zip(
-                    ("partner_id", "user_id", "old_stage", "new_stage", "old_abc_class",
-                     "new_abc_class", "old_xyz_class", "new_xyz_class", "stage_trend"),
-                    (partner_id, user_id, stored[0], new[0], stored[1], new[1], stored[2], new[2],
-                     calc.trend(stored[0], new[0])),
+                    (
+                        "partner_id",
+                        "user_id",
+                        "old_stage",
+                        "new_stage",
+                        "old_abc_class",
+                        "new_abc_class",
+                        "old_xyz_class",
+                        "new_xyz_class",
+                        "stage_trend",
+                    ),
+                    (
+                        partner_id,
+                        user_id,
+                        stored[0],
+                        new[0],
+                        stored[1],
+                        new[1],
+                        stored[2],
+                        new[2],
+                        calc.trend(stored[0], new[0]),
+                    ),
                     strict=True,
                 ):
                     history[name].append(value)
         if updates["partner_ids"]:
-            self.env.cr.execute(queries.partner_update_query(),
-                                {**updates, "company_key": str(company.id)})
+            self.env.cr.execute(
+                queries.partner_update_query(), {**updates, "company_key": str(company.id)}
+            )
         if history["partner_id"]:
-            self.env.cr.execute(queries.history_insert_query(), {
-                **history, "as_of": as_of, "run_id": self.id, "company_id": company.id,
-                "uid": self.env.uid,
-            })
+            self.env.cr.execute(
+                queries.history_insert_query(),
+                {
+                    **history,
+                    "as_of": as_of,
+                    "run_id": self.id,
+                    "company_id": company.id,
+                    "uid": self.env.uid,
+                },
+            )
 
     @api.model
     def _classify_row(self, row, as_of, settings):
         """New stored values of one partner, in PARTNER_COLUMNS order."""
-        (_partner_id, total, in_window, before_window, last_sale_date, buckets, amounts,
-         cum_before, grand_total, is_potential) = row[:10]
+        (
+            _partner_id,
+            total,
+            in_window,
+            before_window,
+            last_sale_date,
+            buckets,
+            amounts,
+            cum_before,
+            grand_total,
+            is_potential,
+        ) = row[:10]
         stored = row[10:22]
         has_sales = total is not None
         if not has_sales and not is_potential:
             return (None,) * len(queries.PARTNER_COLUMNS)
-        stage = calc.relationship_stage(before_window or 0, in_window or 0,
-                                        settings["xyz_one_off_max_purchases"])
-        abc = calc.abc_class(total, cum_before or 0, grand_total or 0,
-                             settings["abc_a_percent"], settings["abc_b_percent"]) or None
+        stage = calc.relationship_stage(
+            before_window or 0, in_window or 0, settings["xyz_one_off_max_purchases"]
+        )
+        abc = (
+            calc.abc_class(
+                total,
+                cum_before or 0,
+                grand_total or 0,
+                settings["abc_a_percent"],
+                settings["abc_b_percent"],
+            )
+            or None
+        )
         xyz = cv = None
         if stage == calc.STAGE_REGULAR:
             values = calc.period_values(buckets, amounts, settings["xyz_period_count"])
-            xyz, cv = calc.xyz_class_and_cv(values, settings["xyz_x_max_cv"],
-                                            settings["xyz_y_max_cv"])
+            xyz, cv = calc.xyz_class_and_cv(
+                values, settings["xyz_x_max_cv"], settings["xyz_y_max_cv"]
+            )
             cv = round(cv, 4) if cv is not None else None
         # a second run for the same date compares with the same earlier state: idempotent
         stored_stage, stored_abc, stored_xyz = stored[0:3]
         rerun = stored[11] == as_of
         base = stored[3:6] if rerun else (stored_stage, stored_abc, stored_xyz)
         return (
-            stage, abc, xyz,
-            base[0], base[1], base[2],
+            stage,
+            abc,
+            xyz,
+            base[0],
+            base[1],
+            base[2],
             calc.trend(base[0], stage),
             total if has_sales else None,
             in_window if has_sales else None,
@@ -242,4 +329,4 @@ class CrmXyzRun(models.Model):
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
             if not modules.module.current_test:
                 # each company's analysis is complete on its own: keep it even if a later one fails
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit

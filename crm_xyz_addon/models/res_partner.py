@@ -22,11 +22,21 @@ MANUAL_FIELDS = {
 }
 # written only by the analysis (crm.xyz.run) and by the override logic below
 ANALYSIS_FIELDS = (
-    "relationship_stage", "abc_class", "xyz_class",
-    "relationship_stage_auto", "abc_class_auto", "xyz_class_auto",
-    "relationship_stage_prev", "abc_class_prev", "xyz_class_prev",
-    "relationship_trend", "classification_amount", "classification_purchase_count",
-    "classification_cv", "classification_last_sale_date", "classification_date",
+    "relationship_stage",
+    "abc_class",
+    "xyz_class",
+    "relationship_stage_auto",
+    "abc_class_auto",
+    "xyz_class_auto",
+    "relationship_stage_prev",
+    "abc_class_prev",
+    "xyz_class_prev",
+    "relationship_trend",
+    "classification_amount",
+    "classification_purchase_count",
+    "classification_cv",
+    "classification_last_sale_date",
+    "classification_date",
 )
 SALES_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
@@ -37,16 +47,26 @@ class ResPartner(models.Model):
 
     # All values are per company (jsonb columns): each company classifies its own sales.
     relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES, string="Relationship Stage", company_dependent=True,
-        readonly=True, groups=SALES_GROUP,
+        RELATIONSHIP_STAGES,
+        company_dependent=True,
+        readonly=True,
+        groups=SALES_GROUP,
         help="The manual stage where a sales manager set one, else the automatic one.",
     )
     abc_class = fields.Selection(
-        ABC_CLASSES, string="ABC Class", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        ABC_CLASSES,
+        string="ABC Class",
+        company_dependent=True,
+        readonly=True,
+        groups=SALES_GROUP,
         help="Share of sales: the manual class where one is set, else the automatic one.",
     )
     xyz_class = fields.Selection(
-        XYZ_CLASSES, string="XYZ Class", company_dependent=True, readonly=True, groups=SALES_GROUP,
+        XYZ_CLASSES,
+        string="XYZ Class",
+        company_dependent=True,
+        readonly=True,
+        groups=SALES_GROUP,
         help="Stability of purchases: the manual class where one is set, else the automatic one.",
     )
     # Odoo gives company-dependent fields a partial index by default. The fields that
@@ -54,87 +74,145 @@ class ResPartner(models.Model):
     # each index makes every rewritten row cost more (the effective stage and classes,
     # which users filter on, keep theirs).
     relationship_stage_auto = fields.Selection(
-        RELATIONSHIP_STAGES, string="Automatic Stage", company_dependent=True, readonly=True,
+        RELATIONSHIP_STAGES,
+        string="Automatic Stage",
+        company_dependent=True,
+        readonly=True,
         index=False,
         groups=SALES_GROUP,
     )
     abc_class_auto = fields.Selection(
-        ABC_CLASSES, string="Automatic ABC Class", company_dependent=True, readonly=True,
+        ABC_CLASSES,
+        string="Automatic ABC Class",
+        company_dependent=True,
+        readonly=True,
         index=False,
         groups=SALES_GROUP,
     )
     xyz_class_auto = fields.Selection(
-        XYZ_CLASSES, string="Automatic XYZ Class", company_dependent=True, readonly=True,
+        XYZ_CLASSES,
+        string="Automatic XYZ Class",
+        company_dependent=True,
+        readonly=True,
         index=False,
         groups=SALES_GROUP,
     )
     relationship_stage_manual = fields.Selection(
-        RELATIONSHIP_STAGES, string="Manual Stage", company_dependent=True, tracking=True,
-        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+        RELATIONSHIP_STAGES,
+        string="Manual Stage",
+        company_dependent=True,
+        tracking=True,
+        groups=SALES_GROUP,
+        help="Set by a sales manager; empty means automatic.",
     )
     abc_class_manual = fields.Selection(
-        ABC_CLASSES, string="Manual ABC Class", company_dependent=True, tracking=True,
-        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+        ABC_CLASSES,
+        string="Manual ABC Class",
+        company_dependent=True,
+        tracking=True,
+        groups=SALES_GROUP,
+        help="Set by a sales manager; empty means automatic.",
     )
     xyz_class_manual = fields.Selection(
-        XYZ_CLASSES, string="Manual XYZ Class", company_dependent=True, tracking=True,
-        groups=SALES_GROUP, help="Set by a sales manager; empty means automatic.",
+        XYZ_CLASSES,
+        string="Manual XYZ Class",
+        company_dependent=True,
+        tracking=True,
+        groups=SALES_GROUP,
+        help="Set by a sales manager; empty means automatic.",
     )
     relationship_stage_prev = fields.Selection(
-        RELATIONSHIP_STAGES, string="Previous Stage", company_dependent=True, readonly=True,
+        RELATIONSHIP_STAGES,
+        string="Previous Stage",
+        company_dependent=True,
+        readonly=True,
         index=False,
-        groups=SALES_GROUP, help="Automatic stage before the last analysis date.",
+        groups=SALES_GROUP,
+        help="Automatic stage before the last analysis date.",
     )
     abc_class_prev = fields.Selection(
-        ABC_CLASSES, string="Previous ABC Class", company_dependent=True, readonly=True,
+        ABC_CLASSES,
+        string="Previous ABC Class",
+        company_dependent=True,
+        readonly=True,
         index=False,
         groups=SALES_GROUP,
     )
     xyz_class_prev = fields.Selection(
-        XYZ_CLASSES, string="Previous XYZ Class", company_dependent=True, readonly=True,
+        XYZ_CLASSES,
+        string="Previous XYZ Class",
+        company_dependent=True,
+        readonly=True,
         index=False,
         groups=SALES_GROUP,
     )
     relationship_trend = fields.Selection(
-        TRENDS, string="Stage Trend", company_dependent=True, readonly=True,
-        index=False, groups=SALES_GROUP,
+        TRENDS,
+        string="Stage Trend",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
         help="The automatic stage against the one before the last analysis date.",
     )
     classification_amount = fields.Float(
-        string="Classified Amount", company_dependent=True, readonly=True,
-        index=False, groups=SALES_GROUP,
-        digits="Account", help="Total of the analysed parameter over the analysis window.",
+        string="Classified Amount",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
+        digits="Account",
+        help="Total of the analysed parameter over the analysis window.",
     )
     classification_purchase_count = fields.Integer(
-        string="Purchases in Window", company_dependent=True, readonly=True,
-        index=False, groups=SALES_GROUP,
+        string="Purchases in Window",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
     )
     classification_cv = fields.Float(
-        string="Coefficient of Variation (%)", company_dependent=True, readonly=True,
+        string="Coefficient of Variation (%)",
+        company_dependent=True,
+        readonly=True,
         index=False,
-        groups=SALES_GROUP, digits=(16, 2),
+        groups=SALES_GROUP,
+        digits=(16, 2),
         help="Population coefficient of variation of the sub-period values (regular customers).",
     )
     classification_last_sale_date = fields.Date(
-        string="Last Sale", company_dependent=True, readonly=True,
-        index=False, groups=SALES_GROUP,
+        string="Last Sale",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
     )
     classification_date = fields.Date(
-        string="Classified On", company_dependent=True, readonly=True,
-        index=False, groups=SALES_GROUP,
+        string="Classified On",
+        company_dependent=True,
+        readonly=True,
+        index=False,
+        groups=SALES_GROUP,
     )
     classification_overridden = fields.Boolean(
-        string="Manually Overridden", compute="_compute_classification_explanation",
-        groups=SALES_GROUP, help="A manual value differs from the automatic one.",
+        string="Manually Overridden",
+        compute="_compute_classification_explanation",
+        groups=SALES_GROUP,
+        help="A manual value differs from the automatic one.",
     )
     classification_explanation = fields.Char(
-        string="Why", compute="_compute_classification_explanation", groups=SALES_GROUP,
+        string="Why",
+        compute="_compute_classification_explanation",
+        groups=SALES_GROUP,
     )
     classification_trend_arrow = fields.Char(
-        string="Trend Arrow", compute="_compute_classification_explanation", groups=SALES_GROUP,
+        string="Trend Arrow",
+        compute="_compute_classification_explanation",
+        groups=SALES_GROUP,
     )
     classification_history_count = fields.Integer(
-        compute="_compute_classification_history_count", groups=SALES_GROUP,
+        compute="_compute_classification_history_count",
+        groups=SALES_GROUP,
     )
 
     @api.depends_context("company")
@@ -152,10 +230,13 @@ class ResPartner(models.Model):
             partner.classification_explanation = partner._classification_why(company)
 
     def _compute_classification_history_count(self):
-        counts = dict(self.env["crm.xyz.history"]._read_group(
-            [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
-            ["partner_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["crm.xyz.history"]._read_group(
+                [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
         for partner in self:
             partner.classification_history_count = counts.get(partner, 0)
 
@@ -167,32 +248,53 @@ class ResPartner(models.Model):
             return ""
         _ = self.env._
         units = {"month": _("months"), "quarter": _("quarters"), "week": _("weeks")}
-        periods = _("%(count)s %(unit)s", count=company.xyz_period_count,
-                    unit=units[company.xyz_period_unit])
+        periods = _(
+            "%(count)s %(unit)s",
+            count=company.xyz_period_count,
+            unit=units[company.xyz_period_unit],
+        )
         limit = company.xyz_one_off_max_purchases
         purchases = self.classification_purchase_count
         parts = {
             "potential": _("No sale yet, but an open opportunity or quotation."),
             "lost": _("No sale in the last %(periods)s, earlier sales exist.", periods=periods),
-            "one_off": _("%(count)s sale(s) in the last %(periods)s (at most %(limit)s: one-off).",
-                         count=purchases, periods=periods, limit=limit),
-            "regular": _("%(count)s sales in the last %(periods)s (more than %(limit)s: regular).",
-                         count=purchases, periods=periods, limit=limit),
+            "one_off": _(
+                "%(count)s sale(s) in the last %(periods)s (at most %(limit)s: one-off).",
+                count=purchases,
+                periods=periods,
+                limit=limit,
+            ),
+            "regular": _(
+                "%(count)s sales in the last %(periods)s (more than %(limit)s: regular).",
+                count=purchases,
+                periods=periods,
+                limit=limit,
+            ),
         }
         why = [parts[stage]]
         if self.abc_class_auto:
-            amount = formatLang(self.env, self.classification_amount,
-                                currency_obj=company.currency_id)
-            why.append(_("ABC %(cls)s: %(amount)s within the cut-offs A %(a)s%%, B %(b)s%%.",
-                         cls=self.abc_class_auto, amount=amount,
-                         a=formatLang(self.env, company.abc_a_percent, digits=0),
-                         b=formatLang(self.env, company.abc_b_percent, digits=0)))
+            amount = formatLang(
+                self.env, self.classification_amount, currency_obj=company.currency_id
+            )
+            why.append(
+                _(
+                    "ABC %(cls)s: %(amount)s within the cut-offs A %(a)s%%, B %(b)s%%.",
+                    cls=self.abc_class_auto,
+                    amount=amount,
+                    a=formatLang(self.env, company.abc_a_percent, digits=0),
+                    b=formatLang(self.env, company.abc_b_percent, digits=0),
+                )
+            )
         if stage == STAGE_REGULAR and self.xyz_class_auto:
-            why.append(_("XYZ %(cls)s: CV %(cv)s%% (X up to %(x)s%%, Y up to %(y)s%%).",
-                         cls=self.xyz_class_auto,
-                         cv=formatLang(self.env, self.classification_cv, digits=1),
-                         x=formatLang(self.env, company.xyz_x_max_cv, digits=0),
-                         y=formatLang(self.env, company.xyz_y_max_cv, digits=0)))
+            why.append(
+                _(
+                    "XYZ %(cls)s: CV %(cv)s%% (X up to %(x)s%%, Y up to %(y)s%%).",
+                    cls=self.xyz_class_auto,
+                    cv=formatLang(self.env, self.classification_cv, digits=1),
+                    x=formatLang(self.env, company.xyz_x_max_cv, digits=0),
+                    y=formatLang(self.env, company.xyz_y_max_cv, digits=0),
+                )
+            )
         return " ".join(why)
 
     @api.model_create_multi
@@ -216,14 +318,20 @@ class ResPartner(models.Model):
         if self.env.su:
             return
         if any(name in vals for name in ANALYSIS_FIELDS):
-            raise AccessError(self.env._(
-                "The classification of customers is computed by the analysis; "
-                "set a manual stage or class instead."
-            ))
-        if any(name in vals for name in MANUAL_FIELDS) and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(self.env._(
-                "Only sales managers may override the stage or the classes of a customer."
-            ))
+            raise AccessError(
+                self.env._(
+                    "The classification of customers is computed by the analysis; "
+                    "set a manual stage or class instead."
+                )
+            )
+        if any(name in vals for name in MANUAL_FIELDS) and not self.env.user.has_group(
+            MANAGER_GROUP
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only sales managers may override the stage or the classes of a customer."
+                )
+            )
 
     def _apply_manual_classification(self):
         """Effective value = manual value where one is set, else the automatic one."""
@@ -233,7 +341,9 @@ class ResPartner(models.Model):
                 for manual, (effective, auto) in MANUAL_FIELDS.items()
             }
             if any(partner[name] != value for name, value in values.items()):
+                # bypass our own write(): these fields are closed to direct writes
                 super(ResPartner, partner).write(values)
+        return True
 
     def action_run_xyz_analysis(self):
         """'Run analysis now' of the XYZ analysis list (sales managers)."""

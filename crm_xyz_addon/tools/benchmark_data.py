@@ -31,8 +31,13 @@ from odoo import fields
 
 # one cycle of 20 customers: the share of each pattern in the population
 PATTERN_CYCLE = (
-    ["steady"] * 3 + ["variable"] * 3 + ["irregular"] * 4 + ["seasonal"] * 2
-    + ["one_off"] * 3 + ["lost"] * 2 + ["prospect"] * 3
+    ["steady"] * 3
+    + ["variable"] * 3
+    + ["irregular"] * 4
+    + ["seasonal"] * 2
+    + ["one_off"] * 3
+    + ["lost"] * 2
+    + ["prospect"] * 3
 )
 DEFAULT_MONTHS = 24
 # required columns that exist only with other modules (or other features of this
@@ -58,9 +63,18 @@ class BenchmarkData:
     counts: dict
 
 
-def build_benchmark_data(env, customers, *, company=None, as_of=None, salespeople=200,
-                         agenda_events=10_000, months=DEFAULT_MONTHS, seed=0.42,
-                         check_foreign_keys=True):
+def build_benchmark_data(
+    env,
+    customers,
+    *,
+    company=None,
+    as_of=None,
+    salespeople=200,
+    agenda_events=10_000,
+    months=DEFAULT_MONTHS,
+    seed=0.42,
+    check_foreign_keys=True,
+):
     """Build the synthetic data of `customers` customers in `company` (default env.company).
 
     Returns a BenchmarkData. `agenda_events` open activities go to one salesperson
@@ -73,11 +87,17 @@ def build_benchmark_data(env, customers, *, company=None, as_of=None, salespeopl
     as_of = fields.Date.to_date(as_of) or fields.Date.context_today(env["res.partner"])
     env.flush_all()
     params = _reference_params(env, company, as_of)
-    params.update({
-        "customers": customers, "salespeople": salespeople, "agenda_events": agenda_events,
-        "months": months, "seed": seed, "patterns": PATTERN_CYCLE,
-        "cycle": len(PATTERN_CYCLE),
-    })
+    params.update(
+        {
+            "customers": customers,
+            "salespeople": salespeople,
+            "agenda_events": agenda_events,
+            "months": months,
+            "seed": seed,
+            "patterns": PATTERN_CYCLE,
+            "cycle": len(PATTERN_CYCLE),
+        }
+    )
     cr = env.cr
     optional = _optional_columns(cr)
     cr.execute("SELECT setseed(%(seed)s)", params)
@@ -110,8 +130,11 @@ def _optional_columns(cr):
     """'{table}_columns' / '{table}_values' fragments for the OPTIONAL_COLUMNS present."""
     fragments = {}
     for table, values in OPTIONAL_COLUMNS.items():
-        cr.execute("SELECT column_name FROM information_schema.columns "
-                   "WHERE table_name = %s AND column_name IN %s", [table, tuple(values)])
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name IN %s",
+            [table, tuple(values)],
+        )
         present = [name for (name,) in cr.fetchall()]
         fragments[f"{table}_columns"] = "".join(f", {name}" for name in present)
         fragments[f"{table}_values"] = "".join(f", {values[name]}" for name in present)
@@ -121,30 +144,42 @@ def _optional_columns(cr):
 def _reference_params(env, company, as_of):
     """Ids of the few configuration records the documents point to (made with the ORM)."""
     sudo_env = env(su=True)
-    product = sudo_env["product.product"].create({
-        "name": "Benchmark Service", "type": "service", "list_price": 100.0,
-        "standard_price": 60.0, "taxes_id": [(5, 0, 0)], "invoice_policy": "order",
-        "company_id": False,
-    })
+    product = sudo_env["product.product"].create(
+        {
+            "name": "Benchmark Service",
+            "type": "service",
+            "list_price": 100.0,
+            "standard_price": 60.0,
+            "taxes_id": [(5, 0, 0)],
+            "invoice_policy": "order",
+            "company_id": False,
+        }
+    )
     journal = sudo_env["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+    )
     accounts = sudo_env["account.account"].with_company(company)
-    receivable = accounts.search([("company_ids", "in", company.id),
-                                  ("account_type", "=", "asset_receivable")], limit=1)
-    income = accounts.search([("company_ids", "in", company.id),
-                              ("account_type", "=", "income")], limit=1)
+    receivable = accounts.search(
+        [("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")], limit=1
+    )
+    income = accounts.search(
+        [("company_ids", "in", company.id), ("account_type", "=", "income")], limit=1
+    )
     if not (journal and receivable and income):
         raise ValueError(f"company {company.name} needs a chart of accounts for the benchmark")
     currency = company.currency_id
-    other_currency = sudo_env["res.currency"].with_context(active_test=False).search(
-        [("name", "in", ("EUR", "USD")), ("id", "!=", currency.id)], limit=1)
-    team = sudo_env["crm.team"].search(
-        [("company_id", "in", (company.id, False))], limit=1)
+    other_currency = (
+        sudo_env["res.currency"]
+        .with_context(active_test=False)
+        .search([("name", "in", ("EUR", "USD")), ("id", "!=", currency.id)], limit=1)
+    )
+    team = sudo_env["crm.team"].search([("company_id", "in", (company.id, False))], limit=1)
     stage = sudo_env["crm.stage"].search([], limit=1)
     salesman_group = env.ref("sales_team.group_sale_salesman")
     manager_group = env.ref("sales_team.group_sale_manager")
-    activity_type = env.ref("mail.mail_activity_data_call", raise_if_not_found=False) \
-        or sudo_env["mail.activity.type"].search([], limit=1)
+    activity_type = env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or sudo_env[
+        "mail.activity.type"
+    ].search([], limit=1)
     return {
         "company_id": company.id,
         "company_partner_id": company.partner_id.id,

@@ -188,8 +188,9 @@ def floor_statement(source, parameter):
 def run_floor(env, company, as_of):
     """Classify and store every customer of `company` as of `as_of`; return the row count."""
     env.flush_all()
-    env.cr.execute(floor_statement(company.xyz_source, company.xyz_parameter),
-                   _params(company, as_of))
+    env.cr.execute(
+        floor_statement(company.xyz_source, company.xyz_parameter), _params(company, as_of)
+    )
     return env.cr.rowcount
 
 

@@ -134,8 +134,9 @@ def _cv(moments):
     if count == 0 or total <= 0:
         return None
     # CV = 100 * sqrt(sum((N v - S)^2) / N^3) / (S / N) = 100 * sqrt(squares / N) / S
-    return (100 * sqrt(Fraction(squares, count * denominator**2))
-            / float(Fraction(total, denominator)))
+    return (
+        100 * sqrt(Fraction(squares, count * denominator**2)) / float(Fraction(total, denominator))
+    )
 
 
 def _xyz(moments, x_max_cv, y_max_cv):
