@@ -2,6 +2,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 from ..tools import agenda_query
 from .mail_activity import IMPORTANCE_LEVELS
@@ -125,6 +126,11 @@ class CrmXyzAgenda(models.Model):
     res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     is_private = fields.Boolean(string="Private Meeting", readonly=True)
+
+    def init(self):
+        super().init()
+        for name, table, columns, predicate in agenda_query.PAYMENT_INDEXES:
+            create_index(self.env.cr, name, table, columns, where=predicate)
 
     @property
     def _table_query(self):
