@@ -2,6 +2,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 from ..tools import agenda_query
 from .mail_activity import IMPORTANCE_LEVELS
@@ -126,6 +127,11 @@ class CrmXyzAgenda(models.Model):
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     is_private = fields.Boolean(string="Private Meeting", readonly=True)
 
+    def init(self):
+        super().init()
+        for name, table, columns, predicate in agenda_query.PAYMENT_INDEXES:
+            create_index(self.env.cr, name, table, columns, where=predicate)
+
     @property
     def _table_query(self):
         return agenda_query.agenda_query(
@@ -170,8 +176,6 @@ class CrmXyzAgenda(models.Model):
 
     def _title(self):
         self.ensure_one()
-        # informative only: the customer is also shown (in sudo) by the partner field
-        customer = self.partner_id.sudo().display_name
         if self.event_type == "contact":
             label = self.summary or self.activity_type_id.name or self.env._("Contact")
             return f"{label}: {self.source_name}" if self.source_name else label
@@ -180,6 +184,9 @@ class CrmXyzAgenda(models.Model):
                 # its subject is hidden (tools/agenda_query.py)
                 return self.env._("Private meeting")
             return self.source_name or self.env._("Meeting")
+        # informative only: the customer is also shown (in sudo) by the partner field;
+        # read only here, a month holds thousands of contacts
+        customer = self.partner_id.sudo().display_name
         if self.event_type == "delivery":
             return self.env._(
                 "Delivery %(document)s: %(customer)s", document=self.source_name, customer=customer

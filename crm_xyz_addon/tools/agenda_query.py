@@ -151,25 +151,28 @@ ORDER_DELIVERY_EVENTS = SQL("""
            FALSE AS is_private
       FROM sale_order sale
       JOIN res_partner customer ON customer.id = sale.partner_id
-      JOIN (
-            SELECT line.order_id,
-                   SUM((line.product_uom_qty - line.qty_delivered) * line.price_reduce_taxexcl)
+      -- per order (not an aggregate of every line of the database), so that the
+      -- salesperson and date filters of the reader select the orders first
+      JOIN LATERAL (
+            SELECT SUM((line.product_uom_qty - line.qty_delivered) * line.price_reduce_taxexcl)
                        AS amount
               FROM sale_order_line line
               JOIN product_product product ON product.id = line.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id
-             WHERE line.display_type IS NULL
+             WHERE line.order_id = sale.id
+               AND line.display_type IS NULL
                AND template.type = 'consu'
                AND line.qty_delivered < line.product_uom_qty
-             GROUP BY line.order_id
-      ) pending ON pending.order_id = sale.id
+            HAVING COUNT(*) > 0
+      ) pending ON TRUE
      WHERE sale.state = 'sale'
 """)
 
 # Posted customer invoices with an amount still due: one event per open
 # receivable line (instalment), on its due date, with its residual in company
-# currency; the order is the first one invoiced on the invoice.
-PAYMENT_EVENTS = SQL("""
+# currency; the order is the first one invoiced on the invoice. The salesperson
+# is the invoice's, else the customer's.
+_PAYMENT_EVENTS = """
     SELECT receivable.id::bigint * 10 + 5 AS id,
            'payment' AS event_type,
            COALESCE(receivable.date_maturity, invoice.invoice_date_due, invoice.date)
@@ -183,15 +186,15 @@ PAYMENT_EVENTS = SQL("""
            NULL::integer AS activity_type_id,
            NULL::integer AS activity_id,
            invoice.commercial_partner_id AS partner_id,
-           COALESCE(invoice.invoice_user_id, customer.user_id) AS user_id,
+           %(salesperson)s AS user_id,
            invoice.company_id AS company_id,
            receivable.amount_residual::numeric AS amount,
            'account.move' AS res_model,
            invoice.id AS res_id,
            sale_link.order_id AS order_id,
            FALSE AS is_private
-      FROM account_move_line receivable
-      JOIN account_move invoice ON invoice.id = receivable.move_id
+      FROM account_move invoice
+      JOIN account_move_line receivable ON receivable.move_id = invoice.id
       JOIN account_account account ON account.id = receivable.account_id
       LEFT JOIN res_partner customer ON customer.id = invoice.commercial_partner_id
       LEFT JOIN LATERAL (
@@ -201,14 +204,58 @@ PAYMENT_EVENTS = SQL("""
               JOIN sale_order_line order_line ON order_line.id = link.order_line_id
              WHERE invoice_line.move_id = invoice.id
       ) sale_link ON TRUE
-     WHERE invoice.state = 'posted'
-       AND invoice.move_type = 'out_invoice'
-       -- 'in_payment': the customer paid, the bank has not confirmed it yet
-       AND invoice.payment_state IN ('not_paid', 'partial')
+     WHERE %(open_invoice)s
+       AND %(salesperson_case)s
        AND account.account_type = 'asset_receivable'
        AND NOT receivable.reconciled
        AND receivable.amount_residual > 0
-""")
+"""
+
+# Open customer invoices; 'in_payment': the customer paid, the bank has not
+# confirmed it yet. Also the predicate of the partial indexes below (without the
+# table alias), so that PostgreSQL can use them.
+_OPEN_INVOICE = (
+    "{alias}state = 'posted' AND {alias}move_type = 'out_invoice'"
+    " AND {alias}payment_state IN ('not_paid', 'partial')"
+)
+OPEN_INVOICE = SQL(_OPEN_INVOICE.format(alias="invoice."))
+
+# Two branches rather than COALESCE(invoice salesperson, customer salesperson):
+# the reader's salesperson filter then reaches an index in each of them instead
+# of reading every open invoice of the database.
+PAYMENT_EVENTS = SQL(
+    "%s\nUNION ALL\n%s",
+    SQL(
+        _PAYMENT_EVENTS,
+        salesperson=SQL("invoice.invoice_user_id"),
+        salesperson_case=SQL("invoice.invoice_user_id IS NOT NULL"),
+        open_invoice=OPEN_INVOICE,
+    ),
+    SQL(
+        _PAYMENT_EVENTS,
+        salesperson=SQL("customer.user_id"),
+        salesperson_case=SQL("invoice.invoice_user_id IS NULL"),
+        open_invoice=OPEN_INVOICE,
+    ),
+)
+
+# (name, table, columns, predicate) of the partial indexes of the payment
+# events, created by crm.xyz.agenda's init(): open customer invoices by
+# salesperson, and those without one (few: scanned whole).
+PAYMENT_INDEXES = (
+    (
+        "crm_xyz_agenda_open_invoice_user_idx",
+        "account_move",
+        ["invoice_user_id"],
+        _OPEN_INVOICE.format(alias=""),
+    ),
+    (
+        "crm_xyz_agenda_open_invoice_no_user_idx",
+        "account_move",
+        ["commercial_partner_id"],
+        _OPEN_INVOICE.format(alias="") + " AND invoice_user_id IS NULL",
+    ),
+)
 
 
 def agenda_query(sources, tz, today, uid):

@@ -25,6 +25,8 @@ Who a figure counts for:
   order for its salesperson, a payment for the salesperson of the invoice.
 """
 
+from contextlib import contextmanager
+
 from odoo.tools import SQL
 
 
@@ -60,6 +62,9 @@ def portfolio_query(params):
     return SQL(
         """
         WITH portfolio AS (%(portfolio)s),
+        -- over every commercial partner, then joined: PostgreSQL underestimates the
+        -- portfolio (id = commercial_partner_id has no statistics) and would look
+        -- the contacts up customer by customer
         contact_data AS (
             SELECT member.commercial_partner_id AS customer_id,
                    BOOL_OR(COALESCE(TRIM(member.email), '') <> '') AS has_email,
@@ -69,8 +74,7 @@ def portfolio_query(params):
                            AND COALESCE(TRIM(member.city), '') <> ''
                            AND member.country_id IS NOT NULL) AS has_address
               FROM res_partner member
-             WHERE member.commercial_partner_id IN (SELECT customer_id FROM portfolio)
-               AND (member.active OR member.id = member.commercial_partner_id)
+             WHERE member.active OR member.id = member.commercial_partner_id
              GROUP BY member.commercial_partner_id
         )
         SELECT portfolio.user_id,
@@ -127,16 +131,22 @@ def contacts_query(params):
               JOIN portfolio ON portfolio.customer_id = done_activities.customer_id
              GROUP BY portfolio.user_id
         ),
-        meetings AS (
-            SELECT portfolio.user_id, COUNT(DISTINCT event.id) AS held
+        -- the customers at the meetings of the period first (MATERIALIZED: else the
+        -- underestimated portfolio drives the join, customer by customer)
+        meeting_guests AS MATERIALIZED (
+            SELECT event.id AS event_id, guest.commercial_partner_id AS customer_id
               FROM calendar_event event
               JOIN calendar_attendee attendee
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
               JOIN res_partner guest ON guest.id = attendee.partner_id
-              JOIN portfolio ON portfolio.customer_id = guest.commercial_partner_id
              WHERE event.active
                AND event.start >= %(start_utc)s
                AND event.start < LEAST(%(end_utc)s, %(now_utc)s)
+        ),
+        meetings AS (
+            SELECT portfolio.user_id, COUNT(DISTINCT meeting_guests.event_id) AS held
+              FROM meeting_guests
+              JOIN portfolio ON portfolio.customer_id = meeting_guests.customer_id
              GROUP BY portfolio.user_id
         )
         SELECT COALESCE(activities.user_id, meetings.user_id),
@@ -249,48 +259,55 @@ def orders_query(params):
     when each of its product lines is fully delivered and fully invoiced by
     posted invoices (a credit note made from the order lowers the invoiced
     quantity again; a draft invoice does not count yet).
+
+    The checks are set-based (one pass over the lines of the period's orders,
+    one over the lines of draft invoices) rather than per order: a year of a
+    large company holds hundreds of thousands of orders.
     """
     return SQL(
         """
+        -- per order: a product line with a quantity, a product line (other than a
+        -- down payment) not fully delivered or invoiced yet
         WITH orders AS (
-            SELECT sale.user_id,
+            SELECT sale.id,
+                   sale.user_id,
                    ROUND(sale.amount_untaxed / NULLIF(sale.currency_rate, 0), %(digits)s)
                        AS revenue,
                    ROUND(COALESCE(sale.margin, 0) / NULLIF(sale.currency_rate, 0), %(digits)s)
                        AS profit,
-                   EXISTS (
-                       SELECT 1 FROM sale_order_line line
-                        WHERE line.order_id = sale.id AND line.display_type IS NULL
-                          AND line.product_uom_qty > 0
-                   ) AND NOT EXISTS (
-                       SELECT 1 FROM sale_order_line line
-                        WHERE line.order_id = sale.id
-                          AND line.display_type IS NULL
-                          AND NOT COALESCE(line.is_downpayment, FALSE)
-                          AND (line.qty_delivered < line.product_uom_qty
-                               OR line.qty_invoiced < line.product_uom_qty
-                               OR EXISTS (
-                                   SELECT 1
-                                     FROM sale_order_line_invoice_rel rel
-                                     JOIN account_move_line invoice_line
-                                       ON invoice_line.id = rel.invoice_line_id
-                                     JOIN account_move invoice
-                                       ON invoice.id = invoice_line.move_id
-                                    WHERE rel.order_line_id = line.id
-                                      AND invoice.state = 'draft'))
-                   ) AS completed
+                   BOOL_OR(line.product_uom_qty > 0) AS has_quantity,
+                   BOOL_OR(NOT COALESCE(line.is_downpayment, FALSE)
+                           AND (line.qty_delivered < line.product_uom_qty
+                                OR line.qty_invoiced < line.product_uom_qty)) AS pending
               FROM sale_order sale
+              LEFT JOIN sale_order_line line
+                ON line.order_id = sale.id AND line.display_type IS NULL
              WHERE sale.company_id = %(company_id)s
                AND sale.state = 'sale'
                AND sale.date_order >= %(start_utc)s AND sale.date_order < %(end_utc)s
                AND sale.user_id = ANY(%(user_ids)s)
+             GROUP BY sale.id
+        ),
+        -- orders with a product line (other than a down payment) on a draft invoice
+        draft_invoiced AS (
+            SELECT DISTINCT line.order_id
+              FROM account_move invoice
+              JOIN account_move_line invoice_line ON invoice_line.move_id = invoice.id
+              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = invoice_line.id
+              JOIN sale_order_line line ON line.id = rel.order_line_id
+             WHERE invoice.state = 'draft'
+               AND line.display_type IS NULL
+               AND NOT COALESCE(line.is_downpayment, FALSE)
         )
-        SELECT user_id,
-               COUNT(*) FILTER (WHERE completed),
-               COALESCE(SUM(revenue), 0),
-               COALESCE(SUM(profit), 0)
+        SELECT orders.user_id,
+               COUNT(*) FILTER (WHERE COALESCE(orders.has_quantity, FALSE)
+                                      AND NOT COALESCE(orders.pending, FALSE)
+                                      AND draft_invoiced.order_id IS NULL),
+               COALESCE(SUM(orders.revenue), 0),
+               COALESCE(SUM(orders.profit), 0)
           FROM orders
-         GROUP BY user_id
+          LEFT JOIN draft_invoiced ON draft_invoiced.order_id = orders.id
+         GROUP BY orders.user_id
     """,
         **params,
     )
@@ -343,6 +360,18 @@ def payments_query(params):
     """,
         **params,
     )
+
+
+@contextmanager
+def jit_disabled(cr):
+    """Run the report's queries without JIT compilation: their cost estimates (a
+    year of orders) trigger it, and compiling takes longer than it saves."""
+    cr.execute(SQL("SELECT current_setting('jit')"))
+    (previous,) = cr.fetchone()
+    cr.execute(SQL("SET LOCAL jit = off"))
+    yield
+    # not in a finally: after an error the transaction is rolled back, which restores it
+    cr.execute(SQL("SELECT set_config('jit', %s, TRUE)", previous))
 
 
 # every query with the names of its value columns, in execution order

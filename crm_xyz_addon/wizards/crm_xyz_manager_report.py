@@ -405,11 +405,12 @@ class CrmXyzManagerReport(models.TransientModel):
         if user_ids:
             params = self._query_params(user_ids, date_from, date_to)
             self.env.flush_all()
-            for query, columns in queries.QUERIES:
-                self.env.cr.execute(query(params))
-                for uid, *values in self.env.cr.fetchall():
-                    if uid in raw:
-                        raw[uid].update(zip(columns, values, strict=True))
+            with queries.jit_disabled(self.env.cr):
+                for query, columns in queries.QUERIES:
+                    self.env.cr.execute(query(params))
+                    for uid, *values in self.env.cr.fetchall():
+                        if uid in raw:
+                            raw[uid].update(zip(columns, values, strict=True))
         digits = self.env.company.currency_id.decimal_places
         return {uid: self._indicators_from_raw(values, digits) for uid, values in raw.items()}
 
