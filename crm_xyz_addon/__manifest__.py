@@ -40,6 +40,7 @@
         "demo/crm_xyz_demo.xml",
         "demo/crm_xyz_demo_generate.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

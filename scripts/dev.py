@@ -526,7 +526,9 @@ def _uninstall_step(conf, db, logs, step):
         "modules.button_immediate_uninstall()\n"
         "env.cr.commit()\n"
         "left = env['ir.model'].search_count([('model', 'like', 'crm.xyz.%')])\n"
-        "print('CRM_XYZ_MODELS_LEFT', left)\n"
+        "env.cr.execute(\"SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'crm_xyz%'\")\n"
+        "left += env.cr.fetchone()[0]\n"
+        "print('CRM_XYZ_LEFTOVERS', left)\n"
     )
     logfile = logs / f"{step.replace(' ', '_')}.log"
     with open(logfile, "w") as out:
@@ -545,7 +547,7 @@ def _uninstall_step(conf, db, logs, step):
     bad = bad_log_lines(lines)
     for line in bad:
         print(line)
-    return proc.returncode == 0 and not bad and "CRM_XYZ_MODELS_LEFT 0" in proc.stdout
+    return proc.returncode == 0 and not bad and "CRM_XYZ_LEFTOVERS 0" in proc.stdout
 
 
 def dependencies():
