@@ -69,23 +69,6 @@ PARTNER_LIST = "partner list grouped by stage > class"
 PARTNER_GROUP = "partner list: unfold the largest stage"
 REPORT_FIGURE = "manager report: every salesperson, one year"
 REPORT_MODEL = "crm.xyz.manager.report"
-ANALYSIS_COLUMNS = (
-    "relationship_stage",
-    "abc_class",
-    "xyz_class",
-    "relationship_stage_auto",
-    "abc_class_auto",
-    "xyz_class_auto",
-    "relationship_stage_prev",
-    "abc_class_prev",
-    "xyz_class_prev",
-    "relationship_trend",
-    "classification_amount",
-    "classification_purchase_count",
-    "classification_cv",
-    "classification_last_sale_date",
-    "classification_date",
-)
 # targets of the issue, at 100,000 customers and 1,000,000 orders
 TARGET_SCALE = 100_000
 TARGETS = {
@@ -712,6 +695,11 @@ def addon_tool(name):
     return importlib.import_module(f"odoo.addons.{ADDON}.tools.{name}")
 
 
+def addon_analysis_fields():
+    """The partner columns run_analysis writes, as the addon lists them."""
+    return importlib.import_module(f"odoo.addons.{ADDON}.models.res_partner").ANALYSIS_FIELDS
+
+
 def addon_default_batch_size():
     return importlib.import_module(f"odoo.addons.{ADDON}.models.crm_xyz_run").DEFAULT_BATCH_SIZE
 
@@ -728,7 +716,7 @@ def reset_classification(cr, company_id):
     key = str(company_id)
     cr.execute(
         "UPDATE res_partner SET "
-        + ", ".join(f"{name} = {name} - %(key)s" for name in ANALYSIS_COLUMNS)
+        + ", ".join(f"{name} = {name} - %(key)s" for name in addon_analysis_fields())
         + " WHERE relationship_stage_auto ? %(key)s OR relationship_stage ? %(key)s",
         {"key": key},
     )

@@ -207,13 +207,7 @@ class CrmXyzAgenda(models.Model):
         if not document:
             raise UserError(self.env._("The document of this event no longer exists."))
         document.check_access("read")
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": document._name,
-            "res_id": document.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return document._get_records_action(context={})
 
     def action_mark_done(self):
         """Mark the activity of a planned contact as done."""

@@ -43,13 +43,7 @@ class CrmXyzDocumentLine(models.TransientModel):
         if not document:
             raise UserError(self.env._("This document no longer exists."))
         document.check_access("read")
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": document._name,
-            "res_id": document.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return document._get_records_action(context={})
 
     def _document_values(self, document, document_type, **values):
         """Values of a line for `document` (read in sudo by the caller)."""

@@ -20,13 +20,7 @@ class CrmXyzOrderDocuments(models.TransientModel):
 
     def action_open_order(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.order_id.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return self.order_id._get_records_action(context={})
 
     @api.model
     def _open_for_order(self, order):
