@@ -5,7 +5,7 @@ from datetime import time as dt_time
 
 import pytz
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import classification as calc
@@ -321,12 +321,14 @@ class CrmXyzRun(models.Model):
     # ----------------------------------------------------------------- cron
     @api.model
     def _cron_run_analysis(self):
-        """Scheduled action: every company, each in its own transaction."""
+        """Scheduled action: every company, each in a savepoint of the cron's transaction."""
         companies = self.env["res.company"].sudo().search([])
         for done, company in enumerate(companies, start=1):
-            # sudo: the cron user need not be a member of every company
-            self.sudo().with_company(company).run_analysis()
+            try:
+                # a company whose analysis fails must not cost the others theirs
+                with self.env.cr.savepoint():
+                    # sudo: the cron user need not be a member of every company
+                    self.sudo().with_company(company).run_analysis()
+            except UserError as error:
+                _logger.warning("no analysis of %s: %s", company.name, error)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
-            if not modules.module.current_test:
-                # each company's analysis is complete on its own: keep it even if a later one fails
-                self.env.cr.commit()  # pylint: disable=invalid-commit
