@@ -2,7 +2,7 @@
     "name": "Customer XYZ Analysis: Inventory Deliveries",
     "summary": "Puts the scheduled outgoing transfers of confirmed orders "
     "on the salesperson agenda",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "crm_xyz_addon developers",

@@ -16,6 +16,7 @@ Environment variables (all optional):
     XYZ_PG_PORT   port of the private PostgreSQL cluster [54329]
     XYZ_HTTP_PORT port of the Odoo server started by `run` [8069]
     XYZ_TEST_HTTP_PORT port of the Odoo server during tests [8169]
+    XYZ_TEST_DB   database of the tests, also names their log folder [crm_xyz_test]
 """
 
 import ast
@@ -29,12 +30,14 @@ import sys
 import time
 from pathlib import Path
 
+import upgrade_check
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
 DEMO_DB = "crm_xyz_demo"
-TEST_DB = "crm_xyz_test"
-NODEMO_DB = "crm_xyz_nodemo"
+TEST_DB = os.environ.get("XYZ_TEST_DB", "crm_xyz_test")
+NODEMO_DB = f"{TEST_DB}_nodemo" if "XYZ_TEST_DB" in os.environ else "crm_xyz_nodemo"
 DB_USER = "odoo"
 PG_PORT = int(os.environ.get("XYZ_PG_PORT", "54329"))
 HTTP_PORT = int(os.environ.get("XYZ_HTTP_PORT", "8069"))
@@ -413,7 +416,7 @@ def cmd_test(args):
         raise Failure(
             f"port {TEST_HTTP_PORT} is taken: stop what uses it or set XYZ_TEST_HTTP_PORT."
         )
-    logs = LOCAL / "logs"
+    logs = LOCAL / "logs" / (TEST_DB if "XYZ_TEST_DB" in os.environ else "")
     logs.mkdir(parents=True, exist_ok=True)
     only_tests = "--tests-only" in args
     tags = next(
@@ -498,6 +501,10 @@ def cmd_test(args):
         ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
         passed, failed = passed + ok, failed + (not ok)
         drop_db(NODEMO_DB)
+        # 4. upgrade from the previous release keeps overrides, history and runs
+        upgrade_problems = upgrade_check.run(sys.modules[__name__], conf, logs)
+        passed, failed = passed + (not upgrade_problems), failed + bool(upgrade_problems)
+        problems += [f"upgrade from the previous release: {p}" for p in upgrade_problems[:20]]
 
     for problem in problems:
         print(f"FAILED: {problem}")
@@ -548,6 +555,20 @@ def _uninstall_step(conf, db, logs, step):
     for line in bad:
         print(line)
     return proc.returncode == 0 and not bad and "CRM_XYZ_LEFTOVERS 0" in proc.stdout
+
+
+def odoo_shell(conf, db, script):
+    """Run `script` in an Odoo shell on `db`; return what it printed and logged."""
+    return subprocess.run(
+        odoo_cmd(conf, "-d", db, "--no-http", "--log-level=warn", command="shell"),
+        input=script,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=odoo_env(),
+        cwd=ROOT,
+        check=False,
+    ).stdout
 
 
 def dependencies():
