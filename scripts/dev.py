@@ -5,10 +5,13 @@ Commands (see README.md):
     run      start Odoo with the addon and its demo data at http://localhost:8069
     test     run every test of the addons in a fresh database, then the
              install / upgrade / uninstall checks; ends with "N passed, N failed"
+             (test --core: Odoo's own tests of the modules the addons extend,
+             without and with the addons; fails if the addons add a failure)
     reset    stop the private cluster and delete it (databases, filestore, logs)
     shell    an Odoo shell on the demo database
     stop     stop the private cluster
     bench    run the scale benchmark (scripts/bench.py)
+    i18n     refresh the .pot templates from the code and merge them into ru.po
 
 Environment variables (all optional):
     ODOO_PYTHON   the Python interpreter that imports Odoo 18 [python3]
@@ -30,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 
+import i18n_update
 import upgrade_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,20 @@ ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
 DEMO_DB = "crm_xyz_demo"
 TEST_DB = os.environ.get("XYZ_TEST_DB", "crm_xyz_test")
 NODEMO_DB = f"{TEST_DB}_nodemo" if "XYZ_TEST_DB" in os.environ else "crm_xyz_nodemo"
+# test --core: Odoo's own test suites of the modules the addons extend, run on a database
+# without the addons and on one with them
+CORE_MODULES = (
+    "crm",
+    "sale",
+    "sale_crm",
+    "sale_margin",
+    "sale_management",
+    "calendar",
+    "sale_stock",
+)
+CORE_PREFIX = TEST_DB if "XYZ_TEST_DB" in os.environ else "crm_xyz"
+CORE_BASE_DB = f"{CORE_PREFIX}_core_base"
+CORE_ADDONS_DB = f"{CORE_PREFIX}_core_addons"
 DB_USER = "odoo"
 PG_PORT = int(os.environ.get("XYZ_PG_PORT", "54329"))
 HTTP_PORT = int(os.environ.get("XYZ_HTTP_PORT", "8069"))
@@ -47,6 +65,12 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 # Odoo log lines look like "2026-01-01 10:00:00,000 123 WARNING db logger: message"
 LOG_LEVEL_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+# "... ERROR db odoo.addons.crm.tests.test_crm_lead: FAIL: TestCrmLead.test_x", or for
+# a failed setUpClass "... ERROR db unittest.suite: ERROR: setUpClass (odoo.addons.crm...)"
+FAILED_TEST_RE = re.compile(r" ERROR \S+ (\S+): (FAIL|ERROR): (.+?)\s*$")
+ADDON_PATH_RE = re.compile(r"odoo\.addons\.([\w.]+)")
+# "... INFO db odoo.tests.stats: crm: 412 tests 95.20s 301234 queries"
+TEST_STATS_RE = re.compile(r" odoo\.tests\.stats: (\w+): (\d+) tests ")
 SKIP_RE = re.compile(r" INFO \S+ \S+: skipped ")
 
 
@@ -418,6 +442,8 @@ def cmd_test(args):
         )
     logs = LOCAL / "logs" / (TEST_DB if "XYZ_TEST_DB" in os.environ else "")
     logs.mkdir(parents=True, exist_ok=True)
+    if "--core" in args:
+        return test_core(conf, logs)
     only_tests = "--tests-only" in args
     tags = next(
         (a.split("=", 1)[1] for a in args if a.startswith("--test-tags=")),
@@ -476,35 +502,9 @@ def cmd_test(args):
     say(f"tests ran in {time.time() - started:.0f} s")
 
     if not only_tests:
-        # 2. the addon's life cycle: two upgrades, then a clean uninstall
-        for step, step_args in (
-            ("upgrade 1", ["-u", "crm_xyz_addon"]),
-            ("upgrade 2", ["-u", "crm_xyz_addon"]),
-        ):
-            ok = _lifecycle_step(conf, TEST_DB, step, step_args, logs)
-            passed, failed = passed + ok, failed + (not ok)
-            problems += [] if ok else [f"{step} logged warnings or failed, see {logs}"]
-        ok = _uninstall_step(conf, TEST_DB, logs, "uninstall with demo data")
-        passed, failed = passed + ok, failed + (not ok)
-        problems += [] if ok else [f"uninstall logged warnings or failed, see {logs}"]
-        # 3. install without demo data, then uninstall
-        drop_db(NODEMO_DB)
-        ok = _lifecycle_step(
-            conf,
-            NODEMO_DB,
-            "install without demo",
-            ["-i", ",".join(ADDONS), "--without-demo=all"],
-            logs,
-        )
-        passed, failed = passed + ok, failed + (not ok)
-        problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
-        ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
-        passed, failed = passed + ok, failed + (not ok)
-        drop_db(NODEMO_DB)
-        # 4. upgrade from the previous release keeps overrides, history and runs
-        upgrade_problems = upgrade_check.run(sys.modules[__name__], conf, logs)
-        passed, failed = passed + (not upgrade_problems), failed + bool(upgrade_problems)
-        problems += [f"upgrade from the previous release: {p}" for p in upgrade_problems[:20]]
+        ok_count, problems_found = lifecycle_checks(conf, logs)
+        passed, failed = passed + ok_count, failed + len(problems_found)
+        problems += problems_found
 
     for problem in problems:
         print(f"FAILED: {problem}")
@@ -512,6 +512,44 @@ def cmd_test(args):
         failed = 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or problems else 0
+
+
+def lifecycle_checks(conf, logs):
+    """Upgrades, uninstalls, an install without demo data and the upgrade from the previous
+    release; returns (checks passed, problems)."""
+    passed, problems = 0, []
+    # 2. the addon's life cycle: two upgrades, then a clean uninstall
+    for step, step_args in (
+        ("upgrade 1", ["-u", "crm_xyz_addon"]),
+        ("upgrade 2", ["-u", "crm_xyz_addon"]),
+    ):
+        ok = _lifecycle_step(conf, TEST_DB, step, step_args, logs)
+        passed += ok
+        problems += [] if ok else [f"{step} logged warnings or failed, see {logs}"]
+    ok = _uninstall_step(conf, TEST_DB, logs, "uninstall with demo data")
+    passed += ok
+    problems += [] if ok else [f"uninstall logged warnings or failed, see {logs}"]
+    # 3. install without demo data, then uninstall
+    drop_db(NODEMO_DB)
+    ok = _lifecycle_step(
+        conf,
+        NODEMO_DB,
+        "install without demo",
+        ["-i", ",".join(ADDONS), "--without-demo=all"],
+        logs,
+    )
+    passed += ok
+    problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
+    ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
+    passed += ok
+    problems += [] if ok else [f"uninstall without demo data logged warnings or failed, see {logs}"]
+    drop_db(NODEMO_DB)
+    # 4. upgrade from the previous release keeps overrides, history and runs
+    upgrade_problems = upgrade_check.run(sys.modules[__name__], conf, logs)
+    passed += not upgrade_problems
+    if upgrade_problems:
+        problems.append("upgrade from the previous release: " + "; ".join(upgrade_problems[:20]))
+    return passed, problems
 
 
 def _lifecycle_step(conf, db, step, step_args, logs):
@@ -555,6 +593,110 @@ def _uninstall_step(conf, db, logs, step):
     for line in bad:
         print(line)
     return proc.returncode == 0 and not bad and "CRM_XYZ_LEFTOVERS 0" in proc.stdout
+
+
+def test_core(conf, logs):
+    """Odoo's own tests of CORE_MODULES without and with the addons, side by side.
+
+    The addons are installed first, then the core modules are updated with their tests,
+    so their at_install tests run on tables that carry the addons' columns. The two
+    databases run one after the other (the machine may have few cores).
+    """
+    runs = {}
+    for label, db, with_addons in (
+        ("without", CORE_BASE_DB, False),
+        ("with", CORE_ADDONS_DB, True),
+    ):
+        drop_db(db)
+        create_from_template(conf, db, logs)
+        if with_addons and not _lifecycle_step(
+            conf, db, f"install the addons into {db}", ["-i", ",".join(ADDONS)], logs
+        ):
+            raise Failure(f"installing the addons into {db} failed, see {logs}")
+        say(f"Odoo's tests of {', '.join(CORE_MODULES)} {label} the addons ({db})")
+        started = time.time()
+        logfile = logs / f"core_{label}_addons.log"
+        _rc, lines = run_odoo_logged(
+            odoo_cmd(
+                conf,
+                "-d",
+                db,
+                "-u",
+                ",".join(CORE_MODULES),
+                "--test-enable",
+                "--test-tags=" + ",".join(f"/{name}" for name in CORE_MODULES),
+                "--stop-after-init",
+                f"--http-port={TEST_HTTP_PORT}",
+                "--log-level=test",
+                "--max-cron-threads=0",
+            ),
+            logfile,
+            echo=lambda line: bool(FAILED_TEST_RE.search(line) or RESULT_RE.search(line)),
+        )
+        runs[label] = _core_results(lines)
+        say(f"{label} the addons: {runs[label]['summary']} in {time.time() - started:.0f} s")
+    return _core_report(runs["without"], runs["with"], logs)
+
+
+def _core_results(lines):
+    """Failed tests, tests per module and the result line of one run of Odoo's tests."""
+    failed = {}
+    tests = {}
+    for line in lines:
+        if match := FAILED_TEST_RE.search(line):
+            logger, flavour, description = match.groups()
+            where = ADDON_PATH_RE.search(f"{logger} {description}")
+            failed[f"{where.group(1) if where else logger}: {description}"] = flavour
+        elif match := TEST_STATS_RE.search(line):
+            module, count = match.group(1), int(match.group(2))
+            tests[module] = tests.get(module, 0) + count
+    result = next((m for line in reversed(lines) if (m := RESULT_RE.search(line))), None)
+    return {
+        "failed": failed,
+        "tests": tests,
+        "summary": (
+            f"{result.group(1)} failed, {result.group(2)} error(s) of {result.group(3)} tests"
+            if result
+            else "no result line"
+        ),
+        "complete": result is not None,
+    }
+
+
+def _core_report(without, with_, logs):
+    """Print both runs side by side; 1 when the addons add a failure."""
+    modules = sorted(set(without["tests"]) | set(with_["tests"]) | set(CORE_MODULES))
+    print(f"\n{'module':<18} {'tests without':>14} {'failed':>7} {'tests with':>11} {'failed':>7}")
+    for module in modules:
+
+        def failures(run, module=module):
+            return sum(1 for test in run["failed"] if test.split(".", 1)[0] == module)
+
+        print(
+            f"{module:<18} {without['tests'].get(module, 0):>14} {failures(without):>7}"
+            f" {with_['tests'].get(module, 0):>11} {failures(with_):>7}"
+        )
+    failing = sorted(set(without["failed"]) | set(with_["failed"]))
+    if failing:
+        print(f"\n{'without':<8} {'with':<8} failing test")
+        for test in failing:
+            print(
+                f"{without['failed'].get(test, 'pass'):<8} {with_['failed'].get(test, 'pass'):<8}"
+                f" {test}"
+            )
+    print(f"\nwithout the addons: {without['summary']}")
+    print(f"with the addons:    {with_['summary']}")
+    added = sorted(set(with_["failed"]) - set(without["failed"]))
+    problems = [f"the addons add a failure: {test}" for test in added]
+    problems += [
+        f"the run {label} the addons gave no result line, see {logs}"
+        for label, run in (("without", without), ("with", with_))
+        if not run["complete"]
+    ]
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    print(f"logs: {logs / 'core_without_addons.log'}, {logs / 'core_with_addons.log'}")
+    return 1 if problems else 0
 
 
 def odoo_shell(conf, db, script):
@@ -637,6 +779,18 @@ def cmd_stop(_args):
     return 0
 
 
+def cmd_i18n(_args):
+    conf = prepare()
+    logs = LOCAL / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    left = i18n_update.run(sys.modules[__name__], conf, logs)
+    for catalog, msgids in left.items():
+        say(f"{catalog}: {len(msgids)} strings to translate")
+        for msgid in msgids:
+            print(f"    {msgid!r}")
+    return 0
+
+
 def cmd_bench(args):
     conf = prepare()
     return subprocess.run(
@@ -654,6 +808,7 @@ COMMANDS = {
     "stop": cmd_stop,
     "shell": cmd_shell,
     "bench": cmd_bench,
+    "i18n": cmd_i18n,
 }
 
 

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools.sql import create_index
 
 from ..tools import agenda_query
+from ..tools.record_access import readable_document, visible_record
 from .mail_activity import IMPORTANCE_LEVELS
 
 EVENT_TYPES = [
@@ -98,6 +99,7 @@ class CrmXyzAgenda(models.Model):
         ],
         "res.partner": ["active", "commercial_partner_id", "company_id", "user_id"],
         "res.users": ["share", "partner_id", "company_id"],
+        "res.users.settings": ["user_id", "calendar_default_privacy"],
     }
 
     date = fields.Datetime(readonly=True)
@@ -126,6 +128,11 @@ class CrmXyzAgenda(models.Model):
     res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
     order_id = fields.Many2one("sale.order", string="Sales Order", readonly=True)
     is_private = fields.Boolean(string="Private Meeting", readonly=True)
+    is_hidden = fields.Boolean(
+        string="Details Hidden",
+        readonly=True,
+        help="Another user's private meeting: only its time and organizer are shown.",
+    )
 
     def init(self):
         super().init()
@@ -139,6 +146,7 @@ class CrmXyzAgenda(models.Model):
             tz=self._agenda_tz(),
             today=fields.Date.context_today(self),
             uid=self.env.uid,
+            partner_id=self.env.user.partner_id.id,
         )
 
     def _agenda_tz(self):
@@ -167,8 +175,7 @@ class CrmXyzAgenda(models.Model):
         "activity_type_id",
         "partner_id",
         "importance",
-        "is_private",
-        "user_id",
+        "is_hidden",
     )
     def _compute_name(self):
         for event in self:
@@ -180,9 +187,9 @@ class CrmXyzAgenda(models.Model):
             label = self.summary or self.activity_type_id.name or self.env._("Contact")
             return f"{label}: {self.source_name}" if self.source_name else label
         if self.event_type == "meeting":
-            if self.is_private and self.user_id != self.env.user:
-                # its subject is hidden (tools/agenda_query.py)
-                return self.env._("Private meeting")
+            if self.is_hidden:
+                # as calendar.event names the private meetings of others
+                return self.env._("Busy")
             return self.source_name or self.env._("Meeting")
         # informative only: the customer is also shown (in sudo) by the partner field;
         # read only here, a month holds thousands of contacts
@@ -198,25 +205,24 @@ class CrmXyzAgenda(models.Model):
         return self.source_name or ""
 
     # ------------------------------------------------------------------ actions
+    # Public (RPC can call them with any id): each starts from visible_record(),
+    # which answers alike for a missing event and another user's event.
     def action_open_source(self):
         """Open the document the event comes from."""
-        self.ensure_one()
-        if not self.res_model or not self.res_id:
+        event = visible_record(self)
+        if not event.res_model or not event.res_id:
             raise UserError(self.env._("This event has no document to open."))
-        document = self.env[self.res_model].browse(self.res_id).exists()
-        if not document:
-            raise UserError(self.env._("The document of this event no longer exists."))
-        document.check_access("read")
+        document = readable_document(self.env, event.res_model, event.res_id)
         return document._get_records_action(context={})
 
     def action_mark_done(self):
         """Mark the activity of a planned contact as done."""
-        self._get_activity().action_done()
+        visible_record(self)._get_activity().action_done()
         return True
 
     def action_reschedule(self):
         """Open the activity in the schedule dialog to change its deadline or importance."""
-        activity = self._get_activity()
+        activity = visible_record(self)._get_activity()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reschedule"),
@@ -227,17 +233,20 @@ class CrmXyzAgenda(models.Model):
         }
 
     def action_order_analysis(self):
-        return self.env["crm.xyz.order.analysis"]._open_for_order(self._get_order())
+        order = visible_record(self)._get_order()
+        return self.env["crm.xyz.order.analysis"]._open_for_order(order)
 
     def action_order_documents(self):
-        return self.env["crm.xyz.order.documents"]._open_for_order(self._get_order())
+        order = visible_record(self)._get_order()
+        return self.env["crm.xyz.order.documents"]._open_for_order(order)
 
     def action_customer_balance(self):
-        self.ensure_one()
-        if not self.partner_id:
+        event = visible_record(self)
+        if not event.partner_id:
             raise UserError(self.env._("This event has no customer."))
+        # the salesperson of the event's order may see the balance of its customer
         return self.env["crm.xyz.customer.balance"]._open_for_partner(
-            self.partner_id, self.company_id
+            event.partner_id, event.company_id, order=event.order_id
         )
 
     # ----------------------------------------------------------------- helpers

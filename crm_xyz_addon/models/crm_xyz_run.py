@@ -1,12 +1,12 @@
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
@@ -28,6 +28,16 @@ CLASS_COUNTS = {
     "Y": "y_count",
     "Z": "z_count",
 }
+# what run_analysis returns besides id, date and company: plain numbers for RPC clients
+RESULT_FIELDS = (
+    "state",
+    "duration",
+    "customer_count",
+    "changed_count",
+    *STAGE_COUNTS.values(),
+    *CLASS_COUNTS.values(),
+    "missing_rate_count",
+)
 
 
 class CrmXyzRun(models.Model):
@@ -50,11 +60,12 @@ class CrmXyzRun(models.Model):
         "res.users", string="Started By", readonly=True, default=lambda self: self.env.user
     )
     state = fields.Selection(
-        [("running", "Running"), ("done", "Done")],
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         required=True,
         default="running",
         readonly=True,
     )
+    message = fields.Text(readonly=True, help="Why the scheduled analysis of the company failed.")
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     # the settings used
     xyz_period_unit = fields.Selection(
@@ -91,15 +102,19 @@ class CrmXyzRun(models.Model):
     y_count = fields.Integer(string="Y", readonly=True)
     z_count = fields.Integer(string="Z", readonly=True)
     changed_count = fields.Integer(string="Customers Changed", readonly=True)
+    missing_rate_count = fields.Integer(
+        string="Documents Without Rate",
+        readonly=True,
+        help="Documents of the window in a foreign currency with no exchange rate on or before "
+        "their date: Odoo converted them at the first rate of the currency, or 1.0 without any.",
+    )
     history_ids = fields.One2many("crm.xyz.history", "run_id", string="Changes", readonly=True)
 
     # ------------------------------------------------------------------ actions
     @api.model
     def action_run_now(self):
         """'Run analysis now': analyse the current company and show the run."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise UserError(self.env._("Only sales managers may run the analysis."))
-        run = self.run_analysis()
+        result = self.run_analysis()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -108,8 +123,8 @@ class CrmXyzRun(models.Model):
                 "title": self.env._("Analysis done"),
                 "message": self.env._(
                     "%(count)s customers classified, %(changed)s changed.",
-                    count=run.customer_count,
-                    changed=run.changed_count,
+                    count=result["customer_count"],
+                    changed=result["changed_count"],
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -120,11 +135,93 @@ class CrmXyzRun(models.Model):
     def run_analysis(self, as_of=None):
         """Classify the customers of env.company as of `as_of` (default today) and apply it.
 
+        Sales managers only. `as_of` is a date or a "YYYY-MM-DD" string, not after the
+        company's today. Returns plain data that RPC can marshal: the run's id, its
+        date as "YYYY-MM-DD", company id, state, duration and every count.
+        """
+        # before anything is read or written, whoever calls and however
+        self._check_may_run_analysis()
+        company = self.env.company
+        as_of = self._analysis_date(as_of, company)
+        return self._run_analysis(company, as_of)._result()
+
+    @api.model
+    def _check_may_run_analysis(self):
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers may run the analysis."))
+
+    @api.model
+    def _company_today(self, company):
+        return datetime.now(pytz.timezone(company.partner_id.tz or "UTC")).date()
+
+    @api.model
+    def _analysis_date(self, value, company):
+        """The date of `value` (a date or "YYYY-MM-DD"; the company's today when empty).
+
+        Refused unless it is not after the company's today and its whole window
+        (N sub-periods before it) is made of valid dates.
+        """
+        today = self._company_today(company)
+        if value is None or value is False:
+            return today
+        try:
+            if isinstance(value, str):
+                as_of = datetime.strptime(value, "%Y-%m-%d").date()
+            elif isinstance(value, datetime):
+                as_of = value.date()
+            elif isinstance(value, date):
+                as_of = value
+            else:
+                raise TypeError(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                self.env._(
+                    'The analysis date "%(value)s" is not a date of the form YYYY-MM-DD.',
+                    value=value,
+                )
+            ) from None
+        if as_of > today:
+            raise UserError(
+                self.env._(
+                    'The analysis date "%(value)s" is after today (%(today)s) for %(company)s.',
+                    value=value,
+                    today=today,
+                    company=company.display_name,
+                )
+            )
+        settings = company._xyz_settings()
+        try:
+            calc.period_bounds(as_of, settings["xyz_period_unit"], settings["xyz_period_count"])
+        except (OverflowError, ValueError):
+            raise UserError(
+                self.env._(
+                    'The analysis date "%(value)s" is too early: its window of %(count)s '
+                    "sub-periods would start before the first day of the calendar.",
+                    value=value,
+                    count=settings["xyz_period_count"],
+                )
+            ) from None
+        return as_of
+
+    def _result(self):
+        """The run as plain data: nothing that JSON or XML-RPC cannot carry."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            # isoformat, not strftime: the year 1 is "0001"
+            "date": self.date.isoformat(),
+            "company_id": self.company_id.id,
+            **{name: self[name] for name in RESULT_FIELDS},
+        }
+
+    @api.model
+    def _run_analysis(self, company, as_of):
+        """Classify the customers of `company` as of the date `as_of`; return the run.
+
+        No access check: run_analysis and the scheduled action are the ways in.
         Everything happens in the caller's transaction: an interrupted run leaves
         nothing behind and the next one does the whole job again.
         """
-        company = self.env.company
-        as_of = fields.Date.to_date(as_of) or fields.Date.context_today(self)
         company._validate_xyz_settings()
         self.env.cr.execute(queries.lock_query(company.id))
         if not self.env.cr.fetchone()[0]:
@@ -153,6 +250,15 @@ class CrmXyzRun(models.Model):
             run.duration,
             counts["changed_count"],
         )
+        if counts["missing_rate_count"]:
+            _logger.warning(
+                "%s documents of %s in the window as of %s are in a currency without an "
+                "exchange rate on or before their date; Odoo converted them at the first rate "
+                "of the currency (1.0 without any)",
+                counts["missing_rate_count"],
+                company.name,
+                as_of,
+            )
         return run.sudo(False)
 
     def _classify(self, company, as_of):
@@ -168,7 +274,14 @@ class CrmXyzRun(models.Model):
             .get_param("crm_xyz_addon.batch_size", DEFAULT_BATCH_SIZE)
         )
         counts = dict.fromkeys(
-            ["customer_count", "changed_count", *STAGE_COUNTS.values(), *CLASS_COUNTS.values()], 0
+            [
+                "customer_count",
+                "changed_count",
+                "missing_rate_count",
+                *STAGE_COUNTS.values(),
+                *CLASS_COUNTS.values(),
+            ],
+            0,
         )
         # a server-side cursor keeps memory flat whatever the number of customers
         with self.env.cr._cnx.cursor(name=f"crm_xyz_run_{self.id}") as stream:
@@ -191,6 +304,8 @@ class CrmXyzRun(models.Model):
         return {
             "company_id": company.id,
             "company_key": str(company.id),
+            "root_company_id": company.root_id.id,
+            "currency_id": company.currency_id.id,
             "as_of": as_of,
             "tz": tz,
             "cutoff_utc": cutoff_utc,
@@ -204,6 +319,7 @@ class CrmXyzRun(models.Model):
         history = {name: [] for name, _kind in queries.HISTORY_COLUMNS}
         for row in rows:
             partner_id, stored, user_id = row[0], row[10:22], row[22]
+            counts["missing_rate_count"] += row[23]
             new = self._classify_row(row, as_of, settings)
             if new[0]:
                 counts["customer_count"] += 1
@@ -324,11 +440,31 @@ class CrmXyzRun(models.Model):
         """Scheduled action: every company, each in a savepoint of the cron's transaction."""
         companies = self.env["res.company"].sudo().search([])
         for done, company in enumerate(companies, start=1):
+            as_of = self._company_today(company)
             try:
                 # a company whose analysis fails must not cost the others theirs
                 with self.env.cr.savepoint():
                     # sudo: the cron user need not be a member of every company
-                    self.sudo().with_company(company).run_analysis()
-            except UserError as error:
-                _logger.warning("no analysis of %s: %s", company.name, error)
+                    self.sudo()._run_analysis(company, as_of)
+            except Exception as error:
+                if isinstance(error, UserError):
+                    _logger.warning("no analysis of %s: %s", company.name, error)
+                    message = str(error)
+                else:
+                    _logger.exception("the analysis of %s failed", company.name)
+                    message = f"{type(error).__name__}: {error}"
+                # the savepoint rolled the company's work back: record the failure after it
+                self.sudo()._record_failed_run(company, as_of, message)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
+
+    @api.model
+    def _record_failed_run(self, company, as_of, message):
+        return self.create(
+            {
+                "date": as_of,
+                "company_id": company.id,
+                "state": "failed",
+                "message": message,
+                **company._xyz_settings(),
+            }
+        )

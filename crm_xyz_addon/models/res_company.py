@@ -22,57 +22,51 @@ SETTING_FIELDS = (
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # The settings are not required=True: NOT NULL on a core table breaks the inserts made
+    # while this addon is not loaded (a module it depends on being updated). The settings
+    # view requires them, and _xyz_settings() reads an empty one as its default.
     xyz_period_unit = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
         string="Analysis Sub-period",
-        required=True,
         default="month",
     )
     xyz_period_count = fields.Integer(
         string="Number of Sub-periods",
-        required=True,
         default=12,
         help="The analysis window is this many sub-periods up to the analysis date (2 to 120).",
     )
     xyz_source = fields.Selection(
         [("order", "Confirmed sale orders"), ("invoice", "Posted customer invoices")],
         string="Sales Source",
-        required=True,
         default="order",
     )
     xyz_parameter = fields.Selection(
         [("revenue", "Revenue"), ("margin", "Margin"), ("count", "Number of sales")],
         string="Analysed Parameter",
-        required=True,
         default="revenue",
     )
     xyz_one_off_max_purchases = fields.Integer(
         string="One-off Customer: at most",
-        required=True,
         default=2,
         help="Customers with this many sales or fewer in the window are one-off, more are regular.",
     )
     xyz_x_max_cv = fields.Float(
         string="X: CV up to (%)",
-        required=True,
         default=10.0,
         digits=(16, 2),
     )
     xyz_y_max_cv = fields.Float(
         string="Y: CV up to (%)",
-        required=True,
         default=25.0,
         digits=(16, 2),
     )
     abc_a_percent = fields.Float(
         string="A: share of sales (%)",
-        required=True,
         default=80.0,
         digits=(16, 2),
     )
     abc_b_percent = fields.Float(
         string="B: share of sales (%)",
-        required=True,
         default=15.0,
         digits=(16, 2),
         help="C gets the rest of the sales.",
@@ -81,30 +75,35 @@ class ResCompany(models.Model):
 
     @api.constrains(*SETTING_FIELDS)
     def _check_xyz_settings(self):
+        # the values as written: a 0 typed in the settings is refused, not read as the default
         for company in self:
-            company._validate_xyz_settings()
+            company._validate_xyz_settings({name: company[name] for name in SETTING_FIELDS})
 
-    def _validate_xyz_settings(self):
-        """Raise a ValidationError that names the first invalid setting."""
+    def _validate_xyz_settings(self, settings=None):
+        """Raise a ValidationError that names the first invalid setting.
+
+        :param settings: the values to check, by default those a run uses (_xyz_settings)
+        """
         self.ensure_one()
         _ = self.env._
-        if not 2 <= self.xyz_period_count <= 120:
+        settings = settings or self._xyz_settings()
+        if not 2 <= settings["xyz_period_count"] <= 120:
             raise ValidationError(_("Number of Sub-periods must be between 2 and 120."))
-        if self.xyz_one_off_max_purchases < 1:
+        if settings["xyz_one_off_max_purchases"] < 1:
             raise ValidationError(_("One-off Customer: at most must be 1 or more."))
-        if self.xyz_x_max_cv <= 0:
+        if settings["xyz_x_max_cv"] <= 0:
             raise ValidationError(_("X: CV up to (%) must be above 0."))
-        if self.xyz_y_max_cv <= self.xyz_x_max_cv:
+        if settings["xyz_y_max_cv"] <= settings["xyz_x_max_cv"]:
             raise ValidationError(_("Y: CV up to (%) must be above X: CV up to (%)."))
-        if self.abc_a_percent <= 0:
+        if settings["abc_a_percent"] <= 0:
             raise ValidationError(_("A: share of sales (%) must be above 0."))
-        if self.abc_b_percent <= 0:
+        if settings["abc_b_percent"] <= 0:
             raise ValidationError(_("B: share of sales (%) must be above 0."))
-        if self.abc_a_percent + self.abc_b_percent >= 100:
+        if settings["abc_a_percent"] + settings["abc_b_percent"] >= 100:
             raise ValidationError(
                 _("A: share of sales (%) and B: share of sales (%) must add up to less than 100.")
             )
-        if self.xyz_source == "invoice" and self.xyz_parameter == "margin":
+        if settings["xyz_source"] == "invoice" and settings["xyz_parameter"] == "margin":
             raise ValidationError(
                 _(
                     "Analysed Parameter: the margin is the gross profit of sale orders; "
@@ -113,9 +112,12 @@ class ResCompany(models.Model):
             )
 
     def _xyz_settings(self):
-        """The settings a run uses, as stored on the run record."""
+        """The settings a run uses, as stored on the run record.
+
+        An empty setting (NULL in the database, or 0: no setting accepts 0) is its default.
+        """
         self.ensure_one()
-        return {name: self[name] for name in SETTING_FIELDS}
+        return {name: self[name] or self._fields[name].default(self) for name in SETTING_FIELDS}
 
     # ------------------------------------------------ manager performance report
     xyz_weight_completeness = fields.Float(

@@ -40,6 +40,10 @@ ANALYSIS_FIELDS = (
 )
 SALES_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
+# Set by the merge wizard on the write that copies the merged contacts' fields: write()
+# then leaves the classification out. It only takes fields away (whoever sets it gets
+# nothing written that the checks would refuse), so a client passing it gains nothing.
+MERGE_CONTEXT_KEY = "crm_xyz_merge_values"
 
 
 class ResPartner(models.Model):
@@ -247,13 +251,14 @@ class ResPartner(models.Model):
         if not stage:
             return ""
         _ = self.env._
+        settings = company._xyz_settings()
         units = {"month": _("months"), "quarter": _("quarters"), "week": _("weeks")}
         periods = _(
             "%(count)s %(unit)s",
-            count=company.xyz_period_count,
-            unit=units[company.xyz_period_unit],
+            count=settings["xyz_period_count"],
+            unit=units[settings["xyz_period_unit"]],
         )
-        limit = company.xyz_one_off_max_purchases
+        limit = settings["xyz_one_off_max_purchases"]
         purchases = self.classification_purchase_count
         parts = {
             "potential": _("No sale yet, but an open opportunity or quotation."),
@@ -281,8 +286,8 @@ class ResPartner(models.Model):
                     "ABC %(cls)s: %(amount)s within the cut-offs A %(a)s%%, B %(b)s%%.",
                     cls=self.abc_class_auto,
                     amount=amount,
-                    a=formatLang(self.env, company.abc_a_percent, digits=0),
-                    b=formatLang(self.env, company.abc_b_percent, digits=0),
+                    a=formatLang(self.env, settings["abc_a_percent"], digits=0),
+                    b=formatLang(self.env, settings["abc_b_percent"], digits=0),
                 )
             )
         if stage == STAGE_REGULAR and self.xyz_class_auto:
@@ -291,8 +296,8 @@ class ResPartner(models.Model):
                     "XYZ %(cls)s: CV %(cv)s%% (X up to %(x)s%%, Y up to %(y)s%%).",
                     cls=self.xyz_class_auto,
                     cv=formatLang(self.env, self.classification_cv, digits=1),
-                    x=formatLang(self.env, company.xyz_x_max_cv, digits=0),
-                    y=formatLang(self.env, company.xyz_y_max_cv, digits=0),
+                    x=formatLang(self.env, settings["xyz_x_max_cv"], digits=0),
+                    y=formatLang(self.env, settings["xyz_y_max_cv"], digits=0),
                 )
             )
         return " ".join(why)
@@ -308,6 +313,12 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if self.env.context.get(MERGE_CONTEXT_KEY):
+            vals = {
+                name: value
+                for name, value in vals.items()
+                if name not in ANALYSIS_FIELDS and name not in MANUAL_FIELDS
+            }
         self._check_classification_write(vals)
         result = super().write(vals)
         if any(name in vals for name in MANUAL_FIELDS):

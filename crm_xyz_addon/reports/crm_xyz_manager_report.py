@@ -4,8 +4,10 @@ import re
 import xlsxwriter
 
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.tools.misc import formatLang
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: the largest id a record can have
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -21,7 +23,17 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        reports = self.env["crm.xyz.manager.report"].browse(docids)
+        ids = [doc_id for doc_id in docids if isinstance(doc_id, int) and 0 < doc_id <= MAX_ID]
+        reports = self.env["crm.xyz.manager.report"].browse(ids)
+        # a missing report and another user's get the same answer
+        if len(ids) != len(docids) or reports.exists()._filtered_access("read") != reports:
+            raise AccessError(
+                self.env._(
+                    "You may only print your own manager performance reports; %(ids)s are not "
+                    "among them.",
+                    ids=", ".join(map(str, docids)),
+                )
+            )
         return {
             "doc_ids": docids,
             "doc_model": "crm.xyz.manager.report",

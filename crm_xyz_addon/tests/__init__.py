@@ -3,10 +3,15 @@ from . import test_security
 from . import test_i18n
 from . import test_classification_math
 from . import test_classification
+from . import test_classification_trust
 from . import test_menus_tour
 from . import test_manager_report
 from . import test_manager_report_ui
 from . import test_agenda
 from . import test_agenda_tour
+from . import test_visibility
 from . import test_benchmark_smoke
 from . import test_demo_data
+from . import test_partner_merge
+from . import test_core_columns
+from . import test_manager_report_trust

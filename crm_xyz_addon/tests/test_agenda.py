@@ -269,10 +269,15 @@ class TestAgendaSources(AgendaCommon):
             )
         )
         self.assertEqual(self.event_of(about_deal).partner_id, self.customer)
-        # a private meeting keeps its subject from everyone but its organizer
+        # a private meeting keeps its subject and customer from everyone but its
+        # organizer and attendees (tests/test_visibility.py goes further)
         self.assertEqual(self.event_of(private, user=self.salesman).name, "XYZ Private Lunch")
-        hidden = self.event_of(private, user=self.manager)
-        self.assertEqual((hidden.name, hidden.source_name), ("Private meeting", False))
+        self.env["crm.xyz.agenda"].invalidate_model()  # as a new request of the manager
+        hidden = self.agenda_model(self.manager).search([("id", "=", private.id * 10 + 2)])
+        self.assertRecordValues(
+            hidden,
+            [{"name": "Busy", "source_name": False, "partner_id": False, "res_id": False}],
+        )
         self.assertFalse(self.agenda(self.manager, [("source_name", "ilike", "Lunch")]))
 
     def test_payments_are_open_instalments_of_posted_invoices(self):
@@ -378,7 +383,11 @@ class TestAgendaSources(AgendaCommon):
     def base_delivery_rows(self, orders):
         agenda = self.env["crm.xyz.agenda"].with_context(tz="UTC")
         query = agenda_query.agenda_query(
-            [CrmXyzAgenda._delivery_events_query(agenda)], "UTC", self.today, self.env.uid
+            [CrmXyzAgenda._delivery_events_query(agenda)],
+            "UTC",
+            self.today,
+            self.env.uid,
+            self.env.user.partner_id.id,
         )
         self.env.flush_all()
         return self.env.execute_query_dict(

@@ -258,21 +258,41 @@ PAYMENT_INDEXES = (
 )
 
 
-def agenda_query(sources, tz, today, uid):
-    """The whole agenda as user `uid` reads it: the union of `sources` (SQL
-    queries returning EVENT_COLUMNS), with the day of each event in time zone
-    `tz` and its state (overdue / today / planned) against `today`. The subject
-    of another user's private meeting is hidden, as the calendar does."""
+# What another user sees of a private meeting he does not attend, as calendar.event
+# shows it: its time and organizer, titled "Busy", with no customer, subject or
+# link (so that no search, group or drill-down reaches them either).
+PRIVATE_COLUMNS = (
+    "source_name",
+    "summary",
+    "activity_type_id",
+    "activity_id",
+    "partner_id",
+    "amount",
+    "res_model",
+    "res_id",
+    "order_id",
+)
+
+
+def agenda_query(sources, tz, today, uid, partner_id):
+    """The whole agenda as user `uid` (partner `partner_id`) reads it: the union
+    of `sources` (SQL queries returning EVENT_COLUMNS), with the day of each event
+    in time zone `tz`, its state (overdue / today / planned) against `today`, and
+    the private meetings of others emptied of PRIVATE_COLUMNS (is_hidden)."""
     columns = SQL(", ").join(
-        SQL("%s AS %s", SQL.identifier("event", column), SQL.identifier(column))
+        SQL(
+            "CASE WHEN event.is_hidden THEN NULL ELSE %s END AS %s"
+            if column in PRIVATE_COLUMNS
+            else "%s AS %s",
+            SQL.identifier("event", column),
+            SQL.identifier(column),
+        )
         for column in EVENT_COLUMNS
-        if column != "source_name"
     )
     return SQL(
         """
         SELECT %(columns)s,
-               CASE WHEN event.is_private AND event.user_id IS DISTINCT FROM %(uid)s THEN NULL
-                    ELSE event.source_name END AS source_name,
+               event.is_hidden AS is_hidden,
                event.day AS day,
                CASE WHEN event.day < %(today)s THEN 'overdue'
                     WHEN event.day = %(today)s THEN 'today'
@@ -282,7 +302,17 @@ def agenda_query(sources, tz, today, uid):
                 SELECT source.*,
                        CASE WHEN source.all_day THEN source.date::date
                             ELSE (source.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
-                       END AS day
+                       END AS day,
+                       -- Odoo's rule (calendar.event._check_private_event_conditions):
+                       -- neither the organizer nor an attendee
+                       (source.is_private
+                        AND source.user_id IS DISTINCT FROM %(uid)s
+                        AND NOT EXISTS (
+                              SELECT 1
+                                FROM calendar_event_res_partner_rel attendance
+                               WHERE attendance.calendar_event_id = source.res_id
+                                 AND attendance.res_partner_id = %(partner_id)s)
+                       ) AS is_hidden
                   FROM (%(union)s) source
           ) event
           JOIN res_company company ON company.id = event.company_id
@@ -291,5 +321,6 @@ def agenda_query(sources, tz, today, uid):
         today=today,
         tz=tz,
         uid=uid,
+        partner_id=partner_id,
         union=SQL("\nUNION ALL\n").join(sources),
     )

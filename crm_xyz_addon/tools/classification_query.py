@@ -17,6 +17,15 @@ INVOICE_VALUES = {
     "revenue": "am.amount_untaxed_signed",
     "count": "CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END",
 }
+# 1 for a document in a foreign currency without a rate on or before the date Odoo converted it
+# at (res.currency._get_rates: it then takes the first rate of the currency, or 1.0); the
+# stored conversions (sale_order.currency_rate, amount_untaxed_signed) are used as they are
+MISSING_RATE = (
+    "CASE WHEN {currency} <> %(currency_id)s"
+    " AND (fr.first_date IS NULL OR fr.first_date > {day}) THEN 1 ELSE 0 END"
+)
+ORDER_MISSING_RATE = MISSING_RATE.format(currency="so.currency_id", day="so.date_order::date")
+INVOICE_MISSING_RATE = MISSING_RATE.format(currency="am.currency_id", day="am.invoice_date")
 
 # jsonb columns of res_partner written by the analysis, in the order of the UPDATE arrays
 PARTNER_COLUMNS = (
@@ -42,27 +51,35 @@ EFFECTIVE_COLUMNS = (
 
 
 def _sales_cte(source, parameter):
-    """Rows (partner_id, sale_date, amount, purchase) of one company up to the cut-off."""
+    """Rows (partner_id, sale_date, amount, purchase, missing_rate) of one company up to the
+    cut-off; missing_rate is counted only where amounts matter (not for the number of sales).
+    """
     if source == "invoice":
+        missing_rate = "0" if parameter == "count" else INVOICE_MISSING_RATE
         return f"""
             SELECT am.commercial_partner_id AS partner_id,
                    am.invoice_date AS sale_date,
                    {INVOICE_VALUES[parameter]} AS amount,
-                   CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END AS purchase
+                   CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END AS purchase,
+                   {missing_rate} AS missing_rate
               FROM account_move am
+              LEFT JOIN first_rates fr ON fr.currency_id = am.currency_id
              WHERE am.company_id = %(company_id)s
                AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date <= %(as_of)s
                AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
         """
+    missing_rate = "0" if parameter == "count" else ORDER_MISSING_RATE
     return f"""
             SELECT cp.commercial_partner_id AS partner_id,
                    (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS sale_date,
                    {ORDER_VALUES[parameter]} AS amount,
-                   1 AS purchase
+                   1 AS purchase,
+                   {missing_rate} AS missing_rate
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
+              LEFT JOIN first_rates fr ON fr.currency_id = so.currency_id
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order < %(cutoff_utc)s
@@ -73,34 +90,54 @@ def _sales_cte(source, parameter):
 def classification_query(source, parameter):
     """One row per customer of the company (and per partner classified before).
 
+    The customers are the active commercial partners shared by all companies or
+    restricted to this one: an archived customer, or one moved to another
+    company, is neither classified nor cleared, and counts in nobody's shares.
+
     Columns: partner_id, total, in_window, before_window, last_sale_date,
     buckets, amounts (sparse sub-period values), cum_before, grand_total,
     then the partner's stored values for the company: stage, abc, xyz,
     prev_stage, prev_abc, prev_xyz, trend, amount, purchase_count, cv,
-    last_sale_date, classification_date, and its salesperson.
+    last_sale_date, classification_date, its salesperson, and the number of
+    its documents in the window converted without an exchange rate.
     """
     query = f"""
-        WITH sales AS ({_sales_cte(source, parameter)}),
+        WITH first_rates AS (
+            SELECT currency_id, MIN(name) AS first_date
+              FROM res_currency_rate
+             WHERE company_id IS NULL OR company_id = %(root_company_id)s
+             GROUP BY currency_id
+        ),
+        sales AS ({_sales_cte(source, parameter)}),
         per_bucket AS (
             SELECT partner_id,
                    width_bucket(sale_date, %(thresholds)s::date[]) AS bucket,
                    SUM(amount) AS amount,
                    SUM(purchase) AS purchases,
+                   SUM(missing_rate) AS missing_rates,
                    MAX(sale_date) FILTER (WHERE purchase > 0) AS last_sale_date
               FROM sales
              GROUP BY 1, 2
         ),
         per_partner AS (
-            SELECT partner_id,
-                   COALESCE(SUM(amount) FILTER (WHERE bucket > 0), 0) AS total,
-                   COALESCE(SUM(purchases) FILTER (WHERE bucket > 0), 0)::int AS in_window,
-                   COALESCE(SUM(purchases) FILTER (WHERE bucket = 0), 0)::int AS before_window,
-                   MAX(last_sale_date) AS last_sale_date,
-                   ARRAY_AGG(bucket ORDER BY bucket) FILTER (WHERE bucket > 0) AS buckets,
-                   ARRAY_AGG(amount ORDER BY bucket) FILTER (WHERE bucket > 0) AS amounts
-              FROM per_bucket
-             GROUP BY partner_id
-            HAVING SUM(purchases) > 0
+            SELECT pb.partner_id,
+                   COALESCE(SUM(pb.amount) FILTER (WHERE pb.bucket > 0), 0) AS total,
+                   COALESCE(SUM(pb.purchases) FILTER (WHERE pb.bucket > 0), 0)::int AS in_window,
+                   COALESCE(SUM(pb.purchases) FILTER (WHERE pb.bucket = 0), 0)::int
+                       AS before_window,
+                   COALESCE(SUM(pb.missing_rates) FILTER (WHERE pb.bucket > 0), 0)::int
+                       AS missing_rates,
+                   MAX(pb.last_sale_date) AS last_sale_date,
+                   ARRAY_AGG(pb.bucket ORDER BY pb.bucket) FILTER (WHERE pb.bucket > 0)
+                       AS buckets,
+                   ARRAY_AGG(pb.amount ORDER BY pb.bucket) FILTER (WHERE pb.bucket > 0)
+                       AS amounts
+              FROM per_bucket pb
+              JOIN res_partner customer ON customer.id = pb.partner_id
+             WHERE customer.active
+               AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
+             GROUP BY pb.partner_id
+            HAVING SUM(pb.purchases) > 0
         ),
         ranked AS (
             SELECT partner_id,
@@ -150,12 +187,14 @@ def classification_query(source, parameter):
                (p.classification_cv ->> %(company_key)s)::numeric,
                (p.classification_last_sale_date ->> %(company_key)s)::date,
                (p.classification_date ->> %(company_key)s)::date,
-               p.user_id
+               p.user_id,
+               COALESCE(pp.missing_rates, 0)
           FROM population pop
           JOIN res_partner p ON p.id = pop.partner_id
           LEFT JOIN per_partner pp ON pp.partner_id = pop.partner_id
           LEFT JOIN ranked rk ON rk.partner_id = pop.partner_id
           LEFT JOIN (SELECT DISTINCT partner_id FROM prospects) pr ON pr.partner_id = pop.partner_id
+         WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
          ORDER BY pop.partner_id
     """
     return query

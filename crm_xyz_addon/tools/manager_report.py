@@ -6,7 +6,7 @@ tested) on its own.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -49,6 +49,13 @@ INDICATORS_BY_OPTION = {indicator.option: indicator for indicator in INDICATORS}
 PERCENT_DIGITS = 2
 SCORE_DIGITS = 2
 
+# the days a report may cover: far enough from date.min and date.max for the day
+# before, the day after, the previous period and a classification window of up to
+# 120 months before it
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+MAX_YEARS = 10
+
 PERIOD_PRESETS = (
     "this_month",
     "last_month",
@@ -76,20 +83,45 @@ def preset_range(preset, today):
     return start, start + length - timedelta(days=1)
 
 
+def period_fault(date_from, date_to):
+    """What is wrong with a period, or None.
+
+    ``"out_of_range"`` (a day before FIRST_DAY or after LAST_DAY), ``"reversed"``
+    (the start after the end) or ``"too_long"`` (more than MAX_YEARS years).
+    """
+    if not FIRST_DAY <= date_from <= LAST_DAY or not FIRST_DAY <= date_to <= LAST_DAY:
+        return "out_of_range"
+    if date_from > date_to:
+        return "reversed"
+    # (the years first: near LAST_DAY, date_from + MAX_YEARS years would overflow)
+    if date_to.year - date_from.year >= MAX_YEARS and date_to >= date_from + relativedelta(
+        years=MAX_YEARS
+    ):
+        return "too_long"
+    return None
+
+
 def previous_period(date_from, date_to):
     """The period of the same length that ends the day before ``date_from``.
 
     A period made of whole calendar months (a month, a quarter, a year...) is
     compared with the same number of whole months before it, so that June is
     compared with May and not with May 2 - May 31; any other range with the
-    same number of days before it.
+    same number of days before it. ``(None, None)`` when it would start before
+    the first day of the calendar (year 1).
     """
-    day_before = date_from - timedelta(days=1)
-    if date_from.day == 1 and (date_to + timedelta(days=1)).day == 1:
-        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
-        return date_from - relativedelta(months=months), day_before
-    days = (date_to - date_from).days + 1
-    return date_from - timedelta(days=days), day_before
+    try:
+        day_before = date_from - timedelta(days=1)
+        whole_months = date_from.day == 1 and (
+            date_to == date.max or (date_to + timedelta(days=1)).day == 1
+        )
+        if whole_months:
+            months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+            return date_from - relativedelta(months=months), day_before
+        days = (date_to - date_from).days + 1
+        return date_from - timedelta(days=days), day_before
+    except (OverflowError, ValueError):  # before year 1
+        return None, None
 
 
 def ratio_pct(part, whole):

@@ -6,3 +6,4 @@ from . import crm_xyz_order_analysis_line
 from . import crm_xyz_document_line
 from . import crm_xyz_order_documents
 from . import crm_xyz_customer_balance
+from . import base_partner_merge_automatic_wizard

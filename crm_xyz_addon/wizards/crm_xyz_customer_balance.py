@@ -1,4 +1,7 @@
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.record_access import not_found_error
 
 SALE_DOCUMENT_TYPES = ("out_invoice", "out_refund", "out_receipt")
 
@@ -38,14 +41,21 @@ class CrmXyzCustomerBalance(models.TransientModel):
     )
 
     @api.model
-    def _open_for_partner(self, partner, company=None):
+    def _open_for_partner(self, partner, company=None, order=None):
         """Show the balance of `partner`'s commercial partner in `company`
-        (the current company by default)."""
+        (the current company by default), reached from `order` if given.
+
+        The public actions that lead here (agenda, order analysis) pass what
+        the user clicked; the rights are checked here."""
         partner.ensure_one()
+        if not partner.exists() or not partner.has_access("read"):
+            raise not_found_error(self.env)
         customer = partner.commercial_partner_id
-        customer.check_access("read")
         company = company or self.env.company
-        balance = self.create(self._balance_values(customer, company))
+        self._check_balance_access(customer, company, order)
+        # read-only for users (a forged balance would show made-up figures):
+        # created as superuser once checked, still owned by the user (create_uid)
+        balance = self.sudo().create(self._balance_values(customer, company))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Balance: %(customer)s", customer=customer.display_name),
@@ -55,6 +65,35 @@ class CrmXyzCustomerBalance(models.TransientModel):
             "target": "new",
             "context": {"dialog_size": "large"},
         }
+
+    @api.model
+    def _check_balance_access(self, customer, company, order=None):
+        """Invoicing and accounting users see any customer's balance; a
+        salesperson his own customers' (his on the customer, or on the order he
+        drilled down from); nobody else."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if company not in user.company_ids:
+            raise not_found_error(self.env)
+        if user.has_group("account.group_account_invoice") or user.has_group(
+            "account.group_account_readonly"
+        ):
+            return
+        if user.has_group("sales_team.group_sale_salesman"):
+            if customer.sudo().user_id == user:
+                return
+            order = (order or self.env["sale.order"]).sudo()
+            order_customers = (order.partner_id | order.partner_invoice_id).commercial_partner_id
+            if order.user_id == user and customer in order_customers:
+                return
+        raise AccessError(
+            self.env._(
+                "You are not allowed to see the balance of %(customer)s: only the salesperson "
+                "of the customer (or of its order) and invoicing users may.",
+                customer=customer.display_name,
+            )
+        )
 
     @api.model
     def _balance_values(self, customer, company):

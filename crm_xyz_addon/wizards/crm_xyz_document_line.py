@@ -1,5 +1,6 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
+
+from ..tools.record_access import readable_document, visible_record
 
 DOCUMENT_TYPES = [
     ("delivery", "Delivery"),
@@ -38,11 +39,9 @@ class CrmXyzDocumentLine(models.TransientModel):
     can_open = fields.Boolean(readonly=True, help="Whether you may read the document.")
 
     def action_open_document(self):
-        self.ensure_one()
-        document = self.env[self.res_model].browse(self.res_id).exists()
-        if not document:
-            raise UserError(self.env._("This document no longer exists."))
-        document.check_access("read")
+        # public: a missing, forbidden or unknown line or document gets one answer
+        line = visible_record(self)
+        document = readable_document(self.env, line.res_model, line.res_id)
         return document._get_records_action(context={})
 
     def _document_values(self, document, document_type, **values):

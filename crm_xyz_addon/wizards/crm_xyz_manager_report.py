@@ -1,4 +1,5 @@
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 import pytz
 
@@ -18,6 +19,20 @@ PUBLIC_KEYS = (*(indicator.key for indicator in calc.INDICATORS), "score", "rank
 RAW_COLUMNS = tuple(column for _query, columns in queries.QUERIES for column in columns)
 # the options the lines depend on
 LINE_INPUTS = ("report_kind", "company_id", "period", "date_from", "date_to", *SHOW_FIELDS.values())
+DATE_FIELDS = ("date_from", "date_to")
+# what the server computes: never taken from a client, so the report cannot show forged figures
+COMPUTED_FIELDS = (
+    "previous_date_from",
+    "previous_date_to",
+    "line_ids",
+    "problem",
+    "file_name",
+    "currency_id",
+    "display_name",
+)
+# chosen when the report is created (the kind by the menu, the company by the switcher)
+CREATE_ONLY_FIELDS = ("report_kind", "company_id")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class CrmXyzManagerReport(models.TransientModel):
@@ -153,7 +168,11 @@ class CrmXyzManagerReport(models.TransientModel):
     @api.depends("date_from", "date_to")
     def _compute_previous_period(self):
         for report in self:
-            if report.date_from and report.date_to and report.date_from <= report.date_to:
+            if (
+                report.date_from
+                and report.date_to
+                and not calc.period_fault(report.date_from, report.date_to)
+            ):
                 report.previous_date_from, report.previous_date_to = calc.previous_period(
                     report.date_from, report.date_to
                 )
@@ -198,27 +217,76 @@ class CrmXyzManagerReport(models.TransientModel):
         self._refresh_lines()
 
     # ------------------------------------------------------------ CRUD
+    @api.model
+    def default_get(self, fields_list):
+        self._check_caller()
+        # the client's context may bring defaults: checked before the ORM converts them
+        context = self.env.context
+        defaults = {
+            name: context[f"default_{name}"] for name in fields_list if f"default_{name}" in context
+        }
+        self._check_values(defaults, from_client=True)
+        return super().default_get(fields_list)
+
+    def onchange(self, values, field_names, fields_spec):
+        # the form sends every field back, computed ones included: only its choices are checked
+        self._check_caller()
+        self._check_values(values, from_client=True)
+        return super().onchange(values, field_names, fields_spec)
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_caller()
+        for vals in vals_list:
+            self._check_values(vals, creating=True)
+        vals_list = [self._without_preset_dates(vals) for vals in vals_list]
         reports = super().create(vals_list)
         reports._refresh_lines()
         return reports
 
     def write(self, vals):
+        self._check_caller()
+        self._check_values(vals)
+        if any(name in vals for name in DATE_FIELDS) and "period" not in vals:
+            if len(set(self.mapped("period"))) > 1:  # presets and custom ranges: one by one
+                for report in self:
+                    report.write(vals)
+                return True
+            vals = self._without_preset_dates(vals, self[:1].period)
+        else:
+            vals = self._without_preset_dates(vals)
         result = super().write(vals)
         if any(name in vals for name in LINE_INPUTS):
             self._refresh_lines()
         return result
 
+    @api.model
+    def _without_preset_dates(self, vals, period=None):
+        """The values without the dates when the period is a preset: its dates are computed."""
+        period = vals.get("period", period)
+        if period and period != "custom":
+            return {name: value for name, value in vals.items() if name not in DATE_FIELDS}
+        return vals
+
     # ------------------------------------------------------------ actions
+    def action_refresh(self):
+        """Compute the lines again, with the documents as they are now."""
+        self._check_caller()
+        self._refresh_lines()
+        return True
+
     def action_print_pdf(self):
+        self._check_caller()
         self.ensure_one()
+        self.check_access("read")
         return self.env.ref("crm_xyz_addon.action_report_crm_xyz_manager_report").report_action(
             self
         )
 
     def action_export_xlsx(self):
+        self._check_caller()
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_url",
             "url": f"/crm_xyz_addon/manager_report/{self.id}/xlsx",
@@ -242,29 +310,152 @@ class CrmXyzManagerReport(models.TransientModel):
             in company currency), ``score`` (0-100, with the weights of the
             settings) and ``rank`` (among the whole team; equal scores share a rank)
         """
-        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
-        if not date_from or not date_to:
-            raise UserError(self.env._("Give the first and the last day of the period."))
-        if date_from > date_to:
-            raise UserError(self._period_error(date_from, date_to))
-        visible_ids = self._visible_user_ids(user_ids)
+        self._check_caller()
+        date_from, date_to = self._parse_day(date_from), self._parse_day(date_to)
+        if problem := self._period_problem(date_from, date_to):
+            raise UserError(problem)
+        visible_ids = self._visible_user_ids(self._parse_user_ids(user_ids))
         weights = self.env.company._xyz_weights()
         if not any(weight > 0 for weight in weights.values()):
             raise UserError(self._weights_error())
         rows = self._team_rows(date_from, date_to, weights, visible_ids)
-        visible_ids = [uid for uid in visible_ids if uid in rows]  # unknown ids are left out
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse(visible_ids)}
         ordered = sorted(visible_ids, key=lambda uid: (rows[uid]["rank"], names[uid] or ""))
         return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}} for uid in ordered]
 
     # ------------------------------------------------------------ checks
+    @api.model
+    def _check_caller(self):
+        """Only salespeople and sales managers make reports (RPC reaches every public method)."""
+        if not self.env.su and not self.env.user.has_group(SALESMAN_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only salespeople and sales managers may see the performance of salespeople."
+                )
+            )
+
+    @api.model
+    def _check_values(self, vals, creating=False, from_client=False):
+        """Refuse, with a message naming it, a value the report cannot take.
+
+        ``from_client``: the values of a form, which holds the computed fields too;
+        else values to store, where computed fields (and, after the creation, the
+        kind of report and its company) are refused.
+        """
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None:
+                continue  # the ORM names unknown fields itself
+            label = field._description_string(self.env)
+            if from_client:
+                if name in COMPUTED_FIELDS:
+                    continue
+            elif name in COMPUTED_FIELDS or (name in CREATE_ONLY_FIELDS and not creating):
+                raise UserError(
+                    self.env._(
+                        "%(field)s is set by the report itself and cannot be written.",
+                        field=label,
+                    )
+                )
+            if field.type == "selection":
+                choices = dict(field._description_selection(self.env))
+                if not isinstance(value, str) or value not in choices:
+                    raise UserError(
+                        self.env._(
+                            "%(value)s is not a valid %(field)s; choose one of: %(choices)s.",
+                            value=repr(value),
+                            field=label,
+                            choices=", ".join(choices.values()),
+                        )
+                    )
+            elif name in DATE_FIELDS and value:
+                self._parse_day(value)
+            elif name == "company_id" and not (
+                self.env.su
+                or (from_client and not value)
+                or (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and value in self.env.companies.ids
+                )
+            ):
+                raise AccessError(
+                    self.env._(
+                        "%(value)s is not one of the companies you work in.", value=repr(value)
+                    )
+                )
+
+    @api.model
+    def _parse_day(self, value):
+        """A day of a period given as a date or a "YYYY-MM-DD" string; else a UserError."""
+        if isinstance(value, date):  # a datetime is a date too: its day
+            return value.date() if isinstance(value, datetime) else value
+        if isinstance(value, str) and ISO_DAY.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        if value is None or value is False or value == "":
+            raise UserError(self.env._("Give the first and the last day of the period."))
+        raise UserError(
+            self.env._(
+                "%(value)s is not a date: give the days of the period as YYYY-MM-DD.",
+                value=repr(value)[:60],
+            )
+        )
+
+    @api.model
+    def _parse_user_ids(self, user_ids):
+        """The salespeople asked for, as a list of ids (None: the default ones)."""
+        if user_ids is None:
+            return None
+        if not isinstance(user_ids, list | tuple):
+            raise UserError(
+                self.env._("%(value)s is not a list of user ids.", value=repr(user_ids)[:60])
+            )
+        for user_id in user_ids:
+            if not isinstance(user_id, int) or isinstance(user_id, bool):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a user id: give the salespeople as a list of "
+                        "integers.",
+                        value=repr(user_id)[:60],
+                    )
+                )
+        return list(user_ids)
+
+    @api.model
+    def _period_problem(self, date_from, date_to):
+        """The message that explains what is wrong with a period, or ''."""
+        fault = calc.period_fault(date_from, date_to)
+        if fault == "out_of_range":
+            wrong = date_from if not calc.FIRST_DAY <= date_from <= calc.LAST_DAY else date_to
+            return self.env._(
+                "%(day)s is out of the range of the report: give days from %(first)s to "
+                "%(last)s.",
+                day=wrong.isoformat(),
+                first=format_date(self.env, calc.FIRST_DAY),
+                last=format_date(self.env, calc.LAST_DAY),
+            )
+        if fault == "reversed":
+            return self._period_error(date_from, date_to)
+        if fault == "too_long":
+            return self.env._(
+                "The period from %(start)s to %(end)s is longer than %(years)s years: choose a "
+                "shorter one.",
+                start=format_date(self.env, date_from),
+                end=format_date(self.env, date_to),
+                years=calc.MAX_YEARS,
+            )
+        return ""
+
     def _problem(self):
         """The message that explains why these options cannot give a report, or ''."""
         self.ensure_one()
         if not self.date_from or not self.date_to:
             return self.env._("Give the first and the last day of the period.")
-        if self.date_from > self.date_to:
-            return self._period_error(self.date_from, self.date_to)
+        if problem := self._period_problem(self.date_from, self.date_to):
+            return problem
         chosen = self._chosen_keys()
         if not chosen:
             return self.env._("Choose at least one indicator.")
@@ -292,12 +483,22 @@ class CrmXyzManagerReport(models.TransientModel):
 
     # ------------------------------------------------------------ lines
     def _refresh_lines(self):
-        """Recompute the lines of the report for its options, as the current user."""
+        """Compute the lines of the report for its options.
+
+        The figures are computed as the current user (a salesman gets his own
+        line only) and stored with sudo: nobody may create or change lines himself.
+        """
+        self._check_caller()
+        self.filtered("id").check_access("write")  # saved reports: his own (new ones: a form)
         for report in self:
             commands = [Command.clear()]
             if not report._problem():
                 commands += [Command.create(values) for values in report._line_values()]
-            report.line_ids = commands
+            if report.id:
+                # past the checks of write(), which refuse the lines from anyone else
+                super(CrmXyzManagerReport, report.sudo()).write({"line_ids": commands})
+            else:  # a form being edited: its lines live in the cache only
+                report.sudo().line_ids = commands
 
     def _line_values(self):
         """Values of the lines: the visible salespeople, this period and the previous one."""
@@ -346,21 +547,30 @@ class CrmXyzManagerReport(models.TransientModel):
     # ------------------------------------------------------------ figures
     @api.model
     def _visible_user_ids(self, user_ids=None):
-        """Salespeople whose figures the current user may see: all for managers, else himself."""
+        """Salespeople whose figures the current user may see: all for managers, else himself.
+
+        Asked-for ids must be salespeople of the current company.
+        """
+        self._check_caller()
         user = self.env.user
         if self.env.su or user.has_group(MANAGER_GROUP):
-            return list(user_ids) if user_ids is not None else self._team_users().ids
-        if not user.has_group(SALESMAN_GROUP):
-            raise AccessError(
-                self.env._(
-                    "Only salespeople and sales managers may see the performance of salespeople."
+            team_ids = self._team_users().ids
+            if user_ids is None:
+                return team_ids
+            if unknown := sorted(set(user_ids) - set(team_ids)):
+                raise UserError(
+                    self.env._(
+                        "These users are not salespeople of %(company)s: %(ids)s.",
+                        company=self.env.company.name,
+                        ids=", ".join(map(str, unknown)),
+                    )
                 )
-            )
+            return list(dict.fromkeys(user_ids))
         if user_ids is not None and set(user_ids) - {user.id}:
             raise AccessError(
                 self.env._("You may only see your own performance; sales managers see everyone's.")
             )
-        return [user.id]
+        return [user.id] if user_ids is None else list(dict.fromkeys(user_ids))
 
     @api.model
     def _team_users(self, extra_user_ids=()):
@@ -446,7 +656,8 @@ class CrmXyzManagerReport(models.TransientModel):
                 .replace(tzinfo=None)
             )
 
-        unit, count = company.xyz_period_unit, company.xyz_period_count
+        settings = company._xyz_settings()
+        unit, count = settings["xyz_period_unit"], settings["xyz_period_count"]
         start_as_of = date_from - timedelta(days=1)
         start_window_floor = classification_calc.period_bounds(start_as_of, unit, count)[-1]
         end_window_floor = classification_calc.period_bounds(date_to, unit, count)[-1]
@@ -459,7 +670,7 @@ class CrmXyzManagerReport(models.TransientModel):
             "end_utc": utc(date_to + timedelta(days=1)),
             "now_utc": fields.Datetime.now(),
             "tz": tz.zone,
-            "source": company.xyz_source,
+            "source": settings["xyz_source"],
             "digits": company.currency_id.decimal_places,
             "start_as_of": start_as_of,
             "start_window_floor": start_window_floor,

@@ -18,7 +18,12 @@ def _percent(string):
 
 
 class CrmXyzManagerReportLine(models.TransientModel):
-    """The indicators of one salesperson in a manager performance report."""
+    """The indicators of one salesperson in a manager performance report.
+
+    Only the report writes them (with sudo, from its own figures): users may read
+    lines, never create, change or delete them, so an export shows what the server
+    computed.
+    """
 
     _name = "crm.xyz.manager.report.line"
     _description = "Manager Performance Report Line"

@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..tools.record_access import readable_document, visible_record
+
 
 class CrmXyzOrderDocuments(models.TransientModel):
     """The documents that followed an order: deliveries, invoices, credit notes
@@ -19,15 +21,18 @@ class CrmXyzOrderDocuments(models.TransientModel):
     )
 
     def action_open_order(self):
-        self.ensure_one()
-        return self.order_id._get_records_action(context={})
+        # public: the same answer for a missing and another user's record
+        documents = visible_record(self)
+        order = readable_document(self.env, "sale.order", documents.order_id.id)
+        return order._get_records_action(context={})
 
     @api.model
     def _open_for_order(self, order):
         """List the documents of `order` (which the user must be able to read)."""
-        order.ensure_one()
-        order.check_access("read")
-        documents = self.create(
+        order = readable_document(self.env, "sale.order", order.id)
+        # read-only for users (a forged line could point anywhere): created as
+        # superuser once checked, still owned by the user (create_uid)
+        documents = self.sudo().create(
             {
                 "order_id": order.id,
                 "company_id": order.company_id.id,

@@ -1,0 +1,66 @@
+from odoo import models
+
+from ..models.res_partner import MANUAL_FIELDS, MERGE_CONTEXT_KEY
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    """Contacts > Merge: the classification of the merged customers.
+
+    Odoo moves the foreign keys to the destination in SQL (the sources' classification
+    history with them), then copies the stored fields with a plain write(). That write
+    leaves the classification alone: the next analysis reclassifies the destination
+    with the sales of all the merged customers, which now point at it. The manual
+    overrides are settled per company once Odoo's own checks have passed.
+    """
+
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        companies = self.env["res.company"].sudo().search([])
+        # read before the merge: Odoo blends the sources' per-company values into the
+        # destination in SQL, and then deletes the sources
+        overrides = {
+            company: {
+                partner: {
+                    name: partner.sudo().with_company(company)[name] for name in MANUAL_FIELDS
+                }
+                for partner in partners
+            }
+            for company in companies
+        }
+        super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+        destination = partners.exists()
+        if len(partners) < 2 or len(destination) != 1:
+            return  # nothing was merged
+        # the newest source first, as Odoo gives precedence to the later sources
+        sources = (partners - destination).sorted("id", reverse=True)
+        self.env.invalidate_all()
+        for company in companies:
+            self._xyz_merge_manual_overrides(
+                destination.with_company(company),
+                overrides[company][destination],
+                [overrides[company][source] for source in sources],
+            )
+
+    def _xyz_merge_manual_overrides(self, destination, own, others):
+        """In the company of `destination`'s environment, keep its own manual overrides
+        and take, where it has none, the first one of `others` ({field: value} each)."""
+        # sudo: Odoo's checks have passed, and whoever may merge contacts may merge their
+        # overrides, sales manager or not (direct writes stay closed to salesmen)
+        destination = destination.sudo()
+        values = {}
+        for name in MANUAL_FIELDS:
+            wanted = own[name] or next((vals[name] for vals in others if vals[name]), False)
+            if destination[name] != wanted:
+                values[name] = wanted
+        if values:
+            destination.write(values)  # also sets the effective stage and classes
+        else:
+            # Odoo's SQL blend may have taken a source's effective value along
+            destination._apply_manual_classification()
+
+    def _update_values(self, src_partners, dst_partner):
+        # the key makes res.partner.write() drop the classification fields from this write
+        dst_partner = dst_partner.with_context(**{MERGE_CONTEXT_KEY: True})
+        return super()._update_values(src_partners, dst_partner)
