@@ -19,6 +19,7 @@
         "views/sale_order_views.xml",
         "views/crm_xyz_manager_report_views.xml",
         "views/res_config_settings_manager_report_views.xml",
+        "views/crm_xyz_classification_settings_views.xml",
         "reports/crm_xyz_manager_report.xml",
         "views/crm_xyz_agenda_views.xml",
         "views/mail_activity_views.xml",

@@ -3,13 +3,16 @@
 
 Commands (see README.md):
     run      start Odoo with the addon and its demo data at http://localhost:8069
+             (run --lang ru_RU: Russian for admin and the demo users; --lang en_US back)
     test     run every test of the addons in a fresh database, then the
              install / upgrade / uninstall checks; ends with "N passed, N failed"
              (test --core: Odoo's own tests of the modules the addons extend,
              without and with the addons; fails if the addons add a failure)
     reset    stop the private cluster and delete it (databases, filestore, logs)
     shell    an Odoo shell on the demo database
-    stop     stop the private cluster
+    stop     stop the Odoo server of `run` and the private cluster
+    screenshots  regenerate the README's pictures (docs/images) from the demo database
+             (screenshots --lang ru_RU: the Russian ones, *_ru.png)
     bench    run the scale benchmark (scripts/bench.py)
     i18n     refresh the .pot templates from the code and merge them into ru.po
 
@@ -18,18 +21,23 @@ Environment variables (all optional):
     ODOO_PATH     an Odoo 18 source tree to put on that interpreter's path
     XYZ_PG_PORT   port of the private PostgreSQL cluster [54329]
     XYZ_HTTP_PORT port of the Odoo server started by `run` [8069]
+    XYZ_DEMO_DB   database of `run`, `shell` and `screenshots` [crm_xyz_demo]
+    XYZ_SCREENSHOTS_HTTP_PORT port of the Odoo server of `screenshots` [a free one]
     XYZ_TEST_HTTP_PORT port of the Odoo server during tests [8169]
     XYZ_TEST_DB   database of the tests, also names their log folder [crm_xyz_test]
 """
 
 import ast
+import contextlib
 import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,7 +47,16 @@ import upgrade_check
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
 ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
-DEMO_DB = "crm_xyz_demo"
+DEMO_DB = os.environ.get("XYZ_DEMO_DB", "crm_xyz_demo")
+# the accounts of the demo data (README.md, "Demo data"): login = password
+DEMO_USERS = (
+    ("admin", "Administrator, everything"),
+    ("anna.manager", "Anna Lindqvist, sales manager"),
+    ("boris", "Boris Novak, salesman"),
+    ("clara", "Clara Whitmore, salesman"),
+    ("dmitri", "Dmitri Sokolov, salesman"),
+    ("elena", "Elena Tanaka, salesman"),
+)
 TEST_DB = os.environ.get("XYZ_TEST_DB", "crm_xyz_test")
 NODEMO_DB = f"{TEST_DB}_nodemo" if "XYZ_TEST_DB" in os.environ else "crm_xyz_nodemo"
 # test --core: Odoo's own test suites of the modules the addons extend, run on a database
@@ -72,6 +89,12 @@ ADDON_PATH_RE = re.compile(r"odoo\.addons\.([\w.]+)")
 # "... INFO db odoo.tests.stats: crm: 412 tests 95.20s 301234 queries"
 TEST_STATS_RE = re.compile(r" odoo\.tests\.stats: (\w+): (\d+) tests ")
 SKIP_RE = re.compile(r" INFO \S+ \S+: skipped ")
+# the progress of an installation at --log-level=info, and a server ready to answer
+LOADING_MODULE_RE = re.compile(r" odoo\.modules\.loading: Loading module (\w+) \((\d+)/(\d+)\)")
+DEMO_GENERATION_RE = re.compile(r"odoo\.modules\.loading: loading crm_xyz_addon/demo/\w+_generate")
+DEMO_STEP_RE = re.compile(r"\.crm_xyz_demo: demo data: (\w+) in ([\d.]+) s")
+SERVER_READY_RE = re.compile(r" odoo\.modules\.registry: Registry loaded in ")
+LANG_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?(@\w+)?$")
 
 
 class Failure(Exception):
@@ -80,6 +103,28 @@ class Failure(Exception):
 
 def say(message):
     print(f"[dev] {message}", flush=True)
+
+
+def duration(seconds):
+    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
+class Steps:
+    """The numbered steps of a long command, each said with the time it took."""
+
+    def __init__(self, total, started=None):
+        self.total = total
+        self.done = 0
+        self.started = started or time.monotonic()
+
+    def finish(self, message):
+        self.done += 1
+        say(f"{self.done}/{self.total} {message} ({duration(time.monotonic() - self.started)})")
+        self.started = time.monotonic()
+
+    @staticmethod
+    def detail(message):
+        print(f"[dev]       {message}", flush=True)
 
 
 # --------------------------------------------------------------------- Odoo
@@ -276,6 +321,7 @@ def pg_running(bindir, data):
 
 
 def stop_cluster():
+    """Stop the private cluster; True when it was running."""
     bindir = pg_bindir()
     data, _run, _log = pg_dirs()
     if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
@@ -284,6 +330,8 @@ def stop_cluster():
             check=False,
             stdout=subprocess.DEVNULL,
         )
+        return True
+    return False
 
 
 def _port_in_use(port, host="127.0.0.1"):
@@ -379,52 +427,321 @@ def bad_log_lines(lines):
     return bad
 
 
+def check_wkhtmltopdf():
+    """Say once when wkhtmltopdf is not the build Odoo needs for complete PDFs."""
+    binary = shutil.which("wkhtmltopdf")
+    if not binary:
+        return
+    probe = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    version = probe.stdout.strip() or "wkhtmltopdf"
+    if "with patched qt" not in version:
+        say(
+            f"note: {version} is not the build 'with patched qt': PDF reports print here"
+            " without headers and footers (enough for development; for production see"
+            " README.md, 'PDF output')"
+        )
+
+
 def prepare(http_port=HTTP_PORT):
     odoo_addons = check_odoo()
     ensure_packages()
     ensure_python_packages()
+    check_wkhtmltopdf()
     start_cluster()
     return write_config(odoo_addons, http_port)
 
 
 # ----------------------------------------------------------------- commands
+def demo_db_ready():
+    return (
+        db_exists(DEMO_DB)
+        and psql(
+            "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
+        ).stdout.strip()
+        == "installed"
+    )
+
+
+def demo_logs():
+    logs = LOCAL / "logs" / (DEMO_DB if "XYZ_DEMO_DB" in os.environ else "")
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs
+
+
+class InstallFollower:
+    """Turns Odoo's installation log into a few progress lines: modules, then demo data.
+
+    Called with every line; returns True for the lines to show as they are
+    (warnings and errors).
+    """
+
+    def __init__(self, steps):
+        self.steps = steps
+        self.modules = []
+        self.demo_started = False
+        self.modules_after_demo = []
+        self.last_said = 0.0
+
+    def __call__(self, line):
+        if match := LOADING_MODULE_RE.search(line):
+            name, index, count = match.groups()
+            (self.modules_after_demo if self.demo_started else self.modules).append(name)
+            # a module every 10 seconds is enough to see that it moves
+            if time.monotonic() - self.last_said >= 10 or index in ("1", count):
+                self.steps.detail(f"module {name} ({index}/{count})")
+                self.last_said = time.monotonic()
+        elif DEMO_GENERATION_RE.search(line) and not self.demo_started:
+            self.demo_started = True
+            self.finish_modules()
+        elif match := DEMO_STEP_RE.search(line):
+            step, seconds = match.groups()
+            self.steps.detail(f"{step.removeprefix('create_').replace('_', ' ')} ({seconds} s)")
+        level = LOG_LEVEL_RE.match(line)
+        return bool(level and level.group(1) in ("WARNING", "ERROR", "CRITICAL"))
+
+    def finish_modules(self):
+        names = self.modules if len(self.modules) <= 4 else [f"{len(self.modules)} modules"]
+        self.steps.finish(f"modules installed: {', '.join(names)}")
+
+    def close(self):
+        if not self.demo_started:
+            self.finish_modules()
+        later = (
+            f" ({', '.join(self.modules_after_demo)} installed too)"
+            if self.modules_after_demo
+            else ""
+        )
+        self.steps.finish(f"demo data generated{later}")
+
+
+def install_demo_db(conf, steps):
+    """Steps 2-4 of a first start: the database, the addons, their demo data."""
+    logs = demo_logs()
+    drop_db(DEMO_DB)
+    create_from_template(conf, DEMO_DB, logs, progress=InstallFollower(steps))
+    steps.finish(f"database {DEMO_DB} created (a copy of the template with Odoo's modules)")
+    follower = InstallFollower(steps)
+    logfile = logs / "run_install.log"
+    steps.detail(f"installing {', '.join(ADDONS)}; full log in {logfile.relative_to(ROOT)}")
+    rc, _lines = run_odoo_logged(
+        odoo_cmd(
+            conf,
+            "-d",
+            DEMO_DB,
+            "-i",
+            ",".join(ADDONS),
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=info",
+            # the demo generator says each of its steps at debug level
+            "--log-handler=odoo.addons.crm_xyz_addon.models.crm_xyz_demo:DEBUG",
+            "--max-cron-threads=0",
+        ),
+        logfile,
+        echo=follower,
+    )
+    if rc:
+        raise Failure(f"installing the addons into {DEMO_DB} failed, see {logfile}")
+    follower.close()
+
+
+def pop_lang(args):
+    """Take --lang CODE (or --lang=CODE) out of the arguments given to Odoo."""
+    args, lang = list(args), None
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            lang = args[index + 1]
+            del args[index : index + 2]
+            break
+        if arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+            del args[index]
+            break
+    if lang is not None and not LANG_RE.match(lang):
+        raise Failure(f"--lang {lang}: give a language code such as ru_RU or en_US.")
+    return lang, args
+
+
+def install_language(conf, db, lang, users=()):
+    """Activate lang in db with the translations of every installed module (once), and
+    make it the language of the given logins; return True when it was installed now."""
+    script = (
+        f"code = {lang!r}\n"
+        "lang = env['res.lang'].with_context(active_test=False).search([('code', '=', code)])\n"
+        "if not lang:\n"
+        "    print('XYZ_LANG unknown')\n"
+        "else:\n"
+        "    installed = not lang.active\n"
+        "    if installed:\n"
+        "        env['res.lang']._activate_lang(code)\n"
+        "        env['ir.module.module'].search([('state', '=', 'installed')])"
+        "._update_translations([code])\n"
+        f"    users = env['res.users'].with_context(active_test=False).search("
+        f"[('login', 'in', {list(users)!r})])\n"
+        "    users.write({'lang': code})\n"
+        "    env.cr.commit()\n"
+        "    print('XYZ_LANG', 'installed' if installed else 'active')\n"
+    )
+    output = odoo_shell(conf, db, script)
+    if "XYZ_LANG unknown" in output:
+        raise Failure(f"Odoo knows no language {lang}: give a code such as ru_RU or en_US.")
+    if "XYZ_LANG " not in output:
+        raise Failure(f"setting the language {lang} in {db} failed:\n{output.strip()}")
+    return "XYZ_LANG installed" in output
+
+
+def start_server(conf, port, db, extra=()):
+    """Odoo serving db on port, returned once its registry is loaded (the lines it logged
+    until then are read and dropped; the caller reads the rest from its stdout)."""
+    cmd = odoo_cmd(
+        conf,
+        "-d",
+        db,
+        "--db-filter",
+        f"^{db}$",
+        f"--http-port={port}",
+        # the line that says the server is ready, whatever log level extra asks for
+        "--log-handler=odoo.modules.registry:INFO",
+        *extra,
+    )
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=odoo_env(), cwd=ROOT
+    )
+    startup = []
+    for line in proc.stdout:
+        startup.append(line)
+        if SERVER_READY_RE.search(line):
+            return proc
+    proc.wait()
+    sys.stdout.write("".join(startup[-40:]))
+    raise Failure(f"Odoo stopped before serving {db} (exit code {proc.returncode}), see above.")
+
+
+def pid_file(port):
+    return LOCAL / f"odoo_{port}.pid"
+
+
+def say_logins(url):
+    say(f"Odoo is ready at {url} (database {DEMO_DB}); log in as")
+    for login, who in DEMO_USERS:
+        print(f"[dev]       {f'{login} / {login}':<29} {who}", flush=True)
+    say("Ctrl+C (or ./scripts/dev.py stop from another terminal) stops it; its log follows")
+
+
 def cmd_run(args):
+    lang, args = pop_lang(args)
+    started = time.monotonic()
     conf = prepare()
     if _port_in_use(HTTP_PORT):
         raise Failure(f"port {HTTP_PORT} is taken: stop what uses it or set XYZ_HTTP_PORT.")
-    if (
-        not db_exists(DEMO_DB)
-        or psql(
-            "SELECT state FROM ir_module_module WHERE name = 'crm_xyz_addon'", DEMO_DB
-        ).stdout.strip()
-        != "installed"
-    ):
-        drop_db(DEMO_DB)
-        say(f"creating database {DEMO_DB} with the addons and their demo data (a few minutes)")
-        rc = subprocess.run(
+    fresh = not demo_db_ready()
+    steps = Steps((5 if fresh else 3) + bool(lang), started)
+    steps.finish("PostgreSQL cluster ready")
+    if fresh:
+        install_demo_db(conf, steps)
+    else:
+        steps.finish(f"database {DEMO_DB} with the addons and their demo data is there")
+    if lang:
+        installed = install_language(conf, DEMO_DB, lang, [login for login, _who in DEMO_USERS])
+        steps.finish(
+            f"language {lang}{' installed and' if installed else ''} set for "
+            + ", ".join(login for login, _who in DEMO_USERS)
+        )
+    proc = start_server(conf, HTTP_PORT, DEMO_DB, extra=args)
+    pidfile = pid_file(HTTP_PORT)
+    pidfile.write_text(f"{proc.pid}\n")
+    # `dev.py stop` or a kill stops Odoo, whose last lines still show; Ctrl+C reaches
+    # Odoo directly (same process group)
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        steps.finish(f"Odoo server started (pid {proc.pid})")
+        say_logins(f"http://localhost:{HTTP_PORT}")
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+        return proc.wait()
+    finally:
+        pidfile.unlink(missing_ok=True)
+
+
+def cmd_screenshots(args):
+    """The README's pictures from the demo database: docs/images/<screen>[_<lang>].png."""
+    lang, rest = pop_lang(args)
+    lang = lang or "en_US"
+    if rest:
+        raise Failure(f"screenshots takes --lang only, not {' '.join(rest)}")
+    started = time.monotonic()
+    conf = prepare()
+    fresh = not demo_db_ready()
+    steps = Steps((6 if fresh else 5) + (lang != "en_US"), started)
+    steps.finish("PostgreSQL cluster ready")
+    if fresh:
+        install_demo_db(conf, steps)
+    else:
+        steps.finish(f"database {DEMO_DB} with the addons and their demo data is there")
+        # the pictures show the screens of the code as it is now
+        logfile = demo_logs() / "screenshots_update.log"
+        rc, _lines = run_odoo_logged(
             odoo_cmd(
                 conf,
                 "-d",
                 DEMO_DB,
-                "-i",
+                "-u",
                 ",".join(ADDONS),
                 "--stop-after-init",
                 "--no-http",
                 "--log-level=warn",
                 "--max-cron-threads=0",
             ),
-            env=odoo_env(),
-            cwd=ROOT,
-            check=False,
-        ).returncode
+            logfile,
+            echo=lambda line: LOG_LEVEL_RE.match(line),
+        )
         if rc:
-            raise Failure(f"installing the addon into {DEMO_DB} failed, see the log above.")
-    say(f"Odoo at http://localhost:{HTTP_PORT} (login admin / admin), Ctrl+C to stop")
-    os.execvpe(
-        odoo_python(),
-        odoo_cmd(conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$", *args),
-        odoo_env(),
-    )
+            raise Failure(f"updating the addons in {DEMO_DB} failed, see {logfile}")
+        steps.finish("addons updated to the code of this checkout")
+    if lang != "en_US":
+        install_language(conf, DEMO_DB, lang)
+        steps.finish(f"language {lang} installed")
+    port = int(os.environ.get("XYZ_SCREENSHOTS_HTTP_PORT") or _free_port())
+    if _port_in_use(port):
+        raise Failure(f"port {port} is taken: set XYZ_SCREENSHOTS_HTTP_PORT to a free one.")
+    logfile = demo_logs() / "screenshots_server.log"
+    proc = start_server(conf, port, DEMO_DB, extra=["--max-cron-threads=0"])
+    # the server keeps logging: empty its pipe into the log file meanwhile
+    with open(logfile, "w") as out:
+        drain = threading.Thread(target=lambda: out.writelines(proc.stdout), daemon=True)
+        drain.start()
+        try:
+            steps.finish(f"Odoo server started on port {port}")
+            suffix = "" if lang == "en_US" else f"_{lang.split('_')[0]}"
+            rc = subprocess.run(
+                [
+                    odoo_python(),
+                    str(ROOT / "scripts" / "screenshots.py"),
+                    f"--url=http://localhost:{port}",
+                    f"--db={DEMO_DB}",
+                    "--out=docs/images",
+                    f"--lang={lang}",
+                    f"--suffix={suffix}",
+                ],
+                env=odoo_env(),
+                cwd=ROOT,
+                check=False,
+            ).returncode
+        finally:
+            proc.terminate()
+            proc.wait()
+            drain.join(timeout=10)
+    if rc:
+        raise Failure(f"the screenshots failed, see above and {logfile}")
+    steps.finish(f"pictures saved in docs/images (Odoo's log: {logfile.relative_to(ROOT)})")
+    return 0
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def cmd_shell(_args):
@@ -724,11 +1041,12 @@ def dependencies():
     return sorted(names - set(ADDONS))
 
 
-def create_from_template(conf, name, logs):
+def create_from_template(conf, name, logs, progress=None):
     """Copy a database holding Odoo's modules the addons depend on, made once and kept.
 
     Installing those modules takes most of a minute; the addons themselves are
-    always installed afresh on the copy.
+    always installed afresh on the copy. progress(line), if given, follows the
+    installation of the template at the info log level.
     """
     deps = dependencies()
     template = "crm_xyz_tpl_" + hashlib.sha1(",".join(deps).encode()).hexdigest()[:10]
@@ -749,10 +1067,11 @@ def create_from_template(conf, name, logs):
                 ",".join(deps),
                 "--stop-after-init",
                 "--no-http",
-                "--log-level=warn",
+                "--log-level=info" if progress else "--log-level=warn",
                 "--max-cron-threads=0",
             ),
             logs / "template.log",
+            echo=progress,
         )
         if rc or bad_log_lines(lines):
             drop_db(template)
@@ -774,8 +1093,78 @@ def cmd_reset(_args):
     return 0
 
 
+def _listening_pids(port):
+    """Processes listening on a TCP port, from /proc (Linux)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # local address "0100007F:1F90", state 0A = LISTEN, inode in column 10
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                inodes.add(f"socket:[{fields[9]}]")
+    pids = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                pids.add(int(fd_dir.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _is_our_odoo(pid):
+    """An Odoo process started by these scripts in this checkout."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return False
+    return "odoo" in args and str(LOCAL / "odoo.conf") in args
+
+
+def _alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def stop_server(port):
+    """Stop the Odoo server of this checkout on port: the one `run` wrote a pid file for,
+    else the one listening there; return the pids stopped."""
+    candidates = set()
+    pidfile = pid_file(port)
+    if pidfile.exists():
+        with contextlib.suppress(ValueError, IndexError):
+            candidates.add(int(pidfile.read_text().split()[0]))
+    candidates |= _listening_pids(port)
+    stopped = []
+    for pid in sorted(pid for pid in candidates if _is_our_odoo(pid)):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        stopped.append(pid)
+    pidfile.unlink(missing_ok=True)
+    return stopped
+
+
 def cmd_stop(_args):
-    stop_cluster()
+    stopped = stop_server(HTTP_PORT)
+    for pid in stopped:
+        say(f"stopped the Odoo server on port {HTTP_PORT} (pid {pid})")
+    if not stopped:
+        say(f"no Odoo server of this checkout was running on port {HTTP_PORT}")
+    data, _run, _log = pg_dirs()
+    if stop_cluster():
+        say(f"stopped the PostgreSQL cluster in {data}")
+    else:
+        say("the PostgreSQL cluster was not running")
     return 0
 
 
@@ -808,6 +1197,7 @@ COMMANDS = {
     "stop": cmd_stop,
     "shell": cmd_shell,
     "bench": cmd_bench,
+    "screenshots": cmd_screenshots,
     "i18n": cmd_i18n,
 }
 
@@ -821,6 +1211,9 @@ def main(argv):
     except Failure as failure:
         print(f"error: {failure}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
 
 
 if __name__ == "__main__":

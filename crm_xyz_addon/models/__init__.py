@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import res_partner
 from . import crm_xyz_run
 from . import crm_xyz_history
+from . import crm_xyz_completeness_snapshot
 from . import sale_order
 from . import sale_report
 from . import mail_activity

@@ -2,9 +2,13 @@ from odoo import fields, models
 
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
 
+HISTORY_KINDS = [("analysis", "Analysis"), ("manual", "Manual")]
+
 
 class CrmXyzHistory(models.Model):
-    """One row per change of a customer's automatic stage or classes."""
+    """One row per change of a customer's automatic stage or classes (written by the
+    analysis), or of its manual stage or classes (written when a sales manager sets or
+    clears an override: from and to are then the effective values)."""
 
     _name = "crm.xyz.history"
     _description = "Customer Classification Change"
@@ -12,6 +16,17 @@ class CrmXyzHistory(models.Model):
     _rec_name = "partner_id"
 
     date = fields.Date(required=True, readonly=True, index=True)
+    # the manager report counts only the analysis's changes
+    kind = fields.Selection(
+        HISTORY_KINDS,
+        string="Change",
+        required=True,
+        default="analysis",
+        readonly=True,
+        index=True,
+        help="Analysis: the automatic classification changed. "
+        "Manual: a sales manager set or cleared an override.",
+    )
     run_id = fields.Many2one(
         "crm.xyz.run", string="Analysis", readonly=True, ondelete="cascade", index=True
     )

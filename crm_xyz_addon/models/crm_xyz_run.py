@@ -242,6 +242,7 @@ class CrmXyzRun(models.Model):
         counts = run._classify(company, as_of)
         run.write({**counts, "state": "done", "duration": time.monotonic() - started})
         company.sudo().xyz_last_run_id = run
+        self.env["crm.xyz.completeness.snapshot"]._take(company, as_of)
         _logger.info(
             "classified %s customers of %s as of %s in %.1fs, %s changed",
             counts["customer_count"],

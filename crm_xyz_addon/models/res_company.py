@@ -156,6 +156,11 @@ class ResCompany(models.Model):
                     self.env._("The weights of the executive ranking cannot be negative.")
                 )
 
+    def _xyz_weights_by_field(self):
+        """Weight of each indicator in the executive ranking, by field name."""
+        self.ensure_one()
+        return {name: self[name] for name in WEIGHT_FIELDS.values()}
+
     def _xyz_weights(self):
         """Weight of each indicator in the executive ranking, by indicator key."""
         self.ensure_one()

@@ -231,7 +231,10 @@ class ResPartner(models.Model):
             partner.classification_trend_arrow = {"up": "↑", "down": "↓"}.get(
                 partner.relationship_trend, ""
             )
-            partner.classification_explanation = partner._classification_why(company)
+            why = partner._classification_why(company)
+            if partner.classification_overridden:
+                why = partner._classification_override_why(why)
+            partner.classification_explanation = why
 
     def _compute_classification_history_count(self):
         counts = dict(
@@ -302,6 +305,38 @@ class ResPartner(models.Model):
             )
         return " ".join(why)
 
+    def _classification_summary(self, stage, abc_class, xyz_class):
+        """'regular, B·Y': a stage and its classes, XYZ only for a regular customer."""
+        labels = dict(self._fields["relationship_stage"]._description_selection(self.env))
+        classes = "·".join(c for c in (abc_class, stage == STAGE_REGULAR and xyz_class) if c)
+        return ", ".join(part for part in (labels.get(stage, "").lower(), classes) if part)
+
+    def _classification_override_why(self, why):
+        """Say what a sales manager set, then what the analysis found and why."""
+        self.ensure_one()
+        _ = self.env._
+        labels = dict(self._fields["relationship_stage"]._description_selection(self.env))
+        manual = []
+        if self.relationship_stage_manual not in (False, self.relationship_stage_auto):
+            manual.append(labels[self.relationship_stage_manual].lower())
+        if self.abc_class_manual not in (False, self.abc_class_auto):
+            manual.append(_("ABC %(cls)s", cls=self.abc_class_manual))
+        if self.xyz_class_manual not in (False, self.xyz_class_auto):
+            manual.append(_("XYZ %(cls)s", cls=self.xyz_class_manual))
+        manual = ", ".join(manual)
+        if not self.relationship_stage_auto:
+            return _("Manual: %(manual)s (not classified by the analysis yet).", manual=manual)
+        # the reasons read as the end of the sentence: "because 5 sales in ..."
+        because = why[:1].lower() + why[1:].rstrip(".")
+        return _(
+            "Manual: %(manual)s (the analysis says: %(auto)s, because %(why)s).",
+            manual=manual,
+            auto=self._classification_summary(
+                self.relationship_stage_auto, self.abc_class_auto, self.xyz_class_auto
+            ),
+            why=because,
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -310,6 +345,8 @@ class ResPartner(models.Model):
         for partner, vals in zip(partners, vals_list, strict=True):
             if any(vals.get(name) for name in MANUAL_FIELDS):
                 partner._apply_manual_classification()
+                if not self.env.su:
+                    partner._log_manual_classification({partner.id: {}})
         return partners
 
     def write(self, vals):
@@ -320,9 +357,15 @@ class ResPartner(models.Model):
                 if name not in ANALYSIS_FIELDS and name not in MANUAL_FIELDS
             }
         self._check_classification_write(vals)
+        manual_write = any(name in vals for name in MANUAL_FIELDS)
+        # a sales manager's override goes to the history; superuser writes (the merge
+        # carrying a source's override over, scripts) are nobody's decision
+        before = self._classification_snapshot() if manual_write and not self.env.su else None
         result = super().write(vals)
-        if any(name in vals for name in MANUAL_FIELDS):
+        if manual_write:
             self._apply_manual_classification()
+            if before is not None:
+                self._log_manual_classification(before)
         return result
 
     def _check_classification_write(self, vals):
@@ -343,6 +386,39 @@ class ResPartner(models.Model):
                     "Only sales managers may override the stage or the classes of a customer."
                 )
             )
+
+    def _classification_snapshot(self):
+        """{partner id: {field: value}} of the manual and effective values (current company)."""
+        names = [*MANUAL_FIELDS, *(effective for effective, _auto in MANUAL_FIELDS.values())]
+        return {partner.id: {name: partner[name] for name in names} for partner in self.sudo()}
+
+    def _log_manual_classification(self, before):
+        """One 'manual' history row per partner whose override changed since `before`
+        (a snapshot): who (create_uid), when, and the effective values from and to."""
+        rows = []
+        today = fields.Date.context_today(self)
+        for partner in self.sudo():
+            old = before[partner.id]
+            if all(partner[name] == old.get(name, False) for name in MANUAL_FIELDS):
+                continue
+            rows.append(
+                {
+                    "kind": "manual",
+                    "date": today,
+                    "company_id": self.env.company.id,
+                    "partner_id": partner.id,
+                    "user_id": partner.commercial_partner_id.user_id.id,
+                    "old_stage": old.get("relationship_stage", False),
+                    "new_stage": partner.relationship_stage,
+                    "old_abc_class": old.get("abc_class", False),
+                    "new_abc_class": partner.abc_class,
+                    "old_xyz_class": old.get("xyz_class", False),
+                    "new_xyz_class": partner.xyz_class,
+                }
+            )
+        if rows:
+            # sudo: only the addon writes the history (as the manager: create_uid)
+            self.env["crm.xyz.history"].sudo().create(rows)
 
     def _apply_manual_classification(self):
         """Effective value = manual value where one is set, else the automatic one."""

@@ -86,24 +86,27 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         for row in table["rows"]:
             row_index += 1
             for col_index, (column, value) in enumerate(zip(table["columns"], row, strict=True)):
-                if column["digits"] is None:
-                    sheet.write_string(row_index, col_index, value or "")
-                else:
-                    sheet.write_number(
-                        row_index, col_index, value, number_formats[column["digits"]]
-                    )
+                self._write_xlsx_cell(
+                    sheet, row_index, col_index, value, column, number_formats, None
+                )
         row_index += 1
         for col_index, (column, value) in enumerate(
             zip(table["columns"], table["total"], strict=True)
         ):
-            if value is None:
-                sheet.write_blank(row_index, col_index, None, total_format)
-            elif column["digits"] is None:
-                sheet.write_string(row_index, col_index, value, total_format)
-            else:
-                sheet.write_number(
-                    row_index, col_index, value, total_number_formats[column["digits"]]
-                )
+            self._write_xlsx_cell(
+                sheet, row_index, col_index, value, column, total_number_formats, total_format
+            )
         sheet.freeze_panes(header_row + 1, 1)
         workbook.close()
         return output.getvalue()
+
+    @api.model
+    def _write_xlsx_cell(self, sheet, row, col, value, column, number_formats, text_format):
+        """One cell: text, a number in the column's format, or blank where the value
+        cannot be known (blank, not 0)."""
+        if value is None:
+            sheet.write_blank(row, col, None, text_format)
+        elif column["digits"] is None:
+            sheet.write_string(row, col, value or "", text_format)
+        else:
+            sheet.write_number(row, col, value, number_formats[column["digits"]])

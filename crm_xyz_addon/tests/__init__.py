@@ -15,3 +15,5 @@ from . import test_demo_data
 from . import test_partner_merge
 from . import test_core_columns
 from . import test_manager_report_trust
+from . import test_manager_report_truthful
+from . import test_classification_screens

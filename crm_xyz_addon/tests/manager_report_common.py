@@ -31,6 +31,7 @@ from datetime import date, datetime
 from odoo import Command
 from odoo.tests import new_test_user
 
+from ..tools import manager_report_query as queries
 from .common import XyzCommon
 
 PERIOD = (date(2026, 4, 1), date(2026, 6, 30))
@@ -111,6 +112,8 @@ class ManagerReportCommon(XyzCommon):
         cls._create_history()
         # Delta moves from Sally to Sam during the period
         cls.delta.user_id = cls.sam
+        # the nightly run wrote down the contact data at the end of the period, not before
+        cls.take_snapshot(PERIOD[1])
 
     # ------------------------------------------------------------------ data
     @classmethod
@@ -236,6 +239,26 @@ class ManagerReportCommon(XyzCommon):
         )
 
     # --------------------------------------------------------------- helpers
+    @classmethod
+    def take_snapshot(cls, day, company=None):
+        """The completeness snapshot the nightly run takes, dated ``day``, of the data now."""
+        company = company or cls.company
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            queries.take_completeness_snapshot_query(
+                {
+                    "company_id": company.id,
+                    "date": day,
+                    "team_ids": cls.env["crm.xyz.manager.report"]
+                    .with_company(company)
+                    ._team_users()
+                    .ids,
+                    "uid": cls.env.uid,
+                }
+            )
+        )
+        cls.env["crm.xyz.completeness.snapshot"].invalidate_model()
+
     @classmethod
     def invoice_order(cls, order, when):
         invoice = order._create_invoices()

@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 from lxml import etree
 
 from odoo import Command, fields
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
@@ -188,7 +189,9 @@ class TestAgendaSources(AgendaCommon):
                 }
             ],
         )
-        self.assertEqual(event.name, f"Call Carla: {self.contact.display_name}")
+        self.assertEqual(
+            event.name, f"{self.customer.name} · Call Carla: {self.contact.display_name}"
+        )
         self.assertEqual(event.date, datetime.combine(self.today, time(8, 0)))
 
         event = self.event_of(lead)
@@ -204,7 +207,7 @@ class TestAgendaSources(AgendaCommon):
                 }
             ],
         )
-        self.assertEqual(event.name, f"Call: {lead.display_name}")
+        self.assertEqual(event.name, f"{self.customer.name} · Call: {lead.display_name}")
 
         event = self.event_of(quotation)
         # 400 EUR at 2 EUR per unit of company currency
@@ -262,7 +265,7 @@ class TestAgendaSources(AgendaCommon):
                 }
             ],
         )
-        self.assertEqual(event.name, "XYZ Demo")
+        self.assertEqual(event.name, f"{self.customer.name} · XYZ Demo")
         self.assertFalse(
             self.agenda(
                 self.manager, [("res_model", "=", "calendar.event"), ("res_id", "=", internal.id)]
@@ -271,7 +274,10 @@ class TestAgendaSources(AgendaCommon):
         self.assertEqual(self.event_of(about_deal).partner_id, self.customer)
         # a private meeting keeps its subject and customer from everyone but its
         # organizer and attendees (tests/test_visibility.py goes further)
-        self.assertEqual(self.event_of(private, user=self.salesman).name, "XYZ Private Lunch")
+        self.assertEqual(
+            self.event_of(private, user=self.salesman).name,
+            f"{self.customer.name} · XYZ Private Lunch",
+        )
         self.env["crm.xyz.agenda"].invalidate_model()  # as a new request of the manager
         hidden = self.agenda_model(self.manager).search([("id", "=", private.id * 10 + 2)])
         self.assertRecordValues(
@@ -321,7 +327,7 @@ class TestAgendaSources(AgendaCommon):
                 },
             ],
         )
-        self.assertEqual(events[0].name, f"Payment {invoice.name}: {self.customer.name}")
+        self.assertEqual(events[0].name, f"{self.customer.name} · Payment {invoice.name}")
 
         self.pay(invoice, 150.0)
         events = self.agenda(
@@ -386,6 +392,7 @@ class TestAgendaSources(AgendaCommon):
             [CrmXyzAgenda._delivery_events_query(agenda)],
             "UTC",
             self.today,
+            fields.Datetime.now(),
             self.env.uid,
             self.env.user.partner_id.id,
         )
@@ -427,22 +434,32 @@ class TestAgendaStateAndImportance(AgendaCommon):
             )
             for state, shift in (("overdue", -1), ("today", 0), ("planned", 1))
         }
-        # a minute before and right at the user's midnight, and right at the next one
+        # meetings are never overdue: one going on since a minute before the user's
+        # midnight is today's, as is one starting right at it; the next one is
+        # planned, one that has ended is held
+        until_later = {"stop": utc_now + timedelta(hours=1)}
         meetings = {
-            "overdue": self.create_meeting(
-                "XYZ late", local_midnight_utc - timedelta(minutes=1), self.contact
-            ),
-            "today": self.create_meeting("XYZ first", local_midnight_utc, self.contact),
+            "overdue": self.env["calendar.event"],
+            "today": self.create_meeting(
+                "XYZ late", local_midnight_utc - timedelta(minutes=1), self.contact, **until_later
+            )
+            | self.create_meeting("XYZ first", local_midnight_utc, self.contact, **until_later),
             "planned": self.create_meeting(
                 "XYZ next", local_midnight_utc + timedelta(days=1), self.contact
             ),
+            "held": self.create_meeting(
+                "XYZ done",
+                utc_now - timedelta(hours=1, minutes=1),
+                self.contact,
+                stop=utc_now - timedelta(minutes=1),
+            ),
         }
         with freeze_time(utc_now):
-            for state in ("overdue", "today", "planned"):
+            for state in ("overdue", "today", "planned", "held"):
                 by_state = self.agenda(domain=[("state", "=", state)])
                 self.assertEqual(
                     by_state.activity_id,
-                    activities[state],
+                    activities.get(state, self.env["mail.activity"]),
                     f"{state} contacts in {self.salesman.tz}",
                 )
                 self.assertEqual(
@@ -450,11 +467,11 @@ class TestAgendaStateAndImportance(AgendaCommon):
                     meetings[state].ids,
                     f"{state} meetings in {self.salesman.tz}",
                 )
-            self.assertEqual(self.event_of(meetings["today"], self.salesman).day, today)
+            self.assertEqual(self.event_of(meetings["today"][1], self.salesman).day, today)
             groups = self.agenda_model(self.salesman)._read_group(
                 [("partner_id", "=", self.customer.id)], ["state"], ["__count"]
             )
-            self.assertEqual(dict(groups), {"overdue": 2, "today": 2, "planned": 2})
+            self.assertEqual(dict(groups), {"overdue": 1, "today": 3, "planned": 2, "held": 1})
 
     def test_importance_markers(self):
         important = self.create_activity(
@@ -480,9 +497,9 @@ class TestAgendaStateAndImportance(AgendaCommon):
             event.activity_id: event.name
             for event in self.agenda(domain=[("event_type", "=", "contact")])
         }
-        self.assertEqual(names[important], f"! Sign the contract: {self.customer.name}")
-        self.assertEqual(names[unimportant], f"↓ Send the brochure: {self.customer.name}")
-        self.assertEqual(names[usual], f"Ask for feedback: {self.customer.name}")
+        self.assertEqual(names[important], f"! {self.customer.name} · Sign the contract")
+        self.assertEqual(names[unimportant], f"↓ {self.customer.name} · Send the brochure")
+        self.assertEqual(names[usual], f"{self.customer.name} · Ask for feedback")
 
     def test_importance_is_set_when_scheduling(self):
         scheduler = (
@@ -652,10 +669,14 @@ class TestAgendaViewsAndFilters(AgendaCommon):
         self.assertTrue(calendar.xpath("//field[@name='state']"))
         listing = etree.fromstring(views["views"]["list"]["arch"])
         self.assertEqual(listing.get("decoration-danger"), "state == 'overdue'")
-        self.assertEqual(listing.get("decoration-muted"), "state == 'planned'")
+        self.assertEqual(listing.get("decoration-muted"), "state in ('planned', 'held')")
+        self.assertEqual(listing.get("decoration-it"), "state == 'held'")
+        # no "0.00" for contacts and meetings without an amount
+        [amount] = listing.xpath("//field[@name='amount']")
+        self.assertEqual(amount.get("invisible"), "not amount")
         self.assertIn("o_xyz_agenda_list", listing.get("class"))
         states = dict(self.env["crm.xyz.agenda"]._fields["state"].selection)
-        self.assertEqual(set(states), {"overdue", "today", "planned"})
+        self.assertEqual(set(states), {"overdue", "today", "planned", "held"})
 
 
 @tagged("post_install", "-at_install")
@@ -830,3 +851,215 @@ class TestAgendaActions(AgendaCommon):
         self.assertEqual(event.order_id, order)
         with self.assertRaises(AccessError):
             event.action_order_analysis()
+
+
+@tagged("post_install", "-at_install")
+class TestAgendaHeldMeetingsAndQuickReads(AgendaCommon):
+    """Held meetings, blank amounts, and the one-query reads of the calendar and
+    the list against the ORM's."""
+
+    # the fields the calendar view reads (its arch, its dates and the title)
+    CALENDAR_FIELDS = [
+        "display_name",
+        "date",
+        "date_stop",
+        "all_day",
+        "event_type",
+        "partner_id",
+        "source_name",
+        "order_id",
+        "amount",
+        "user_id",
+        "importance",
+        "state",
+        "day",
+        "currency_id",
+        "activity_id",
+    ]
+    LIST_SPECIFICATION = {
+        "day": {},
+        "date": {},
+        "event_type": {},
+        "name": {},
+        "partner_id": {"fields": {"display_name": {}}},
+        "order_id": {"fields": {"display_name": {}}},
+        "user_id": {"fields": {"display_name": {}}},
+        "importance": {},
+        "state": {},
+        "amount": {},
+        "currency_id": {"fields": {}},
+        "activity_id": {"fields": {}},
+        "company_id": {"fields": {"display_name": {}}},
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.env.ref("base.user_admin")
+        now = fields.Datetime.now().replace(microsecond=0)
+        cls.held = cls.create_meeting("XYZ Held Visit", now - timedelta(days=1), cls.contact)
+        cls.ongoing = cls.create_meeting(
+            "XYZ Long Visit", now - timedelta(days=1), cls.contact, stop=now + timedelta(hours=1)
+        )
+        cls.overdue_call = cls.create_activity(
+            cls.customer, cls.today - timedelta(days=2), importance="high", summary="Call back"
+        )
+        cls.colleague_call = cls.create_activity(
+            cls.customer, cls.today - timedelta(days=2), user=cls.salesman_2
+        )
+        cls.order = cls.create_goods_order(
+            cls.customer, 2, 60.0, commitment_date=now - timedelta(days=3)
+        )
+        # with Inventory (crm_xyz_addon_stock) the delivery is the transfer
+        cls.delivery_document = (
+            cls.order.picking_ids if "picking_ids" in cls.order else cls.order
+        ).name
+
+    def test_held_meetings_are_not_overdue(self):
+        held = self.event_of(self.held)
+        self.assertEqual(held.state, "held")
+        self.assertEqual(held.day, self.held.start.date())
+        self.assertEqual(self.event_of(self.ongoing).state, "today")
+        overdue = self.agenda(self.salesman, [("state", "=", "overdue")])
+        self.assertNotIn("meeting", overdue.mapped("event_type"))
+        self.assertIn(self.overdue_call, overdue.activity_id)
+        self.assertEqual(self.agenda(self.salesman, [("state", "=", "held")]), held)
+        labels = dict(self.env["crm.xyz.agenda"]._fields["state"]._description_selection(self.env))
+        self.assertEqual(labels["held"], "Held")
+
+    def test_contacts_and_meetings_have_no_amount(self):
+        """NULL rather than 0, so that the list shows nothing (invisible="not amount")."""
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                "SELECT event_type, amount FROM (%s) agenda WHERE partner_id = %s",
+                self.env["crm.xyz.agenda"]._table_query,
+                self.customer.id,
+            )
+        )
+        amounts = {(row["event_type"], row["amount"]) for row in rows}
+        self.assertIn(("contact", None), amounts)
+        self.assertIn(("meeting", None), amounts)
+        self.assertEqual({amount for kind, amount in amounts if kind == "delivery"}, {120})
+
+    def calendar_domain(self, first, last, user):
+        """The domain of the calendar over days `first` to `last` ("My Events")."""
+        return [
+            ("user_id", "=", user.id),
+            ("date", "<=", f"{last} 23:59:59"),
+            ("date_stop", ">=", f"{first} 00:00:00"),
+        ]
+
+    def test_calendar_reads_as_the_orm_does(self):
+        first, last = self.today - timedelta(days=7), self.today + timedelta(days=7)
+        for user in (self.salesman, self.salesman_2, self.manager, self.admin, self.manager_2):
+            with self.subTest(user=user.login):
+                domain = self.calendar_domain(first, last, user)
+                self.env["crm.xyz.agenda"].invalidate_model()
+                quick = call_kw(
+                    self.agenda_model(user),
+                    "search_read",
+                    [],
+                    {"domain": domain, "fields": self.CALENDAR_FIELDS},
+                )
+                self.env["crm.xyz.agenda"].invalidate_model()
+                orm = self.agenda_model(user).search(domain).read(self.CALENDAR_FIELDS)
+                self.assertEqual(quick, orm)
+        # the salesman's own events of the fortnight, nobody else's, titled customer first
+        domain = self.calendar_domain(first, last, self.salesman)
+        events = self.agenda_model(self.salesman).search_read(domain, self.CALENDAR_FIELDS)
+        self.assertEqual(
+            {event["display_name"] for event in events},
+            {
+                f"{self.customer.name} · XYZ Held Visit",
+                f"{self.customer.name} · XYZ Long Visit",
+                f"! {self.customer.name} · Call back",
+                f"{self.customer.name} · Delivery {self.delivery_document}",
+            },
+        )
+        # the colleague's event of the same customer stays his
+        self.assertFalse(
+            self.agenda_model(self.salesman).search_read(
+                [("activity_id", "=", self.colleague_call.id)], ["display_name"]
+            )
+        )
+        with self.assertRaises(AccessError):
+            call_kw(
+                self.env["crm.xyz.agenda"].with_user(self.portal_user),
+                "search_read",
+                [],
+                {"domain": domain, "fields": self.CALENDAR_FIELDS},
+            )
+
+    def test_list_reads_as_the_orm_does(self):
+        for user in (self.salesman, self.manager, self.admin, self.manager_2):
+            with self.subTest(user=user.login):
+                agenda = self.agenda_model(user)
+                self.env["crm.xyz.agenda"].invalidate_model()
+                quick = call_kw(
+                    agenda,
+                    "web_search_read",
+                    [],
+                    {
+                        "domain": [("partner_id", "=", self.customer.id)],
+                        "specification": self.LIST_SPECIFICATION,
+                        "limit": 80,
+                        "order": "day desc, id",
+                    },
+                )
+                self.env["crm.xyz.agenda"].invalidate_model()
+                records = agenda.search(
+                    [("partner_id", "=", self.customer.id)], order="day desc, id"
+                )
+                self.assertEqual(quick["records"], records.web_read(self.LIST_SPECIFICATION))
+                self.assertEqual(quick["length"], len(records))
+        [held] = self.agenda_model(self.salesman).web_search_read(
+            [("res_model", "=", "calendar.event"), ("res_id", "=", self.held.id)],
+            {"name": {}, "partner_id": {"fields": {"display_name": {}}}, "amount": {}},
+        )["records"]
+        self.assertEqual(
+            held,
+            {
+                "id": self.held.id * 10 + 2,
+                "name": f"{self.customer.name} · XYZ Held Visit",
+                "partner_id": {"id": self.customer.id, "display_name": self.customer.name},
+                "amount": 0.0,
+            },
+        )
+
+    def test_calendar_period_reaches_each_source(self):
+        """The sources filter the period on their own columns, a day wider than asked."""
+        window = agenda_query.window_of_domain(
+            self.calendar_domain(self.today, self.today, self.salesman), self.today
+        )
+        self.assertEqual(
+            window,
+            agenda_query.EventWindow(
+                self.today - timedelta(days=1), self.today + timedelta(days=1)
+            ),
+        )
+        self.assertIn("activity.date_deadline >=", agenda_query.contact_events(window).code)
+        self.assertIn("meeting.stop >=", agenda_query.meeting_events(window).code)
+        # nothing under an OR, and the overdue state bounds the end
+        self.assertEqual(
+            agenda_query.window_of_domain(
+                ["|", ("day", "=", self.today), ("state", "=", "overdue")], self.today
+            ),
+            agenda_query.UNBOUNDED,
+        )
+        self.assertEqual(
+            agenda_query.window_of_domain([("state", "=", "overdue")], self.today),
+            agenda_query.EventWindow(None, self.today + timedelta(days=1)),
+        )
+        # an event a day outside the period is left out, one on each side of it kept
+        for shift, found in ((-2, False), (0, True), (2, False)):
+            activity = self.create_activity(self.other_customer, self.today + timedelta(days=shift))
+            self.env["crm.xyz.agenda"].invalidate_model()
+            events = self.agenda_model(self.salesman).search_read(
+                [
+                    *self.calendar_domain(self.today, self.today, self.salesman),
+                    ("activity_id", "=", activity.id),
+                ],
+                ["id"],
+            )
+            self.assertEqual(bool(events), found, shift)

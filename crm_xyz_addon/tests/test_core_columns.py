@@ -76,7 +76,7 @@ class TestCoreColumns(AgendaCommon):
         self.assertEqual(set(plain.mapped("importance")), {"normal"})
         self.assertEqual(
             plain.filtered(lambda event: event.activity_id == activity).name,
-            f"Plain call: {self.customer.name}",
+            f"{self.customer.name} · Plain call",
         )
         self.assertEqual(
             self.agenda(domain=[("importance", "=", "normal"), ("event_type", "=", "contact")]),

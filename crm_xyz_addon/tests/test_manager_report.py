@@ -20,6 +20,8 @@ KEYS = (
     "payments",
 )
 ZERO = dict.fromkeys(KEYS, 0)
+# no customers: no percentage can be known
+NO_DATA = dict(ZERO, contact_completeness_pct=None, lost_share_pct=None, retention_pct=None)
 
 
 @tagged("post_install", "-at_install")
@@ -98,13 +100,13 @@ class TestManagerReportArithmetic(TransactionCase):
         # a: (3 * 1 + 1 * 1) / 4; b: (3 * 0.5 + 0) / 4; c: (0 + 1 * 0.5) / 4
         scores = calc.weighted_scores(rows, {"revenue": 3, "stage_downs": 1, "profit": 0})
         self.assertEqual(scores, {"a": 100.0, "b": 37.5, "c": 12.5})
-        self.assertEqual(calc.weighted_scores(rows, {"revenue": 0}), dict.fromkeys(rows, 0.0))
+        self.assertEqual(calc.weighted_scores(rows, {"revenue": 0}), dict.fromkeys(rows))
         self.assertEqual(
             calc.competition_ranks({"a": 80, "b": 70, "c": 70.001, "d": 50}),
             {"a": 1, "b": 2, "c": 2, "d": 4},
         )
         self.assertEqual(calc.ratio_pct(2, 3), 66.67)
-        self.assertEqual(calc.ratio_pct(5, 0), 0.0)
+        self.assertIsNone(calc.ratio_pct(5, 0))
 
 
 @tagged("post_install", "-at_install")
@@ -156,23 +158,29 @@ class TestManagerReportIndicators(ManagerReportCommon):
             ),
             # Theta: complete, a customer at the start (March 15) and at the end
             self.mia: dict(ZERO, contact_completeness_pct=100.0, retention_pct=100.0),
-            self.nick: dict(ZERO),
-            self.accountman: dict(ZERO),
+            self.nick: dict(NO_DATA),
+            self.accountman: dict(NO_DATA),
         }
 
     def expected_previous(self):
         return {
-            # completeness is a snapshot: the same in both periods
+            # no snapshot of the contact data in the first quarter: unknown completeness
             self.sam: dict(
-                ZERO, contact_completeness_pct=50.0, contacts_count=1, retention_pct=100.0
+                ZERO, contact_completeness_pct=None, contacts_count=1, retention_pct=100.0
             ),
             # Epsilon went up on March 31; at the start Epsilon and Zeta, at the end Epsilon
-            self.sally: dict(ZERO, contact_completeness_pct=66.67, stage_ups=1, retention_pct=50.0),
+            self.sally: dict(ZERO, contact_completeness_pct=None, stage_ups=1, retention_pct=50.0),
             # Theta's order of March 15 (paid only in July); Theta was not a customer at
             # the start: no retention rate
-            self.mia: dict(ZERO, contact_completeness_pct=100.0, revenue=500.0, profit=200.0),
-            self.nick: dict(ZERO),
-            self.accountman: dict(ZERO),
+            self.mia: dict(
+                ZERO,
+                contact_completeness_pct=None,
+                retention_pct=None,
+                revenue=500.0,
+                profit=200.0,
+            ),
+            self.nick: dict(NO_DATA),
+            self.accountman: dict(NO_DATA),
         }
 
     def indicators(self, date_from, date_to, user=None, **kwargs):
@@ -188,21 +196,32 @@ class TestManagerReportIndicators(ManagerReportCommon):
             {u.id for u in (self.sam, self.sally, self.mia, self.nick, self.accountman)},
         )
         for row in result:
-            self.assertEqual(set(row), {"user_id", *KEYS, "score", "rank"})
+            self.assertEqual(
+                set(row),
+                {
+                    "user_id",
+                    *KEYS,
+                    "score",
+                    "rank",
+                    "score_indicator_count",
+                    "score_indicator_total",
+                },
+            )
         by_user = {row["user_id"]: row for row in result}
         for user, expected in self.expected_period().items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
 
     def test_retention_from_invoices(self):
         # when the classification analyses posted invoices, so does the retention rate:
-        # only Theta was invoiced in the 12 months before April (on March 16)
+        # only Theta was invoiced in the 12 months before April (on March 16): Sam and
+        # Sally had no customers at the start, their retention cannot be known
         self.company.xyz_source = "invoice"
         result = self.indicators(
             "2026-04-01", "2026-06-30", user_ids=[self.sam.id, self.sally.id, self.mia.id]
         )
         self.assertEqual(
             {row["user_id"]: row["retention_pct"] for row in result},
-            {self.mia.id: 100.0, self.sally.id: 0.0, self.sam.id: 0.0},
+            {self.mia.id: 100.0, self.sally.id: None, self.sam.id: None},
         )
 
     def test_previous_period_and_change(self):
@@ -215,11 +234,13 @@ class TestManagerReportIndicators(ManagerReportCommon):
         for user in current:
             line = self.line_of(report, user)
             for key in KEYS:
-                self.assertEqual(line[key], current[user][key], f"{user.name} {key}")
-                self.assertEqual(line[f"{key}_prev"], previous[user][key], f"{user.name} {key}")
-                self.assertAlmostEqual(
-                    line[f"{key}_change"], current[user][key] - previous[user][key], places=2
-                )
+                now, before = current[user][key], previous[user][key]
+                self.assertEqual(line._value_or_none(key), now, f"{user.name} {key}")
+                self.assertEqual(line._value_or_none(f"{key}_prev"), before, f"{user.name} {key}")
+                if now is None or before is None:  # a change of an unknown value is unknown
+                    self.assertIsNone(line._value_or_none(f"{key}_change"), f"{user.name} {key}")
+                else:
+                    self.assertAlmostEqual(line[f"{key}_change"], now - before, places=2)
         # the same figures as the API for the previous period
         by_user = {
             row["user_id"]: row for row in self.indicators(date(2026, 1, 1), date(2026, 3, 31))
@@ -290,26 +311,31 @@ class TestManagerReportIndicators(ManagerReportCommon):
         self.assertEqual(scores[self.sam.id], (81.25, 1))
         # Sally: revenue 1, contacts 2 / 4 -> (2 + 1) / 4
         self.assertEqual(scores[self.sally.id], (75.0, 2))
-        for user in (self.mia, self.nick, self.accountman):
-            self.assertEqual(scores[user.id], (0.0, 3))
-        self.assertEqual([row["rank"] for row in result], [1, 2, 3, 3, 3], "best first")
+        self.assertEqual(scores[self.mia.id], (0.0, 3))
+        # no customers and no activity: not ranked
+        for user in (self.nick, self.accountman):
+            self.assertEqual(scores[user.id], (None, None))
+        self.assertEqual([row["rank"] for row in result], [1, 2, 3, None, None], "best first")
 
     def test_executive_ranking_with_ties(self):
         options = {name: False for name in self.show_fields()}
         report = self.report_as(
             self.mia, report_kind="executive", **dict(options, show_retention=True)
         )
-        ranking = [(line.user_id, line.score, line.rank) for line in report.line_ids]
+        ranking = [
+            (line.user_id, line._value_or_none("score"), line._value_or_none("rank"))
+            for line in report.line_ids
+        ]
         # Sally and Mia kept all their customers, Sam two of three: equal scores share
-        # rank 1, the next rank is 3; the two without customers share rank 4
+        # rank 1, the next rank is 3; the two without customers are not ranked, listed after
         self.assertEqual(
             ranking,
             [
                 (self.mia, 100.0, 1),
                 (self.sally, 100.0, 1),
                 (self.sam, 66.67, 3),
-                (self.accountman, 0.0, 4),
-                (self.nick, 0.0, 4),
+                (self.accountman, None, None),
+                (self.nick, None, None),
             ],
         )
         # previous period: Sam 100, Sally 50, nobody else had customers at the start
@@ -322,13 +348,17 @@ class TestManagerReportIndicators(ManagerReportCommon):
         report = self.report_as(
             self.mia, report_kind="executive", **dict(options, show_lost_share=True)
         )
-        scores = {line.user_id: (line.score, line.rank) for line in report.line_ids}
-        # lost 25 % (Sam) and 33.33 % (Sally), nobody else lost anyone: the best is 0 %,
-        # the worst 33.33 %: Sam (33.33 - 25) / 33.33
-        self.assertEqual(scores[self.sam], (24.99, 4))
-        self.assertEqual(scores[self.sally], (0.0, 5))
-        for user in (self.mia, self.nick, self.accountman):
-            self.assertEqual(scores[user], (100.0, 1))
+        scores = {
+            line.user_id: (line._value_or_none("score"), line._value_or_none("rank"))
+            for line in report.line_ids
+        }
+        # lost 25 % (Sam) and 33.33 % (Sally), Mia none of hers: the best is 0 %, the
+        # worst 33.33 %: Sam (33.33 - 25) / 33.33; without customers, no share and no rank
+        self.assertEqual(scores[self.mia], (100.0, 1))
+        self.assertEqual(scores[self.sam], (24.99, 2))
+        self.assertEqual(scores[self.sally], (0.0, 3))
+        for user in (self.nick, self.accountman):
+            self.assertEqual(scores[user], (None, None))
 
     # --------------------------------------------------------- bad input
     def test_bad_input(self):
@@ -346,7 +376,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
         with self.assertRaisesText(ValidationError, "weigh zero"):
             self.report_as(self.mia, report_kind="executive", **options)
         self.assertEqual(
-            self.report_as(self.mia, **options).line_ids.mapped("completed_orders"),
+            sorted(self.report_as(self.mia, **options).line_ids.mapped("completed_orders")),
             [0, 0, 0, 1, 1],
             "the performance report does not need weights",
         )

@@ -149,7 +149,7 @@ class TestPrivateMeetingsOnTheAgenda(VisibilityCommon):
         [event] = self.rpc(
             self.salesman, AGENDA, "read", [self.private_event_id], ["name", "partner_id"]
         )
-        self.assertEqual(event["name"], "XYZ Private Lunch")
+        self.assertEqual(event["name"], f"{self.customer.name} · XYZ Private Lunch")
         self.assertEqual(event["partner_id"][0], self.customer.id)
         with_manager = self.create_meeting(
             "XYZ Private Review",
@@ -160,7 +160,7 @@ class TestPrivateMeetingsOnTheAgenda(VisibilityCommon):
         [event] = self.rpc(
             self.manager, AGENDA, "read", [with_manager.id * 10 + 2], ["name", "partner_id"]
         )
-        self.assertEqual(event["name"], "XYZ Private Review")
+        self.assertEqual(event["name"], f"{self.customer.name} · XYZ Private Review")
         self.assertEqual(event["partner_id"][0], self.customer.id)
         action = self.rpc(self.manager, AGENDA, "action_open_source", [with_manager.id * 10 + 2])
         self.assertEqual(
@@ -189,7 +189,7 @@ class TestPrivateMeetingsOnTheAgenda(VisibilityCommon):
             "XYZ Open Visit", self.start, self.contact, user=self.salesman_2, privacy="public"
         )
         [event] = self.rpc(self.manager, AGENDA, "read", [public.id * 10 + 2], ["name"])
-        self.assertEqual(event["name"], "XYZ Open Visit")
+        self.assertEqual(event["name"], f"{self.customer.name} · XYZ Open Visit")
 
     def test_drill_downs_of_a_hidden_meeting_lead_nowhere(self):
         with self.assertRaisesRegex(UserError, "no document to open"):

@@ -15,9 +15,18 @@ Conventions shared by all sources:
 - amounts are untaxed and in company currency, converted at the document's
   date (order rate), except payments whose amount is the residual still due;
 - partner_id is the commercial partner (child contacts roll up to it);
-- every event has a company, so that company rules apply to all of them.
+- every event has a company, so that company rules apply to all of them;
+- amounts are NULL where there is none (contacts on a customer, meetings);
+- each source takes an EventWindow and keeps only the events in it, filtering
+  on its own indexed columns (the reader's date filters on the union's
+  computed `date` reach no index).
 """
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from odoo import fields
+from odoo.osv import expression
 from odoo.tools import SQL
 
 EVENT_COLUMNS = (
@@ -41,9 +50,105 @@ EVENT_COLUMNS = (
     "is_private",
 )
 
+
+@dataclass(frozen=True)
+class EventWindow:
+    """The days (`first` to `last`, both included, None: unbounded) outside of
+    which no event the reader asked for lies, a little wider than asked: each
+    source filters its own date columns with it, the reader's domain still
+    decides exactly."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def on_day(self, column):
+        """Condition on a date column (the day of an all-day event)."""
+        return SQL(" AND ").join(
+            [SQL("TRUE")]
+            + ([SQL("%s >= %s", column, self.first)] if self.first else [])
+            + ([SQL("%s <= %s", column, self.last)] if self.last else [])
+        )
+
+    def on_time(self, start, stop=None):
+        """Condition on a UTC timestamp column (or on the start and stop of a span)."""
+        return SQL(" AND ").join(
+            [SQL("TRUE")]
+            + ([SQL("%s >= %s", stop or start, self.first)] if self.first else [])
+            + ([SQL("%s < %s", start, self.last + timedelta(days=1))] if self.last else [])
+        )
+
+
+# one day of margin on each side: a day in the reader's time zone and an all-day
+# event at 08:00 are both within a day of the UTC timestamps of the domain
+_MARGIN = timedelta(days=1)
+
+
+def window_of_domain(domain, today):
+    """The EventWindow of a `domain` of crm.xyz.agenda: the bounds on
+    date, date_stop, day and state found among the conditions that all records
+    must meet (those under a '|' or a '!' are ignored)."""
+    domain = expression.normalize_domain(domain)
+    bounds = {"first": [], "last": []}
+
+    def bound(side, day):
+        bounds[side].append(day - _MARGIN if side == "first" else day + _MARGIN)
+
+    for field_name, operator, value in _conjunction_leaves(domain):
+        if field_name == "state" and operator == "=":
+            if value == "overdue":
+                bound("last", today)
+            elif value == "planned":
+                bound("first", today)
+            continue
+        if field_name not in ("date", "date_stop", "day") or not isinstance(value, str | date):
+            continue
+        try:
+            day = (
+                fields.Date.to_date(value)
+                if field_name == "day"
+                else (fields.Datetime.to_datetime(value).date())
+            )
+        except ValueError:
+            continue
+        if operator in ("<", "<=", "="):
+            # date_stop is at or after date: it bounds the start as well
+            bound("last", day)
+        if operator in (">", ">=", "=") and field_name != "date_stop":
+            bound("first", day)
+        if operator in (">", ">=") and field_name == "date_stop":
+            # an event ends at most a day after its start, except meetings, whose
+            # sources filter on their own stop (EventWindow.on_time)
+            bound("first", day)
+    return EventWindow(
+        first=max(bounds["first"], default=None), last=min(bounds["last"], default=None)
+    )
+
+
+def _conjunction_leaves(domain):
+    """The leaves of a normalized domain that every record must satisfy."""
+    leaves = []
+
+    def walk(position, required):
+        token = domain[position]
+        if token in ("&", "|"):
+            required = required and token == "&"
+            return walk(walk(position + 1, required), required)
+        if token == "!":
+            return walk(position + 1, False)
+        if required and isinstance(token, list | tuple) and len(token) == 3:
+            leaves.append(tuple(token))
+        return position + 1
+
+    if domain:
+        walk(0, True)
+    return leaves
+
+
+UNBOUNDED = EventWindow()
+
 # Open activities on customers, their opportunities (and leads) and their orders,
 # on their deadline, for the assignee.
-CONTACT_EVENTS = SQL("""
+_CONTACT_EVENTS = """
     SELECT activity.id::bigint * 10 + 1 AS id,
            'contact' AS event_type,
            activity.date_deadline + TIME '08:00' AS date,
@@ -59,8 +164,9 @@ CONTACT_EVENTS = SQL("""
            activity.user_id AS user_id,
            COALESCE(sale.company_id, lead.company_id, partner.company_id,
                     assignee.company_id) AS company_id,
-           COALESCE(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
-                    lead.expected_revenue)::numeric AS amount,
+           -- none on a customer (shown blank, not as a zero amount)
+           NULLIF(COALESCE(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
+                           lead.expected_revenue), 0)::numeric AS amount,
            activity.res_model AS res_model,
            activity.res_id AS res_id,
            sale.id AS order_id,
@@ -80,12 +186,18 @@ CONTACT_EVENTS = SQL("""
      WHERE activity.active
        AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order')
        AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL)
-""")
+       AND %(window)s
+"""
+
+
+def contact_events(window=UNBOUNDED):
+    return SQL(_CONTACT_EVENTS, window=window.on_day(SQL("activity.date_deadline")))
+
 
 # Meetings with at least one customer: an attendee who is not an internal user
 # (nor one of our companies), or the customer of the linked opportunity. One
 # event per meeting, for its organizer.
-MEETING_EVENTS = SQL("""
+_MEETING_EVENTS = """
     SELECT meeting.id::bigint * 10 + 2 AS id,
            'meeting' AS event_type,
            meeting.start AS date,
@@ -125,12 +237,18 @@ MEETING_EVENTS = SQL("""
       ) guest ON TRUE
      WHERE meeting.active
        AND COALESCE(opportunity_partner.commercial_partner_id, guest.partner_id) IS NOT NULL
-""")
+       AND %(window)s
+"""
+
+
+def meeting_events(window=UNBOUNDED):
+    return SQL(_MEETING_EVENTS, window=window.on_time(SQL("meeting.start"), SQL("meeting.stop")))
+
 
 # Without Inventory: confirmed orders with goods not fully delivered, on the
 # commitment date (the order date when none was promised), with the untaxed
 # value still to deliver.
-ORDER_DELIVERY_EVENTS = SQL("""
+_ORDER_DELIVERY_EVENTS = """
     SELECT sale.id::bigint * 10 + 3 AS id,
            'delivery' AS event_type,
            COALESCE(sale.commitment_date, sale.date_order) AS date,
@@ -166,7 +284,16 @@ ORDER_DELIVERY_EVENTS = SQL("""
             HAVING COUNT(*) > 0
       ) pending ON TRUE
      WHERE sale.state = 'sale'
-""")
+       AND %(window)s
+"""
+
+
+def order_delivery_events(window=UNBOUNDED):
+    return SQL(
+        _ORDER_DELIVERY_EVENTS,
+        window=window.on_time(SQL("COALESCE(sale.commitment_date, sale.date_order)")),
+    )
+
 
 # Posted customer invoices with an amount still due: one event per open
 # receivable line (instalment), on its due date, with its residual in company
@@ -209,6 +336,7 @@ _PAYMENT_EVENTS = """
        AND account.account_type = 'asset_receivable'
        AND NOT receivable.reconciled
        AND receivable.amount_residual > 0
+       AND %(window)s
 """
 
 # Open customer invoices; 'in_payment': the customer paid, the bank has not
@@ -220,24 +348,32 @@ _OPEN_INVOICE = (
 )
 OPEN_INVOICE = SQL(_OPEN_INVOICE.format(alias="invoice."))
 
+
 # Two branches rather than COALESCE(invoice salesperson, customer salesperson):
 # the reader's salesperson filter then reaches an index in each of them instead
 # of reading every open invoice of the database.
-PAYMENT_EVENTS = SQL(
-    "%s\nUNION ALL\n%s",
-    SQL(
-        _PAYMENT_EVENTS,
-        salesperson=SQL("invoice.invoice_user_id"),
-        salesperson_case=SQL("invoice.invoice_user_id IS NOT NULL"),
-        open_invoice=OPEN_INVOICE,
-    ),
-    SQL(
-        _PAYMENT_EVENTS,
-        salesperson=SQL("customer.user_id"),
-        salesperson_case=SQL("invoice.invoice_user_id IS NULL"),
-        open_invoice=OPEN_INVOICE,
-    ),
-)
+def payment_events(window=UNBOUNDED):
+    due = window.on_day(
+        SQL("COALESCE(receivable.date_maturity, invoice.invoice_date_due, invoice.date)")
+    )
+    return SQL(
+        "%s\nUNION ALL\n%s",
+        SQL(
+            _PAYMENT_EVENTS,
+            salesperson=SQL("invoice.invoice_user_id"),
+            salesperson_case=SQL("invoice.invoice_user_id IS NOT NULL"),
+            open_invoice=OPEN_INVOICE,
+            window=due,
+        ),
+        SQL(
+            _PAYMENT_EVENTS,
+            salesperson=SQL("customer.user_id"),
+            salesperson_case=SQL("invoice.invoice_user_id IS NULL"),
+            open_invoice=OPEN_INVOICE,
+            window=due,
+        ),
+    )
+
 
 # (name, table, columns, predicate) of the partial indexes of the payment
 # events, created by crm.xyz.agenda's init(): open customer invoices by
@@ -274,11 +410,15 @@ PRIVATE_COLUMNS = (
 )
 
 
-def agenda_query(sources, tz, today, uid, partner_id):
+def agenda_query(sources, tz, today, now, uid, partner_id):
     """The whole agenda as user `uid` (partner `partner_id`) reads it: the union
     of `sources` (SQL queries returning EVENT_COLUMNS), with the day of each event
-    in time zone `tz`, its state (overdue / today / planned) against `today`, and
-    the private meetings of others emptied of PRIVATE_COLUMNS (is_hidden)."""
+    in time zone `tz`, its state against `today` and `now` (UTC), and the private
+    meetings of others emptied of PRIVATE_COLUMNS (is_hidden).
+
+    States: a meeting that has ended is held, one going on since an earlier day
+    is today's; the other events are overdue before today, then today's, then
+    planned."""
     columns = SQL(", ").join(
         SQL(
             "CASE WHEN event.is_hidden THEN NULL ELSE %s END AS %s"
@@ -294,8 +434,9 @@ def agenda_query(sources, tz, today, uid, partner_id):
         SELECT %(columns)s,
                event.is_hidden AS is_hidden,
                event.day AS day,
-               CASE WHEN event.day < %(today)s THEN 'overdue'
-                    WHEN event.day = %(today)s THEN 'today'
+               CASE WHEN event.event_type = 'meeting' AND event.date_stop < %(now)s THEN 'held'
+                    WHEN event.day < %(today)s AND event.event_type != 'meeting' THEN 'overdue'
+                    WHEN event.day <= %(today)s THEN 'today'
                     ELSE 'planned' END AS state,
                company.currency_id AS currency_id
           FROM (
@@ -319,6 +460,7 @@ def agenda_query(sources, tz, today, uid, partner_id):
         """,
         columns=columns,
         today=today,
+        now=now,
         tz=tz,
         uid=uid,
         partner_id=partner_id,

@@ -246,8 +246,9 @@ def history_insert_query():
     names = ", ".join(name for name, _kind in HISTORY_COLUMNS)
     return f"""
         INSERT INTO crm_xyz_history
-               (date, run_id, company_id, create_uid, write_uid, create_date, write_date, {names})
-        SELECT %(as_of)s, %(run_id)s, %(company_id)s, %(uid)s, %(uid)s,
+               (date, kind, run_id, company_id, create_uid, write_uid, create_date, write_date,
+                {names})
+        SELECT %(as_of)s, 'analysis', %(run_id)s, %(company_id)s, %(uid)s, %(uid)s,
                NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC', {names}
           FROM unnest({arrays}) AS v({names})
     """

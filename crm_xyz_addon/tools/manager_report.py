@@ -125,21 +125,40 @@ def previous_period(date_from, date_to):
 
 
 def ratio_pct(part, whole):
-    """``part`` as a percentage of ``whole``; 0 when there is nothing to divide by."""
-    if not whole:
-        return 0.0
+    """``part`` as a percentage of ``whole``; None (unknown) when there is nothing to divide by."""
+    if part is None or not whole:
+        return None
     return round(100.0 * float(part) / float(whole), PERCENT_DIGITS)
 
 
-def normalise(values, higher_is_better=True):
-    """Each value measured against the best value of the team, in [0, 1].
+def difference(now, before, digits):
+    """``now - before`` rounded, None when either is unknown."""
+    if now is None or before is None:
+        return None
+    return round(now - before, digits)
 
-    Where more is better: the value divided by the best (the highest); a team
-    whose best is zero or negative gets 0 everywhere, and negative values count
-    as 0. Where less is better there is no natural zero to divide by, so the
-    best (the lowest) gets 1, the worst gets 0 and the others lie in between
-    in proportion; a team where everyone is equal gets 1 everywhere.
+
+def has_data(row):
+    """Whether a salesperson has anything to be measured on: customers or activity.
+
+    ``row`` holds his absolute values, with ``customers`` (his portfolio).
     """
+    return bool(row.get("customers")) or any(
+        row[indicator.key] for indicator in INDICATORS if indicator.additive
+    )
+
+
+def normalise(values, higher_is_better=True):
+    """Each known value measured against the best value of the team, in [0, 1].
+
+    Unknown values (None) are left out. Where more is better: the value divided
+    by the best (the highest); a team whose best is zero or negative gets 0
+    everywhere, and negative values count as 0. Where less is better there is
+    no natural zero to divide by, so the best (the lowest) gets 1, the worst
+    gets 0 and the others lie in between in proportion; a team where everyone
+    is equal gets 1 everywhere.
+    """
+    values = {key: value for key, value in values.items() if value is not None}
     if not values:
         return {}
     if higher_is_better:
@@ -153,27 +172,35 @@ def normalise(values, higher_is_better=True):
     return {key: (worst - value) / (worst - best) for key, value in values.items()}
 
 
+def scored_keys(row, weights):
+    """The indicators the score of a salesperson rests on: weighed and known for him."""
+    return [key for key, weight in weights.items() if weight > 0 and row[key] is not None]
+
+
 def weighted_scores(rows, weights):
-    """Score of each salesperson, 0 to 100: the weighted mean of the normalised indicators.
+    """Score of each salesperson, 0 to 100: the weighted mean of his normalised indicators.
 
     ``rows`` maps a salesperson to his absolute values by indicator key,
     ``weights`` maps the indicator keys that count to their weights; only
-    positive weights count. Returns 0 for everyone when no weight is positive.
+    positive weights count, and for each salesperson only the indicators known
+    for him (not None): the weights of the others are left out of his mean.
+    None for a salesperson with no such indicator.
     """
     counted = {key: weight for key, weight in weights.items() if weight > 0}
-    total_weight = sum(counted.values())
-    scores = dict.fromkeys(rows, 0.0)
-    if not total_weight:
-        return scores
+    sums, used_weights = dict.fromkeys(rows, 0.0), dict.fromkeys(rows, 0.0)
     for key, weight in counted.items():
         indicator = INDICATORS_BY_KEY[key]
         normalised = normalise(
             {user: row[key] for user, row in rows.items()}, indicator.higher_is_better
         )
         for user, value in normalised.items():
-            scores[user] += weight * value
+            sums[user] += weight * value
+            used_weights[user] += weight
     return {
-        user: round(100.0 * score / total_weight, SCORE_DIGITS) for user, score in scores.items()
+        user: round(100.0 * sums[user] / used_weights[user], SCORE_DIGITS)
+        if used_weights[user]
+        else None
+        for user in rows
     }
 
 
@@ -181,10 +208,15 @@ def competition_ranks(scores):
     """Rank 1 for the best score; equal scores share a rank and the next rank is skipped.
 
     Scores are compared as rounded to SCORE_DIGITS, so 80, 70, 70, 50 rank
-    1, 2, 2, 4 ("standard competition ranking").
+    1, 2, 2, 4 ("standard competition ranking"). An unknown score (None) gets
+    no rank (None).
     """
-    ordered = sorted((round(score, SCORE_DIGITS) for score in scores.values()), reverse=True)
+    known = {user: score for user, score in scores.items() if score is not None}
+    ordered = sorted((round(score, SCORE_DIGITS) for score in known.values()), reverse=True)
     first_position = {}
     for position, score in enumerate(ordered, start=1):
         first_position.setdefault(score, position)
-    return {user: first_position[round(score, SCORE_DIGITS)] for user, score in scores.items()}
+    return {
+        user: first_position[round(score, SCORE_DIGITS)] if score is not None else None
+        for user, score in scores.items()
+    }

@@ -34,19 +34,25 @@ def _portfolio(params):
     """Rows (customer_id, user_id): the customers of the team.
 
     A salesperson's customers are the commercial partners set on him now,
-    shared between companies or of the report's company.
+    shared between companies or of the report's company. ``user_ids`` None:
+    the customers of every salesperson.
     """
+    if params["user_ids"] is None:
+        of_users = SQL("customer.user_id IS NOT NULL")
+    else:
+        of_users = SQL("customer.user_id = ANY(%s)", params["user_ids"])
     return SQL(
         """
         SELECT customer.id AS customer_id, customer.user_id
           FROM res_partner customer
          WHERE customer.active
            AND customer.id = customer.commercial_partner_id
-           AND customer.user_id = ANY(%(user_ids)s)
+           AND %(of_users)s
            AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
            AND customer.id NOT IN (SELECT partner_id FROM res_company)
     """,
-        **params,
+        of_users=of_users,
+        company_id=params["company_id"],
     )
 
 
@@ -99,8 +105,10 @@ def contacts_query(params):
     An activity done leaves a message with its activity type on the customer,
     on one of the company's opportunities or on one of its orders; meeting-type
     activities are left out, their calendar events being counted as meetings.
-    A meeting counts once however many of the salesperson's customers attend
-    it, and only if it has started and was not declined by the customer.
+    A meeting is held in the period when it ended in it (and before now), and
+    counts for a customer whose attendee (the customer or one of its contacts)
+    did not decline it; it counts once however many of the salesperson's
+    customers attend it.
     """
     return SQL(
         """
@@ -140,8 +148,9 @@ def contacts_query(params):
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
               JOIN res_partner guest ON guest.id = attendee.partner_id
              WHERE event.active
-               AND event.start >= %(start_utc)s
-               AND event.start < LEAST(%(end_utc)s, %(now_utc)s)
+               AND event.stop >= %(start_utc)s
+               AND event.stop < %(end_utc)s
+               AND event.stop <= %(now_utc)s
         ),
         meetings AS (
             SELECT portfolio.user_id, COUNT(DISTINCT meeting_guests.event_id) AS held
@@ -164,7 +173,8 @@ STAGE_COLUMNS = ("stage_ups", "stage_downs", "lost_customers")
 
 
 def stage_changes_query(params):
-    """Changes of automatic stage in the period, from the classification history.
+    """Changes of automatic stage in the period, from the classification history
+    (the analysis's rows: a sales manager's overrides are not the customer's doing).
 
     A change counts for the customer's salesperson at the time of the change
     (the history keeps him); a customer lost twice in the period is one lost
@@ -180,6 +190,7 @@ def stage_changes_query(params):
                      AND history.old_stage IS DISTINCT FROM 'lost')
           FROM crm_xyz_history history
          WHERE history.company_id = %(company_id)s
+           AND history.kind = 'analysis'
            AND history.date >= %(date_from)s AND history.date <= %(date_to)s
            AND history.user_id = ANY(%(user_ids)s)
          GROUP BY history.user_id
@@ -357,6 +368,66 @@ def payments_query(params):
         SELECT user_id, SUM(amount)
           FROM received
          GROUP BY user_id
+    """,
+        **params,
+    )
+
+
+SNAPSHOT_COLUMNS = ("customers", "complete_customers")
+
+
+def take_completeness_snapshot_query(params):
+    """Store the contact data completeness of every salesperson as of ``date``.
+
+    One row per salesperson with customers in ``company_id``, plus one (with
+    zeros) for each of ``team_ids`` without any; a second snapshot of the same
+    day replaces the first. ``uid`` is written as the creator.
+    """
+    return SQL(
+        """
+        WITH counts AS (%(counts)s),
+        team AS (
+            SELECT user_id FROM counts
+             UNION
+            SELECT UNNEST(%(team_ids)s::int[])
+        )
+        INSERT INTO crm_xyz_completeness_snapshot
+               (company_id, user_id, date, customer_count, complete_count,
+                create_uid, create_date, write_uid, write_date)
+        SELECT %(company_id)s, team.user_id, %(date)s,
+               COALESCE(counts.customers, 0), COALESCE(counts.complete, 0),
+               %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+          FROM team
+          LEFT JOIN counts ON counts.user_id = team.user_id
+        ON CONFLICT (company_id, user_id, date) DO UPDATE
+           SET customer_count = EXCLUDED.customer_count,
+               complete_count = EXCLUDED.complete_count,
+               write_uid = EXCLUDED.write_uid,
+               write_date = EXCLUDED.write_date
+    """,
+        counts=SQL(
+            "SELECT counts.* FROM (%s) AS counts(user_id, customers, complete)",
+            portfolio_query({"user_ids": None, "company_id": params["company_id"]}),
+        ),
+        **params,
+    )
+
+
+def completeness_snapshot_query(params):
+    """The last completeness snapshot of each salesperson within the period.
+
+    Rows ``(user_id, customers, complete_customers)``: the snapshot dated on or
+    before ``date_to`` and not before ``date_from``.
+    """
+    return SQL(
+        """
+        SELECT DISTINCT ON (snapshot.user_id)
+               snapshot.user_id, snapshot.customer_count, snapshot.complete_count
+          FROM crm_xyz_completeness_snapshot snapshot
+         WHERE snapshot.company_id = %(company_id)s
+           AND snapshot.user_id = ANY(%(user_ids)s)
+           AND snapshot.date >= %(date_from)s AND snapshot.date <= %(date_to)s
+         ORDER BY snapshot.user_id, snapshot.date DESC
     """,
         **params,
     )

@@ -1,5 +1,6 @@
 from . import crm_xyz_manager_report
 from . import crm_xyz_manager_report_line
+from . import crm_xyz_classification_settings
 from . import mail_activity_schedule
 from . import crm_xyz_order_analysis
 from . import crm_xyz_order_analysis_line

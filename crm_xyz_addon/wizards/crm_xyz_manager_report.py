@@ -15,10 +15,24 @@ from ..tools import manager_report_query as queries
 SALESMAN_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
 SHOW_FIELDS = {indicator.key: f"show_{indicator.option}" for indicator in calc.INDICATORS}
-PUBLIC_KEYS = (*(indicator.key for indicator in calc.INDICATORS), "score", "rank")
+PUBLIC_KEYS = (
+    *(indicator.key for indicator in calc.INDICATORS),
+    "score",
+    "rank",
+    "score_indicator_count",
+    "score_indicator_total",
+)
 RAW_COLUMNS = tuple(column for _query, columns in queries.QUERIES for column in columns)
 # the options the lines depend on
-LINE_INPUTS = ("report_kind", "company_id", "period", "date_from", "date_to", *SHOW_FIELDS.values())
+LINE_INPUTS = (
+    "report_kind",
+    "company_id",
+    "period",
+    "date_from",
+    "date_to",
+    "show_without_data",
+    *SHOW_FIELDS.values(),
+)
 DATE_FIELDS = ("date_from", "date_to")
 # what the server computes: never taken from a client, so the report cannot show forged figures
 COMPUTED_FIELDS = (
@@ -143,6 +157,12 @@ class CrmXyzManagerReport(models.TransientModel):
         default=True,
         help="Payments received in the period on his invoices, less refunds paid on his "
         "credit notes, in company currency.",
+    )
+    show_without_data = fields.Boolean(
+        string="Show Salespeople without Data",
+        default=True,
+        help="Salespeople without customers and without any activity in the period and the "
+        "previous one are not ranked; checked, they are listed apart after the others.",
     )
     problem = fields.Char(
         compute="_compute_problem", help="Why the report cannot be computed with these options."
@@ -308,7 +328,14 @@ class CrmXyzManagerReport(models.TransientModel):
             ``stage_downs``, ``lost_share_pct``, ``retention_pct``,
             ``completed_orders``, ``revenue``, ``profit``, ``payments`` (amounts
             in company currency), ``score`` (0-100, with the weights of the
-            settings) and ``rank`` (among the whole team; equal scores share a rank)
+            settings) and ``rank`` (among the whole team; equal scores share a
+            rank), ``score_indicator_count`` (the weighed indicators known for
+            him, which his score rests on) and ``score_indicator_total`` (the
+            weighed indicators). A value that cannot be known is None: a
+            percentage without a base (retention without customers at the
+            start, completeness of a past period without a snapshot), the score
+            and rank of a salesperson without customers and without activity
+            in the period and the previous one (he is not ranked).
         """
         self._check_caller()
         date_from, date_to = self._parse_day(date_from), self._parse_day(date_to)
@@ -318,10 +345,15 @@ class CrmXyzManagerReport(models.TransientModel):
         weights = self.env.company._xyz_weights()
         if not any(weight > 0 for weight in weights.values()):
             raise UserError(self._weights_error())
-        rows = self._team_rows(date_from, date_to, weights, visible_ids)
+        rows = self._team_rows(date_from, date_to, weights, visible_ids)[0]
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse(visible_ids)}
-        ordered = sorted(visible_ids, key=lambda uid: (rows[uid]["rank"], names[uid] or ""))
+        ordered = sorted(visible_ids, key=lambda uid: self._rank_order(rows[uid], names[uid]))
         return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}} for uid in ordered]
+
+    @api.model
+    def _rank_order(self, row, name):
+        """Sort key: the ranked salespeople by rank, then the others; by name within."""
+        return (row["rank"] is None, row["rank"] or 0, (name or "").lower())
 
     # ------------------------------------------------------------ checks
     @api.model
@@ -501,7 +533,11 @@ class CrmXyzManagerReport(models.TransientModel):
                 report.sudo().line_ids = commands
 
     def _line_values(self):
-        """Values of the lines: the visible salespeople, this period and the previous one."""
+        """Values of the lines: the visible salespeople, this period and the previous one.
+
+        A value that cannot be known is stored as 0 and named in ``blank_fields``,
+        which the screen and the files show blank.
+        """
         self.ensure_one()
         report = self.with_company(self.company_id)
         weights = {
@@ -510,27 +546,32 @@ class CrmXyzManagerReport(models.TransientModel):
             if self[SHOW_FIELDS[key]]
         }
         visible_ids = report._visible_user_ids()
-        current = report._team_rows(self.date_from, self.date_to, weights, visible_ids)
-        previous = report._team_rows(
-            self.previous_date_from, self.previous_date_to, weights, visible_ids
-        )
+        current, previous = report._team_rows(self.date_from, self.date_to, weights, visible_ids)
+        if not self.show_without_data:
+            visible_ids = [uid for uid in visible_ids if current[uid]["has_data"]]
         digits = self.company_id.currency_id.decimal_places
         names = {
             user.id: user.name or "" for user in self.env["res.users"].sudo().browse(visible_ids)
         }
         if self.report_kind == "executive":
-            ordered = sorted(visible_ids, key=lambda uid: (current[uid]["rank"], names[uid]))
-        else:
-            ordered = sorted(visible_ids, key=lambda uid: names[uid].lower())
+            ordered = sorted(
+                visible_ids, key=lambda uid: self._rank_order(current[uid], names[uid])
+            )
+        else:  # by name, those without data apart after the others
+            ordered = sorted(
+                visible_ids, key=lambda uid: (not current[uid]["has_data"], names[uid].lower())
+            )
         lines = []
         for sequence, uid in enumerate(ordered, start=1):
             now, before = current[uid], previous[uid]
             values = {
                 "user_id": uid,
                 "sequence": sequence,
+                "has_data": now["has_data"],
+                "score_basis": self._score_basis(now),
                 "score": now["score"],
                 "score_prev": before["score"],
-                "score_change": round(now["score"] - before["score"], calc.SCORE_DIGITS),
+                "score_change": calc.difference(now["score"], before["score"], calc.SCORE_DIGITS),
                 "rank": now["rank"],
                 "rank_prev": before["rank"],
             }
@@ -540,9 +581,21 @@ class CrmXyzManagerReport(models.TransientModel):
                     places = digits if indicator.kind == "money" and key == indicator.key else 2
                     values[key] = now[key]
                     values[f"{key}_prev"] = before[key]
-                    values[f"{key}_change"] = round(now[key] - before[key], places)
-            lines.append(values)
+                    values[f"{key}_change"] = calc.difference(now[key], before[key], places)
+            blank = [name for name, value in values.items() if value is None]
+            values["blank_fields"] = f" {' '.join(blank)} " if blank else False
+            lines.append({name: 0 if value is None else value for name, value in values.items()})
         return lines
+
+    def _score_basis(self, row):
+        """What the score of a salesperson rests on, in words."""
+        if not row["has_data"]:
+            return self.env._("No data")
+        return self.env._(
+            "%(count)s of %(total)s indicators",
+            count=row["score_indicator_count"],
+            total=row["score_indicator_total"],
+        )
 
     # ------------------------------------------------------------ figures
     @api.model
@@ -592,21 +645,35 @@ class CrmXyzManagerReport(models.TransientModel):
     def _team_rows(self, date_from, date_to, weights, extra_user_ids=()):
         """Indicators, shares of the team total, score and rank of every salesperson.
 
-        The team is every salesperson of the company (plus ``extra_user_ids``),
-        whoever may see them: shares, best values and ranks are the team's.
+        Returns two dicts by salesperson: the period and the previous one. The
+        team is every salesperson of the company (plus ``extra_user_ids``),
+        whoever may see them: shares, best values and ranks are the team's. A
+        salesperson without customers and without activity in both periods has
+        no data (``has_data``): he is not ranked (score and rank None).
         """
         team_ids = self._team_users(extra_user_ids).ids
-        rows = self._figures(team_ids, date_from, date_to)
-        for indicator in calc.INDICATORS:
-            if indicator.additive:
-                total = sum(row[indicator.key] for row in rows.values())
-                for row in rows.values():
-                    row[f"{indicator.key}_share"] = calc.ratio_pct(row[indicator.key], total)
-        scores = calc.weighted_scores(rows, weights)
-        ranks = calc.competition_ranks(scores)
-        for uid, row in rows.items():
-            row["score"], row["rank"] = scores[uid], ranks[uid]
-        return rows
+        periods = (
+            self._figures(team_ids, date_from, date_to),
+            self._figures(team_ids, *calc.previous_period(date_from, date_to)),
+        )
+        ranked = [uid for uid in team_ids if any(calc.has_data(rows[uid]) for rows in periods)]
+        total_weights = sum(1 for weight in weights.values() if weight > 0)
+        for rows in periods:
+            for indicator in calc.INDICATORS:
+                if indicator.additive:
+                    total = sum(row[indicator.key] for row in rows.values())
+                    for row in rows.values():
+                        row[f"{indicator.key}_share"] = calc.ratio_pct(row[indicator.key], total)
+            scores = calc.weighted_scores({uid: rows[uid] for uid in ranked}, weights)
+            ranks = calc.competition_ranks(scores)
+            for uid, row in rows.items():
+                row["has_data"] = uid in scores
+                row["score"], row["rank"] = scores.get(uid), ranks.get(uid)
+                row["score_indicator_count"] = (
+                    len(calc.scored_keys(row, weights)) if uid in scores else 0
+                )
+                row["score_indicator_total"] = total_weights
+        return periods
 
     @api.model
     def _figures(self, user_ids, date_from, date_to):
@@ -621,14 +688,37 @@ class CrmXyzManagerReport(models.TransientModel):
                     for uid, *values in self.env.cr.fetchall():
                         if uid in raw:
                             raw[uid].update(zip(columns, values, strict=True))
+            self._set_completeness_base(raw, params)
         digits = self.env.company.currency_id.decimal_places
         return {uid: self._indicators_from_raw(values, digits) for uid, values in raw.items()}
+
+    @api.model
+    def _set_completeness_base(self, raw, params):
+        """The figures the completeness of each salesperson is measured on.
+
+        Contact data keeps no history: for a period that ends before today, the
+        last snapshot taken in the period (none: unknown); else the customers
+        as they are now.
+        """
+        company_today = self.env["crm.xyz.run"]._company_today(self.env.company)
+        if params["date_to"] >= company_today:
+            for values in raw.values():
+                values["completeness_base"] = values["customers"]
+                values["completeness_complete"] = values["complete_customers"]
+            return
+        for values in raw.values():
+            values["completeness_base"] = values["completeness_complete"] = None
+        self.env.cr.execute(queries.completeness_snapshot_query(params))
+        for uid, customers, complete in self.env.cr.fetchall():
+            raw[uid]["completeness_base"], raw[uid]["completeness_complete"] = customers, complete
 
     @api.model
     def _indicators_from_raw(self, raw, digits):
         return {
             **raw,
-            "contact_completeness_pct": calc.ratio_pct(raw["complete_customers"], raw["customers"]),
+            "contact_completeness_pct": calc.ratio_pct(
+                raw.get("completeness_complete"), raw.get("completeness_base")
+            ),
             "contacts_count": raw["activities_done"] + raw["meetings_held"],
             "stage_ups": raw["stage_ups"],
             "stage_downs": raw["stage_downs"],
@@ -704,16 +794,20 @@ class CrmXyzManagerReport(models.TransientModel):
                 {"name": name, "label": field._description_string(self.env), "digits": digits}
             )
         rows = [
-            [line.user_id.name if name == "user_id" else line[name] for name in names]
+            [
+                line.user_id.name if name == "user_id" else line._value_or_none(name)
+                for name in names
+            ]
             for line in self.line_ids
         ]
         summable = {name for name in names if self._is_summable(name)}
         total = []
         for index, column in enumerate(columns):
+            known = [row[index] for row in rows if row[index] is not None]
             if column["name"] == "user_id":
                 total.append(self.env._("Total"))
-            elif column["name"] in summable:
-                total.append(round(sum(row[index] for row in rows), column["digits"]))
+            elif column["name"] in summable and known:
+                total.append(round(sum(known), column["digits"]))
             else:
                 total.append(None)
         return {
@@ -731,7 +825,7 @@ class CrmXyzManagerReport(models.TransientModel):
         self.ensure_one()
         share = self.value_mode == "share"
         if self.report_kind == "executive":
-            names = ["rank", "user_id", "score"]
+            names = ["rank", "user_id", "score", "score_basis"]
             if self.compare:
                 names += ["rank_prev", "score_prev"]
         else:
@@ -783,4 +877,11 @@ class CrmXyzManagerReport(models.TransientModel):
                     "best of the team (0 to 100); equal scores share a rank."
                 )
             )
+        lines.append(
+            self.env._(
+                "A blank value cannot be known: a percentage with nothing to divide by, the "
+                "contact data of a past period without a snapshot, the rank of a salesperson "
+                "without data."
+            )
+        )
         return lines

@@ -22,7 +22,8 @@ class CrmXyzManagerReportLine(models.TransientModel):
 
     Only the report writes them (with sudo, from its own figures): users may read
     lines, never create, change or delete them, so an export shows what the server
-    computed.
+    computed. A value that cannot be known is stored as 0 and named in
+    ``blank_fields``: the screen and the files show it blank.
     """
 
     _name = "crm.xyz.manager.report.line"
@@ -36,6 +37,19 @@ class CrmXyzManagerReportLine(models.TransientModel):
     currency_id = fields.Many2one(related="report_id.company_id.currency_id")
     sequence = fields.Integer(readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", required=True, readonly=True)
+    has_data = fields.Boolean(
+        readonly=True,
+        help="Unchecked: no customers and no activity in the period and the previous one; "
+        "the salesperson is not ranked.",
+    )
+    score_basis = fields.Char(
+        string="Score Based On",
+        readonly=True,
+        help="The weighed indicators known for the salesperson: the score is their weighted "
+        "mean, the others are left out.",
+    )
+    # " name name ": the fields whose value cannot be known (shown blank)
+    blank_fields = fields.Char(readonly=True)
     score = fields.Float(
         readonly=True,
         digits=(16, 2),
@@ -107,3 +121,10 @@ class CrmXyzManagerReportLine(models.TransientModel):
     payments_share = _percent("Payments (% of Team)")
     payments_share_prev = _percent("Payments (% of Team), Previous")
     payments_share_change = _percent("Payments (% of Team), Change")
+
+    def _value_or_none(self, name):
+        """The value of a field, None when it cannot be known."""
+        self.ensure_one()
+        if f" {name} " in (self.blank_fields or ""):
+            return None
+        return self[name]

@@ -1,11 +1,13 @@
 from odoo import models
 from odoo.tools import SQL
 
+from odoo.addons.crm_xyz_addon.tools import agenda_query
+
 # Open outgoing transfers of confirmed orders, on their scheduled date, with the
 # untaxed value (company currency, order rate) of the goods still to ship;
 # urgent (starred) transfers are important. Columns: EVENT_COLUMNS of
 # crm_xyz_addon/tools/agenda_query.py.
-PICKING_DELIVERY_EVENTS = SQL("""
+_PICKING_DELIVERY_EVENTS = """
     SELECT picking.id::bigint * 10 + 4 AS id,
            'delivery' AS event_type,
            picking.scheduled_date AS date,
@@ -41,7 +43,13 @@ PICKING_DELIVERY_EVENTS = SQL("""
      WHERE picking_type.code = 'outgoing'
        AND picking.state NOT IN ('done', 'cancel')
        AND sale.state = 'sale'
-""")
+       AND %(window)s
+"""
+
+
+def picking_delivery_events(window=agenda_query.UNBOUNDED):
+    """The transfers of `window` (an EventWindow), on their indexed scheduled date."""
+    return SQL(_PICKING_DELIVERY_EVENTS, window=window.on_time(SQL("picking.scheduled_date")))
 
 
 class CrmXyzAgenda(models.Model):
@@ -60,6 +68,6 @@ class CrmXyzAgenda(models.Model):
         "stock.move": ["picking_id", "sale_line_id", "state", "product_uom_qty", "product_uom"],
     }
 
-    def _delivery_events_query(self):
+    def _delivery_events_query(self, window=agenda_query.UNBOUNDED):
         """With Inventory, the deliveries are the open outgoing transfers."""
-        return PICKING_DELIVERY_EVENTS
+        return picking_delivery_events(window)

@@ -6,7 +6,7 @@ from odoo.addons.crm_xyz_addon.models.crm_xyz_agenda import CrmXyzAgenda
 from odoo.addons.crm_xyz_addon.tests.test_agenda import AgendaCommon
 from odoo.addons.crm_xyz_addon.tools import agenda_query
 
-from ..models.crm_xyz_agenda import PICKING_DELIVERY_EVENTS
+from ..models.crm_xyz_agenda import picking_delivery_events
 
 
 @tagged("post_install", "-at_install")
@@ -37,9 +37,9 @@ class TestAgendaWithInventory(AgendaCommon):
         self.assertNotIn("stock", needed)
         # with Inventory the transfers replace the commitment dates of the main addon
         agenda = self.env["crm.xyz.agenda"]
-        self.assertEqual(agenda._delivery_events_query(), PICKING_DELIVERY_EVENTS)
+        self.assertEqual(agenda._delivery_events_query(), picking_delivery_events())
         self.assertEqual(
-            CrmXyzAgenda._delivery_events_query(agenda), agenda_query.ORDER_DELIVERY_EVENTS
+            CrmXyzAgenda._delivery_events_query(agenda), agenda_query.order_delivery_events()
         )
 
     def test_deliveries_are_open_outgoing_transfers(self):
@@ -62,7 +62,7 @@ class TestAgendaWithInventory(AgendaCommon):
                 }
             ],
         )
-        self.assertEqual(event.name, f"Delivery {self.picking.name}: {self.customer.name}")
+        self.assertEqual(event.name, f"{self.customer.name} · Delivery {self.picking.name}")
         self.assertFalse(
             self.agenda(
                 self.manager, [("res_model", "=", "sale.order"), ("event_type", "=", "delivery")]
@@ -115,3 +115,37 @@ class TestAgendaWithInventory(AgendaCommon):
         backorder.move_ids.picked = True
         backorder.button_validate()
         self.assertFalse(self.agenda(self.manager, [("event_type", "=", "delivery")]))
+
+    def test_calendar_period_reaches_the_transfers(self):
+        """The calendar's period is pushed into the transfers' own scheduled date,
+        and its quick read gives the transfer on its day only."""
+        agenda = self.agenda_model(self.salesman)
+        fields = ["display_name", "date", "partner_id", "amount", "state"]
+        day = self.scheduled.date()
+
+        def calendar_read(first, last):
+            return agenda.search_read(
+                [
+                    ("date", "<=", f"{last} 23:59:59"),
+                    ("date_stop", ">=", f"{first} 00:00:00"),
+                    ("res_model", "=", "stock.picking"),
+                ],
+                fields,
+            )
+
+        [event] = calendar_read(day, day)
+        self.assertEqual(
+            event,
+            {
+                "id": self.picking.id * 10 + 4,
+                "display_name": f"{self.customer.name} · Delivery {self.picking.name}",
+                "date": self.scheduled,
+                "partner_id": (self.customer.id, self.customer.display_name),
+                "amount": 250.0,
+                "state": "planned",
+            },
+        )
+        self.assertFalse(calendar_read(day + timedelta(days=1), day + timedelta(days=7)))
+        self.assertFalse(calendar_read(day - timedelta(days=7), day - timedelta(days=1)))
+        window = agenda_query.EventWindow(day, day)
+        self.assertIn("picking.scheduled_date", picking_delivery_events(window).code)

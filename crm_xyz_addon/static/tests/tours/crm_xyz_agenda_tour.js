@@ -1,6 +1,7 @@
 import { registry } from "@web/core/registry";
 
-// overdue red, today black, planned grey: static/src/views/agenda_calendar/agenda_calendar_view.scss
+// overdue red, today black, planned grey (held grey italic):
+// static/src/views/agenda_calendar/agenda_calendar_view.scss
 const AGENDA_COLORS = {
     overdue: "rgb(220, 53, 69)",
     today: "rgb(0, 0, 0)",
@@ -30,6 +31,37 @@ registry.category("web_tour.tours").add("crm_xyz_agenda_tour", {
             trigger: ".o_calendar_view .o_calendar_renderer .fc-event.o_xyz_agenda_event",
         },
         {
+            content: "Show the day",
+            trigger: ".o_view_scale_selector .scale_button_selection",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown--menu .o_scale_button_day",
+            run: "click",
+        },
+        {
+            content: "Today's day view also shows yesterday's overdue contact, in the all-day band",
+            trigger:
+                ".fc-timeGridDay-view .fc-daygrid-body .fc-event.o_xyz_agenda_overdue:contains('XYZ overdue call')",
+            run: "click",
+        },
+        {
+            content: "Its popover keeps its own day",
+            trigger: ".o_cw_popover:contains('Overdue')",
+            run() {
+                // the tour user writes dates in English (en_US)
+                const yesterday = luxon.DateTime.local().minus({ days: 1 }).toFormat("MM/dd/yyyy");
+                const text = this.anchor.textContent;
+                if (!text.includes(yesterday)) {
+                    throw new Error(`the popover should show yesterday's day: ${text}`);
+                }
+            },
+        },
+        {
+            content: "The held meeting of yesterday is not carried to today",
+            trigger: ".fc-timeGridDay-view:not(:has(.fc-event:contains('XYZ held visit')))",
+        },
+        {
             content: "Show the month",
             trigger: ".o_view_scale_selector .scale_button_selection",
             run: "click",
@@ -50,7 +82,21 @@ registry.category("web_tour.tours").add("crm_xyz_agenda_tour", {
         {
             content: "An overdue important contact is red and marked with '!'",
             trigger: ".fc-event.o_xyz_agenda_overdue:contains('XYZ overdue call')",
-            run: checkAgendaColor("overdue", ".o_event_title", "!"),
+            run: checkAgendaColor("overdue", ".o_event_title", "! XYZ Agenda Customer · "),
+        },
+        {
+            content: "Yesterday's meeting is held: muted, in italics, not overdue",
+            trigger: ".fc-event.o_xyz_agenda_held:contains('XYZ held visit')",
+            run() {
+                const title = this.anchor.querySelector(".o_event_title");
+                const style = getComputedStyle(title);
+                if (style.fontStyle !== "italic" || style.color === AGENDA_COLORS.overdue) {
+                    throw new Error(`held meeting drawn ${style.fontStyle} in ${style.color}`);
+                }
+                if (!title.textContent.includes("XYZ Agenda Customer · XYZ held visit")) {
+                    throw new Error(`title "${title.textContent}" should start with the customer`);
+                }
+            },
         },
         {
             content: "Today's contact is black",
@@ -98,6 +144,16 @@ registry.category("web_tour.tours").add("crm_xyz_agenda_tour", {
             run: checkAgendaColor("planned", null, "↓"),
         },
         {
+            content: "The held meeting is muted and in italics in the list, with no amount",
+            trigger: ".o_list_view .o_data_row.fst-italic.text-muted:contains('XYZ held visit')",
+            run() {
+                const amount = this.anchor.querySelector("td[name=amount]");
+                if (amount && amount.textContent.trim()) {
+                    throw new Error(`a meeting shows an amount: ${amount.textContent}`);
+                }
+            },
+        },
+        {
             content: "Filter the overdue events",
             trigger: ".o_control_panel .o_searchview_dropdown_toggler",
             run: "click",
@@ -111,9 +167,9 @@ registry.category("web_tour.tours").add("crm_xyz_agenda_tour", {
             run: "click",
         },
         {
-            content: "Only overdue events are left",
+            content: "Only overdue events are left, not the held meeting",
             trigger:
-                ".o_list_view:not(:has(.o_data_row:contains('XYZ today call'))):not(:has(.o_data_row:contains('XYZ planned call'))) .o_data_row:contains('XYZ overdue call')",
+                ".o_list_view:not(:has(.o_data_row:contains('XYZ today call'))):not(:has(.o_data_row:contains('XYZ planned call'))):not(:has(.o_data_row:contains('XYZ held visit'))) .o_data_row:contains('XYZ overdue call')",
         },
         {
             content: "Open the analysis of the order of the overdue delivery",

@@ -1,5 +1,8 @@
+import { _t } from "@web/core/l10n/translation";
+import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
 import { calendarView } from "@web/views/calendar/calendar_view";
+import { CalendarModel } from "@web/views/calendar/calendar_model";
 import { CalendarRenderer } from "@web/views/calendar/calendar_renderer";
 import { CalendarCommonRenderer } from "@web/views/calendar/calendar_common/calendar_common_renderer";
 import { CalendarCommonPopover } from "@web/views/calendar/calendar_common/calendar_common_popover";
@@ -23,6 +26,45 @@ async function runEventAction(env, model, eventId, methodName) {
     }
 }
 
+/**
+ * The day view of today also shows the overdue events, in the all-day band at the
+ * top, as 1C shows what is late next to today's work; their popover keeps their
+ * own day. The list and the other days are unchanged.
+ */
+export class AgendaCalendarModel extends CalendarModel {
+    async loadRecords(data) {
+        const records = await super.loadRecords(data);
+        const today = luxon.DateTime.local().startOf("day");
+        const { start, end } = data.range;
+        if (this.meta.scale !== "day" || today < start.startOf("day") || today > end) {
+            return records;
+        }
+        const { fieldNames, resModel } = this.meta;
+        const overdue = await this.orm.searchRead(
+            resModel,
+            [
+                ...this.meta.domain,
+                ...this.computeFiltersDomain(data),
+                ["state", "=", "overdue"],
+            ],
+            [...new Set([...fieldNames, ...Object.keys(this.meta.activeFields)])]
+        );
+        for (const rawRecord of overdue) {
+            if (!(rawRecord.id in records)) {
+                records[rawRecord.id] = {
+                    ...this.normalizeRecord(rawRecord),
+                    isAllDay: true,
+                    start: today,
+                    end: today,
+                    isTimeHidden: true,
+                    isCarriedOverdue: true,
+                };
+            }
+        }
+        return records;
+    }
+}
+
 export class AgendaCalendarCommonPopover extends CalendarCommonPopover {
     static subTemplates = {
         ...CalendarCommonPopover.subTemplates,
@@ -42,6 +84,15 @@ export class AgendaCalendarCommonPopover extends CalendarCommonPopover {
         return true;
     }
 
+    computeDateTimeAndDuration() {
+        super.computeDateTimeAndDuration();
+        // an overdue event shown today: its own day, not today's
+        if (this.props.record.isCarriedOverdue) {
+            this.date = formatDate(deserializeDate(this.agendaEvent.day));
+            this.dateDuration = _t("Overdue");
+        }
+    }
+
     async onEventAction(methodName) {
         const { model, record } = this.props;
         this.props.close();
@@ -55,7 +106,10 @@ export class AgendaCalendarCommonRenderer extends CalendarCommonRenderer {
         Popover: AgendaCalendarCommonPopover,
     };
 
-    /** Colour the events by state (overdue red, today black, planned grey), not by palette. */
+    /**
+     * Colour the events by state (overdue red, today black, planned grey, held grey
+     * italic with a check mark), not by palette.
+     */
     eventClassNames(info) {
         const record = this.props.model.records[info.event.id];
         const classes = super
@@ -89,6 +143,7 @@ export class AgendaCalendarRenderer extends CalendarRenderer {
 
 export const agendaCalendarView = {
     ...calendarView,
+    Model: AgendaCalendarModel,
     Renderer: AgendaCalendarRenderer,
 };
 
