@@ -7,7 +7,18 @@ from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.tools.misc import formatLang
 
+from ..tools import manager_report as calc
+
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: the largest id a record can have
+# more numeric columns than this are illegible on one A4 landscape table: the PDF
+# then prints one table per indicator group
+MAX_PDF_NUMERIC_COLUMNS = 16
+# the indicator groups of the split PDF, in the order of the screen
+PDF_INDICATOR_GROUPS = (
+    ("contacts", ("contact_completeness_pct", "contacts_count")),
+    ("stages", ("stage_ups", "stage_downs", "lost_share_pct", "retention_pct")),
+    ("sales", ("completed_orders", "revenue", "profit", "payments")),
+)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -34,13 +45,126 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
                     ids=", ".join(map(str, docids)),
                 )
             )
+        tables = {report.id: report._report_table() for report in reports}
         return {
             "doc_ids": docids,
             "doc_model": "crm.xyz.manager.report",
             "docs": reports,
-            "tables": {report.id: report._report_table() for report in reports},
+            "tables": tables,
+            "report_sections": {
+                report_id: self._pdf_sections(table) for report_id, table in tables.items()
+            },
             "format_number": self._format_number,
         }
+
+    @api.model
+    def _pdf_sections(self, table):
+        """The tables of the PDF: one, or one per indicator group when the chosen
+        columns are too many to stay legible on one page width.
+
+        Each section is a dict: ``title`` (None for the single table), ``columns``
+        (indices into the table's columns), ``header`` (one or two rows of
+        header cells, see ``_pdf_header``) and ``group_starts``.
+        """
+        columns = table["columns"]
+        numeric = [column for column in columns if column["digits"] is not None]
+        if len(numeric) <= MAX_PDF_NUMERIC_COLUMNS:
+            indices = list(range(len(columns)))
+            return [
+                {
+                    "title": None,
+                    "columns": indices,
+                    "header": self._pdf_header(columns, indices),
+                    "group_starts": self._pdf_group_starts(columns, indices),
+                }
+            ]
+        group_of = {key: group for group, keys in PDF_INDICATOR_GROUPS for key in keys}
+        leading = [index for index, column in enumerate(columns) if not self._indicator_of(column)]
+        titles = self._pdf_group_titles()
+        sections = []
+        for group, _keys in PDF_INDICATOR_GROUPS:
+            indices = [
+                index
+                for index, column in enumerate(columns)
+                if group_of.get(self._indicator_of(column)) == group
+            ]
+            if indices:
+                indices = leading + indices
+                sections.append(
+                    {
+                        "title": titles[group],
+                        "columns": indices,
+                        "header": self._pdf_header(columns, indices),
+                        "group_starts": self._pdf_group_starts(columns, indices),
+                    }
+                )
+        return sections
+
+    @api.model
+    def _pdf_group_titles(self):
+        return {
+            "contacts": self.env._("Contacts"),
+            "stages": self.env._("Customer Stages"),
+            "sales": self.env._("Sales"),
+        }
+
+    @api.model
+    def _indicator_of(self, column):
+        """The key of the indicator a column shows (value, share, previous or change), or None."""
+        base = column["name"].removesuffix("_prev").removesuffix("_change")
+        base = base.removesuffix("_share")
+        return base if base in calc.INDICATORS_BY_KEY else None
+
+    @api.model
+    def _pdf_group_starts(self, columns, indices):
+        """The column indices where an indicator's value, previous and change begin
+        (a rule between groups keeps them apart)."""
+        names = [columns[index]["name"] for index in indices]
+        return {
+            index
+            for position, index in enumerate(indices)
+            if names[position + 1 : position + 3]
+            == [f"{names[position]}_prev", f"{names[position]}_change"]
+        }
+
+    @api.model
+    def _pdf_header(self, columns, indices):
+        """The header rows of a PDF table: an indicator's value, previous value and
+        change sit under one cell with its name, their own labels in a second row.
+
+        Returns a list of rows, each a list of cells: dicts with ``label``,
+        ``colspan``, ``rowspan`` and ``numeric``.
+        """
+        sub_labels = (self.env._("Current"), self.env._("Previous"), self.env._("Change"))
+        top, bottom = [], []
+        position = 0
+        while position < len(indices):
+            column = columns[indices[position]]
+            names = [columns[index]["name"] for index in indices[position : position + 3]]
+            numeric = column["digits"] is not None
+            if names == [column["name"], f"{column['name']}_prev", f"{column['name']}_change"]:
+                top.append({"label": column["label"], "colspan": 3, "rowspan": 1, "numeric": True})
+                bottom += [
+                    {
+                        "label": label,
+                        "colspan": 1,
+                        "rowspan": 1,
+                        "numeric": True,
+                        "group_start": position_in_group == 0,
+                    }
+                    for position_in_group, label in enumerate(sub_labels)
+                ]
+                position += 3
+            else:
+                top.append(
+                    {"label": column["label"], "colspan": 1, "rowspan": 2, "numeric": numeric}
+                )
+                position += 1
+        if not bottom:
+            for cell in top:
+                cell["rowspan"] = 1
+            return [top]
+        return [top, bottom]
 
     @api.model
     def _format_number(self, value, digits):

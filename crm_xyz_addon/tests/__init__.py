@@ -7,6 +7,7 @@ from . import test_classification_trust
 from . import test_menus_tour
 from . import test_manager_report
 from . import test_manager_report_ui
+from . import test_manager_report_paper
 from . import test_agenda
 from . import test_agenda_tour
 from . import test_visibility

@@ -3,12 +3,17 @@
 import { registry } from "@web/core/registry";
 
 const lines = ".o_field_widget[name=line_ids]";
+const controlPanel = ".o_action .o_control_panel";
 
 registry.category("web_tour.tours").add("crm_xyz_manager_report_tour", {
     steps: () => [
         {
             content: "The report opens on a preset period",
             trigger: ".o_form_view .o_field_widget[name=period] select",
+        },
+        {
+            content: "It is a report, not a record: titled by its period, no New button",
+            trigger: `${controlPanel}:not(:has(.o_form_button_create)) .o_breadcrumb:contains('Manager Performance'):not(:contains('New'))`,
         },
         {
             content: "Choose a custom range",
@@ -26,8 +31,20 @@ registry.category("web_tour.tours").add("crm_xyz_manager_report_tour", {
             run: "edit 06/30/2026 && press Enter",
         },
         {
+            content: "The title follows the period",
+            trigger: `${controlPanel} .o_breadcrumb:contains('04/01/2026 - 06/30/2026')`,
+        },
+        {
             content: "Sam's revenue of the quarter is shown",
             trigger: `${lines} .o_data_row:contains('Sam Salesman'):contains('1,500.00')`,
+        },
+        {
+            content: "One cell per indicator: the change from the previous period beside the value",
+            trigger: `${lines}:not(:has(th[data-name=revenue_prev])):not(:has(th[data-name=revenue_change])) .o_data_row:contains('Sam Salesman') td[name=revenue] .o_xyz_compare_change[class*=text-]`,
+        },
+        {
+            content: "Changed options leave no save or discard button",
+            trigger: `${controlPanel}:not(:has(.o_form_button_save)):not(:has(.o_form_button_cancel))`,
         },
         {
             content: "Leave the revenue out",
@@ -53,16 +70,16 @@ registry.category("web_tour.tours").add("crm_xyz_manager_report_tour", {
             run: "click",
         },
         {
-            content: "The report is saved and printed",
-            trigger: ".o_form_view .o_breadcrumb:contains('04/01/2026')",
+            content: "The report is saved (it has a pager now) and printed",
+            trigger: `${controlPanel}:has(.o_pager) .o_breadcrumb:contains('04/01/2026')`,
         },
         {
             content: "The report is printed",
             trigger: "button[name=action_print_pdf]:enabled",
         },
         {
-            content: "Nothing is left unsaved",
-            trigger: ".o_form_view .o_form_saved",
+            content: "Still no New button nor save icon",
+            trigger: `${controlPanel}:not(:has(.o_form_button_create)):not(:has(.o_form_button_save))`,
         },
     ],
 });
