@@ -185,9 +185,10 @@ class CrmXyzAgenda(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         for name, table, columns, predicate in agenda_query.PAYMENT_INDEXES:
             create_index(self.env.cr, name, table, columns, where=predicate)
+        return result
 
     @property
     def _table_query(self):

@@ -58,7 +58,7 @@ class TestClassificationScreens(XyzCommon):
         """The manager's today (his time zone, as an RPC call without context has it)."""
         return fields.Date.context_today(self.env["res.partner"].with_user(self.manager))
 
-    def read(self, user, record, names):
+    def read_values(self, user, record, names):
         [values] = self.rpc(user, record._name, "read", record.ids, names)
         return values
 
@@ -72,10 +72,10 @@ class TestClassificationScreens(XyzCommon):
     # ------------------------------------------------- 1. the override on the form
     def test_override_reads_manual_then_what_the_analysis_says(self):
         names = ["classification_explanation", "relationship_stage", "xyz_class"]
-        before = self.read(self.manager, self.regular, names)
+        before = self.read_values(self.manager, self.regular, names)
         self.assertTrue(before["classification_explanation"].startswith("3 sales in the last"))
         self.override(self.regular, {"relationship_stage_manual": "one_off"})
-        after = self.read(self.manager, self.regular, names)
+        after = self.read_values(self.manager, self.regular, names)
         why = after["classification_explanation"]
         self.assertTrue(
             why.startswith("Manual: one-off (the analysis says: regular, A·Z, because 3 sales "),
@@ -85,10 +85,10 @@ class TestClassificationScreens(XyzCommon):
         self.assertTrue(why.endswith(")."), why)
         # a manual class is named too, and a salesman reads the same sentence
         self.override(self.regular, {"abc_class_manual": "C"})
-        why = self.read(self.salesman, self.regular, names)["classification_explanation"]
+        why = self.read_values(self.salesman, self.regular, names)["classification_explanation"]
         self.assertTrue(why.startswith("Manual: one-off, ABC C (the analysis says: regular, A·Z"))
         # a customer without an override keeps the plain explanation
-        plain = self.read(self.manager, self.one_off, names)["classification_explanation"]
+        plain = self.read_values(self.manager, self.one_off, names)["classification_explanation"]
         self.assertTrue(plain.startswith("1 sale(s) in the last"), plain)
 
     def test_badge_shows_xyz_for_regular_customers_only(self):
@@ -96,11 +96,11 @@ class TestClassificationScreens(XyzCommon):
         xyz = "//span[@name='crm_xyz_classes']/field[@name='xyz_class']"
         names = ["relationship_stage", "abc_class", "xyz_class", "relationship_stage_auto"]
         names += ["parent_id", "is_company"]
-        values = self.read(self.manager, self.regular, names)
+        values = self.read_values(self.manager, self.regular, names)
         self.assertEqual((values["abc_class"], values["xyz_class"]), ("A", "Z"))
         self.assertTrue(self.shown(arch, xyz, values, up_to="crm_xyz_classes"))
         self.override(self.regular, {"relationship_stage_manual": "one_off"})
-        values = self.read(self.manager, self.regular, names)
+        values = self.read_values(self.manager, self.regular, names)
         # the effective XYZ class is still Z, but a one-off customer shows none
         self.assertEqual((values["relationship_stage"], values["xyz_class"]), ("one_off", "Z"))
         self.assertFalse(self.shown(arch, xyz, values, up_to="crm_xyz_classes"))
@@ -109,7 +109,7 @@ class TestClassificationScreens(XyzCommon):
         )
         # the CV of the figures follows the analysis: shown, it measured a regular customer
         self.assertTrue(self.shown(arch, "//field[@name='classification_cv']", values, "x"))
-        one_off = self.read(self.manager, self.one_off, names)
+        one_off = self.read_values(self.manager, self.one_off, names)
         self.assertFalse(self.shown(arch, "//field[@name='classification_cv']", one_off, "x"))
         # the customers list and kanban hide it as well
         for view_type in ("list", "kanban"):
@@ -177,7 +177,7 @@ class TestClassificationScreens(XyzCommon):
         self.assertNotIn(manual.id, visible(self.salesman_2))
         self.assertNotIn(manual.id, visible(self.manager_2))
         # the partner's "Class Changes" counts both kinds
-        count = self.read(self.manager, self.regular, ["classification_history_count"])
+        count = self.read_values(self.manager, self.regular, ["classification_history_count"])
         self.assertEqual(count["classification_history_count"], 2)
 
     def test_the_report_counts_only_the_analysis_changes(self):
@@ -224,8 +224,8 @@ class TestClassificationScreens(XyzCommon):
                 self.assertTrue(column.get("width", "").endswith("px"), column.get("name"))
         names = ["relationship_stage", "relationship_stage_auto"]
         cv = "//field[@name='classification_cv']"
-        self.assertTrue(self.shown(arch, cv, self.read(self.manager, self.regular, names)))
-        self.assertFalse(self.shown(arch, cv, self.read(self.manager, self.one_off, names)))
+        self.assertTrue(self.shown(arch, cv, self.read_values(self.manager, self.regular, names)))
+        self.assertFalse(self.shown(arch, cv, self.read_values(self.manager, self.one_off, names)))
 
     # ---------------------------------------------------------------- 4. sale order
     def test_sale_order_shows_compact_badges_or_not_classified(self):
@@ -251,7 +251,7 @@ class TestClassificationScreens(XyzCommon):
             "confirmed_xyz_class",
             "customer_relationship_stage",
         ]
-        values = self.read(self.salesman, classified, names)
+        values = self.read_values(self.salesman, classified, names)
         self.assertEqual(values["confirmed_relationship_stage"], "regular")
         stage = f"{confirmed}/field[@name='confirmed_relationship_stage']"
         xyz = f"{confirmed}/field[@name='confirmed_xyz_class']"
@@ -259,7 +259,7 @@ class TestClassificationScreens(XyzCommon):
         self.assertTrue(self.shown(arch, stage, values, "crm_xyz_confirmed_class"))
         self.assertTrue(self.shown(arch, xyz, values, "crm_xyz_confirmed_class"))
         self.assertFalse(self.shown(arch, not_classified, values, "crm_xyz_confirmed_class"))
-        values = self.read(self.salesman, older, names)
+        values = self.read_values(self.salesman, older, names)
         self.assertEqual(values["customer_relationship_stage"], "one_off")
         self.assertFalse(self.shown(arch, stage, values, "crm_xyz_confirmed_class"))
         self.assertTrue(self.shown(arch, not_classified, values, "crm_xyz_confirmed_class"))

@@ -1,3 +1,4 @@
+import contextlib
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -423,10 +424,8 @@ class CrmXyzManagerReport(models.TransientModel):
         if isinstance(value, date):  # a datetime is a date too: its day
             return value.date() if isinstance(value, datetime) else value
         if isinstance(value, str) and ISO_DAY.fullmatch(value):
-            try:
+            with contextlib.suppress(ValueError):  # "2024-13-01": refused below
                 return date.fromisoformat(value)
-            except ValueError:
-                pass
         if value is None or value is False or value == "":
             raise UserError(self.env._("Give the first and the last day of the period."))
         raise UserError(
@@ -531,6 +530,7 @@ class CrmXyzManagerReport(models.TransientModel):
                 super(CrmXyzManagerReport, report.sudo()).write({"line_ids": commands})
             else:  # a form being edited: its lines live in the cache only
                 report.sudo().line_ids = commands
+        return True
 
     def _line_values(self):
         """Values of the lines: the visible salespeople, this period and the previous one.
