@@ -893,23 +893,13 @@ def _uninstall_step(conf, db, logs, step):
         "print('CRM_XYZ_LEFTOVERS', left)\n"
     )
     logfile = logs / f"{step.replace(' ', '_')}.log"
-    with open(logfile, "w") as out:
-        proc = subprocess.run(
-            odoo_cmd(conf, "-d", db, "--no-http", "--log-level=info", command="shell"),
-            input=script,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=odoo_env(),
-            cwd=ROOT,
-            check=False,
-        )
-        out.write(proc.stdout)
-    lines = proc.stdout.splitlines()
+    rc, output = odoo_shell(conf, db, script, log_level="info", returncode=True)
+    logfile.write_text(output)
+    lines = output.splitlines()
     bad = bad_log_lines(lines)
     for line in bad:
         print(line)
-    return proc.returncode == 0 and not bad and "CRM_XYZ_LEFTOVERS 0" in proc.stdout
+    return rc == 0 and not bad and "CRM_XYZ_LEFTOVERS 0" in output
 
 
 def test_core(conf, logs):
@@ -1016,10 +1006,11 @@ def _core_report(without, with_, logs):
     return 1 if problems else 0
 
 
-def odoo_shell(conf, db, script):
-    """Run `script` in an Odoo shell on `db`; return what it printed and logged."""
-    return subprocess.run(
-        odoo_cmd(conf, "-d", db, "--no-http", "--log-level=warn", command="shell"),
+def odoo_shell(conf, db, script, log_level="warn", returncode=False):
+    """Run `script` in an Odoo shell on `db`; return what it printed and logged
+    (with the exit code first when `returncode`)."""
+    proc = subprocess.run(
+        odoo_cmd(conf, "-d", db, "--no-http", f"--log-level={log_level}", command="shell"),
         input=script,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -1027,7 +1018,8 @@ def odoo_shell(conf, db, script):
         env=odoo_env(),
         cwd=ROOT,
         check=False,
-    ).stdout
+    )
+    return (proc.returncode, proc.stdout) if returncode else proc.stdout
 
 
 def dependencies():

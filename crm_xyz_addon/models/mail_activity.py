@@ -6,9 +6,9 @@ IMPORTANCE_LEVELS = [("high", "High"), ("normal", "Normal"), ("low", "Low")]
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
-    # Not required=True: NOT NULL on a core table breaks the inserts made while this addon
-    # is not loaded (Odoo's at_install tests of crm run before it loads). The forms
-    # require it; readers take an empty importance as normal.
+    # Optional in the database: NOT NULL on a core table breaks the inserts made while
+    # this addon is not loaded (Odoo's at_install tests of crm run before it loads). The
+    # forms require it; readers take an empty importance as normal.
     importance = fields.Selection(
         IMPORTANCE_LEVELS,
         default="normal",

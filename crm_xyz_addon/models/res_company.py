@@ -22,9 +22,9 @@ SETTING_FIELDS = (
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    # The settings are not required=True: NOT NULL on a core table breaks the inserts made
-    # while this addon is not loaded (a module it depends on being updated). The settings
-    # view requires them, and _xyz_settings() reads an empty one as its default.
+    # The settings are optional in the database: NOT NULL on a core table breaks the
+    # inserts made while this addon is not loaded (a module it depends on being updated).
+    # The settings view requires them, and _xyz_settings() reads an empty one as default.
     xyz_period_unit = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
         string="Analysis Sub-period",
