@@ -2,7 +2,7 @@
     "name": "Customer XYZ Analysis, Agenda and Manager Performance",
     "summary": "Relationship stages, ABC and XYZ classes of customers, a salesperson agenda "
     "and manager performance indicators, as in 1C:Trade Management",
-    "version": "18.0.1.1.0",
+    "version": "18.0.2.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "crm_xyz_addon developers",
@@ -14,6 +14,7 @@
         "data/ir_cron.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_xyz_classification_views.xml",
         "views/crm_xyz_history_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",

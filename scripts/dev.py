@@ -393,7 +393,8 @@ def write_config(odoo_addons, http_port):
 
 def odoo_cmd(conf, *args, command=None):
     """Odoo's command line; a sub-command (shell, ...) comes before the options."""
-    return [odoo_python(), "-m", "odoo", *([command] if command else []), "-c", str(conf), *args]
+    launcher = str(ROOT / "scripts" / "odoo_main.py")
+    return [odoo_python(), launcher, *([command] if command else []), "-c", str(conf), *args]
 
 
 def run_odoo_logged(cmd, logfile, echo=None):
@@ -857,6 +858,11 @@ def lifecycle_checks(conf, logs):
     )
     passed += ok
     problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
+    # the benchmark's agreement of the engine and its floor, at 60 customers, untimed
+    if ok:
+        smoke_ok = _bench_smoke_step(conf, logs)
+        passed += smoke_ok
+        problems += [] if smoke_ok else [f"benchmark smoke check failed, see {logs}"]
     ok = ok and _uninstall_step(conf, NODEMO_DB, logs, "uninstall without demo data")
     passed += ok
     problems += [] if ok else [f"uninstall without demo data logged warnings or failed, see {logs}"]
@@ -867,6 +873,25 @@ def lifecycle_checks(conf, logs):
     if upgrade_problems:
         problems.append("upgrade from the previous release: " + "; ".join(upgrade_problems[:20]))
     return passed, problems
+
+
+def _bench_smoke_step(conf, logs):
+    say("benchmark smoke check (floor and engine agree at 60 customers)")
+    logfile = logs / "bench_smoke.log"
+    rc, lines = run_odoo_logged(
+        [
+            odoo_python(),
+            str(ROOT / "scripts" / "bench.py"),
+            "--config",
+            str(conf),
+            "--smoke",
+            "--template",
+            NODEMO_DB,
+        ],
+        logfile,
+        echo=lambda line: LOG_LEVEL_RE.match(line) and " INFO " not in line,
+    )
+    return rc == 0 and not bad_log_lines(lines)
 
 
 def _lifecycle_step(conf, db, step, step_args, logs):
@@ -1135,7 +1160,10 @@ def stop_server(port):
     candidates |= _listening_pids(port)
     stopped = []
     for pid in sorted(pid for pid in candidates if _is_our_odoo(pid)):
-        os.kill(pid, signal.SIGTERM)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue  # a worker that its master has stopped already
         deadline = time.monotonic() + 15
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)

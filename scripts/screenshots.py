@@ -55,7 +55,8 @@ class ScreenshotError(Exception):
 
 def screens():
     """(file name, login, path, element showing the data, steps before) per screen; a step
-    is a selector to wait for or JavaScript to run; {partner} is a classified customer."""
+    is a selector to wait for or JavaScript to run; {partner} is a classified customer,
+    {partner_at_risk} one the early warning flags."""
     return (
         (
             "agenda_month",
@@ -72,7 +73,7 @@ def screens():
         (
             "partner_classification",
             "anna.manager",
-            f"/odoo/action-{ANALYSIS_ACTION}/{{partner}}",
+            "/odoo/res.partner/{partner}",
             ".o_notebook .tab-pane.active [name=classification_explanation]",
             [
                 ".o_form_view .o_notebook",
@@ -80,6 +81,25 @@ def screens():
                 ".o_notebook .tab-pane.active [name=classification_explanation]",
                 "document.querySelector('.o_notebook').scrollIntoView({block: 'start'})",
             ],
+        ),
+        (
+            "partner_at_risk",
+            "anna.manager",
+            "/odoo/res.partner/{partner_at_risk}",
+            ".o_notebook .tab-pane.active [name=classification_risk_explanation]",
+            [
+                ".o_form_view .o_notebook",
+                "document.querySelector('.o_notebook a[name=crm_xyz_classification]').click()",
+                ".o_notebook .tab-pane.active [name=classification_risk_explanation]",
+                "document.querySelector('.o_notebook').scrollIntoView({block: 'start'})",
+            ],
+        ),
+        (
+            "portfolio",
+            "anna.manager",
+            "/odoo/action-crm_xyz_addon.crm_xyz_portfolio_action",
+            ".o_pivot table tbody td.o_pivot_cell_value",
+            [],
         ),
         (
             "xyz_pivot",
@@ -157,6 +177,20 @@ def classified_partner(session):
         if found:
             return found[0]
     raise ScreenshotError("no classified customer in the database: is it the demo database?")
+
+
+def partner_at_risk(session):
+    """A customer the early warning flags: its form explains why."""
+    found = session.call_kw(
+        "res.partner",
+        "search",
+        [[("classification_at_risk", "=", True), ("is_company", "=", True)]],
+        limit=1,
+        order="id",
+    )
+    if not found:
+        raise ScreenshotError("no customer at risk in the database: is it the demo database?")
+    return found[0]
 
 
 # --------------------------------------------------------------- Chromium side
@@ -261,10 +295,9 @@ def take(url, db, out, lang=None, suffix=""):
     """Save every screen as out/<name><suffix>.png; return the files written."""
     out.mkdir(parents=True, exist_ok=True)
     sessions, original_langs, written = {}, {}, []
-    partner = None
     browser = Browser()
     try:
-        for name, login, path, selector, steps in screens():
+        for name, login, screen_path, selector, steps in screens():
             if login not in sessions:
                 sessions[login] = OdooSession(url, db, login)
                 if lang and sessions[login].lang != lang:
@@ -273,9 +306,12 @@ def take(url, db, out, lang=None, suffix=""):
                     # a new session carries the new language in its context
                     sessions[login] = OdooSession(url, db, login)
             session = sessions[login]
+            path = screen_path
             if "{partner}" in path:
-                partner = classified_partner(session)
-            browser.open(f"{url}{path.format(partner=partner)}", session.cookie)
+                path = path.format(partner=classified_partner(session))
+            if "{partner_at_risk}" in path:
+                path = path.format(partner_at_risk=partner_at_risk(session))
+            browser.open(f"{url}{path}", session.cookie)
             for step in steps:
                 if step.startswith("document."):
                     browser.evaluate(step)

@@ -1,7 +1,9 @@
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import crm_xyz_classification
 from . import crm_xyz_run
+from . import crm_xyz_warning
 from . import crm_xyz_history
 from . import crm_xyz_completeness_snapshot
 from . import sale_order
@@ -9,3 +11,5 @@ from . import sale_report
 from . import mail_activity
 from . import crm_xyz_agenda
 from . import crm_xyz_demo
+from . import crm_xyz_salesperson_history
+from . import res_partner_salesperson

@@ -24,20 +24,17 @@ EVENT_STATES = [
 # first characters of the title of important and unimportant events
 TITLE_MARKERS = {"high": "! ", "low": "↓ "}
 
-# The display name of the records of the many2one fields of the agenda, as SQL on
-# the record `{alias}` ({lang}: the reader's language), so that the calendar and
-# the list get them from the agenda's query itself (search_read, web_search_read).
-DISPLAY_NAMES = {
-    "res.partner": "COALESCE({alias}.complete_name, {alias}.name)",
-    "res.users": "(SELECT login_partner.name FROM res_partner login_partner"
-    " WHERE login_partner.id = {alias}.partner_id)",
-    "res.company": "{alias}.name",
-    "res.currency": "{alias}.name",
-    "sale.order": "{alias}.name",
-    "mail.activity.type": "COALESCE({alias}.name->>{lang}, {alias}.name->>'en_US')",
-    "mail.activity": "COALESCE({alias}.summary, (SELECT COALESCE(kind.name->>{lang},"
-    " kind.name->>'en_US') FROM mail_activity_type kind"
-    " WHERE kind.id = {alias}.activity_type_id))",
+# The comodels of the many2one fields of the agenda whose display name the
+# calendar's and the list's reads take from the agenda's query itself
+# (CrmXyzAgenda._display_name_sql), rather than from records.
+NAMED_COMODELS = {
+    "res.partner",
+    "res.users",
+    "res.company",
+    "res.currency",
+    "sale.order",
+    "mail.activity.type",
+    "mail.activity",
 }
 
 
@@ -186,7 +183,7 @@ class CrmXyzAgenda(models.Model):
 
     def init(self):
         result = super().init()
-        for name, table, columns, predicate in agenda_query.PAYMENT_INDEXES:
+        for name, table, columns, predicate in agenda_query.AGENDA_INDEXES:
             create_index(self.env.cr, name, table, columns, where=predicate)
         return result
 
@@ -273,8 +270,9 @@ class CrmXyzAgenda(models.Model):
 
     # -------------------------------------------------------------------- reads
     # The calendar (search_read) and the list (web_search_read) read thousands of
-    # events of a month: they get them from one query, without building records of
-    # the union. Other reads, and fields this does not know, go through the ORM.
+    # events of a month: each read is one query (the list's count included), with
+    # the display names joined in, and builds no record of the union. Other reads,
+    # and fields this does not know, go through the ORM.
     @api.model
     @api.readonly
     def search_read(
@@ -284,17 +282,18 @@ class CrmXyzAgenda(models.Model):
             return super().search_read(
                 domain, fields, offset=offset, limit=limit, order=order, **read_kwargs
             )
-        return self._quick_search_read(
+        values, _count = self._quick_search_read(
             domain or [], dict.fromkeys(fields, "pair"), offset, limit, order
         )
+        return values
 
     @api.model
     @api.readonly
     def web_search_read(
         self, domain, specification, offset=0, limit=None, order=None, count_limit=None
     ):
-        many2one_formats = self._quick_read_formats(specification)
-        if many2one_formats is None:
+        formats = self._quick_read_formats(specification)
+        if formats is None:
             return super().web_search_read(
                 domain,
                 specification,
@@ -303,8 +302,21 @@ class CrmXyzAgenda(models.Model):
                 order=order,
                 count_limit=count_limit,
             )
-        values = self._quick_search_read(domain, many2one_formats, offset, limit, order)
-        return self._format_web_search_read_results(domain, values, offset, limit, count_limit)
+        values, count = self._quick_search_read(
+            domain, formats, offset, limit, order, with_count=bool(limit)
+        )
+        if not values:
+            return {"length": 0, "records": []}
+        # the length as _format_web_search_read_results gives it, from the count
+        # of the query rather than a second one (search_count)
+        length = len(values) + offset
+        count_limit_reached = count_limit and count_limit <= length
+        if limit and (
+            (len(values) == limit and not count_limit_reached)
+            or self.env.context.get("force_search_count")
+        ):
+            length = min(count, count_limit) if count_limit else count
+        return {"length": length, "records": values}
 
     def _quick_read_fields(self):
         """The fields _quick_search_read reads: the columns of the query, the title,
@@ -312,7 +324,7 @@ class CrmXyzAgenda(models.Model):
         return {
             name
             for name, field in self._fields.items()
-            if (field.store and (field.type != "many2one" or field.comodel_name in DISPLAY_NAMES))
+            if (field.store and (field.type != "many2one" or field.comodel_name in NAMED_COMODELS))
             or name in ("name", "display_name")
         }
 
@@ -335,86 +347,134 @@ class CrmXyzAgenda(models.Model):
                     formats[name] = "record_name" if spec["fields"] else "record"
         return formats
 
-    def _quick_search_read(self, domain, formats, offset, limit, order):
+    def _quick_search_read(self, domain, formats, offset, limit, order, with_count=False):
         """The events of `domain` read in one query, as dicts of the fields of
         `formats` (field name: "value", or for many2one fields "pair" for
         search_read's (id, name), "id", "record" or "record_name" for
-        web_search_read). The query is the ORM's search (access rights, record rules,
-        period pushed into the sources), with the display names of the many2one
-        fields as subqueries."""
-        # access rights, record rules, the order, the window of the sources
+        web_search_read), and with `with_count` the number of events of `domain`
+        (else 0). The query is the ORM's search (access rights, record rules, the
+        period pushed into the sources), with the tables of the display names
+        joined to it."""
         query = self._search(domain, offset=offset, limit=limit, order=order or self._order)
         if query.is_empty():
-            return []
-        event, lang = query.table, self.env.lang or "en_US"
-        needs_title = "name" in formats or "display_name" in formats
+            return [], 0
+        event = query.table
+        lang = self.env.lang or "en_US"
+        columns = [SQL.identifier(event, "id")]
 
-        def name_of(field_name):
-            comodel = self.env[self._fields[field_name].comodel_name]
-            name = DISPLAY_NAMES[comodel._name].format(alias="named", lang="%(lang)s")
-            return SQL(
-                "(SELECT %s FROM %s named WHERE named.id = %s)",
-                SQL(name, lang=lang),
-                SQL.identifier(comodel._table),
-                SQL.identifier(event, field_name),
-            )
+        def position(sql):
+            columns.append(sql)
+            return len(columns) - 1
 
-        columns = {"id": SQL.identifier(event, "id")}
-        names = {}
+        # (field name, how its value is made, position of its column, of its name)
+        readers = []
         for field_name, how in formats.items():
             field = self._fields[field_name]
-            if field.store:
-                columns[field_name] = SQL.identifier(event, field_name)
-            if field.type == "many2one" and how in ("pair", "record_name"):
-                names[field_name] = name_of(field_name)
-        if needs_title:
-            for field_name in ("event_type", "importance", "is_hidden", "source_name", "summary"):
-                columns.setdefault(field_name, SQL.identifier(event, field_name))
-            names.setdefault("partner_id", name_of("partner_id"))
-            names.setdefault("activity_type_id", name_of("activity_type_id"))
-        if "amount" in formats:
-            # rounded to the currency, as Monetary fields are
-            columns["amount"] = SQL(
-                "(SELECT ROUND(%s / currency.rounding) * currency.rounding"
-                " FROM res_currency currency WHERE currency.id = %s)",
-                SQL.identifier(event, "amount"),
-                SQL.identifier(event, "currency_id"),
-            )
-        selected = [SQL("%s AS %s", sql, SQL.identifier(key)) for key, sql in columns.items()]
-        selected += [
-            SQL("%s AS %s", sql, SQL.identifier(f"{key}__name")) for key, sql in names.items()
-        ]
+            if field_name in ("name", "display_name"):
+                readers.append((field_name, "title", None, None))
+            elif field_name == "amount":
+                # rounded to the currency, as Monetary fields are
+                currency = query.left_join(
+                    event, "currency_id", "res_currency", "id", "currency_id"
+                )
+                amount = SQL(
+                    "ROUND(%s / %s) * %s",
+                    SQL.identifier(event, "amount"),
+                    SQL.identifier(currency, "rounding"),
+                    SQL.identifier(currency, "rounding"),
+                )
+                readers.append((field_name, "float", position(amount), None))
+            elif field.type == "many2one":
+                value = position(SQL.identifier(event, field_name))
+                name = None
+                if how in ("pair", "record_name"):
+                    name = position(self._display_name_sql(query, field_name, lang))
+                readers.append((field_name, how, value, name))
+            else:
+                kind = {
+                    "boolean": "boolean",
+                    "float": "float",
+                    "monetary": "float",
+                    "integer": "integer",
+                    "many2one_reference": "integer",
+                }.get(field.type, "value")
+                readers.append(
+                    (field_name, kind, position(SQL.identifier(event, field_name)), None)
+                )
+        title = None
+        if any(kind == "title" for _name, kind, _value, _label in readers):
+            title = [
+                (key, position(SQL.identifier(event, key)))
+                for key in ("event_type", "importance", "is_hidden", "source_name", "summary")
+            ] + [
+                ("customer_name", position(self._display_name_sql(query, "partner_id", lang))),
+                (
+                    "activity_type_name",
+                    position(self._display_name_sql(query, "activity_type_id", lang)),
+                ),
+            ]
+        count = position(SQL("COUNT(*) OVER ()")) if with_count else None
         self.env.flush_all()  # the union reads other models
-        rows = self.env.execute_query_dict(query.select(*selected))
+        rows = self.env.execute_query(query.select(*columns))
+        values_list = self._quick_read_values(rows, readers, title)
+        return values_list, (rows[0][count] if rows and count else 0)
 
-        return self._quick_read_values(rows, formats)
+    def _display_name_sql(self, query, field_name, lang):
+        """The display name of the record of many2one `field_name` (its comodel in
+        NAMED_COMODELS) of the events of `query`, on its table joined to them, in
+        language `lang`."""
+        comodel_name = self._fields[field_name].comodel_name
+        table = self.env[comodel_name]._table
+        named = query.left_join(query.table, field_name, table, "id", field_name)
+        if comodel_name == "res.partner":
+            return SQL(
+                "COALESCE(%s, %s)",
+                SQL.identifier(named, "complete_name"),
+                SQL.identifier(named, "name"),
+            )
+        if comodel_name == "res.users":
+            person = query.left_join(named, "partner_id", "res_partner", "id", "partner_id")
+            return SQL.identifier(person, "name")
+        if comodel_name == "mail.activity.type":
+            return _translated_name(named, lang)
+        if comodel_name == "mail.activity":
+            # its summary, else the name of its type
+            kind = query.left_join(
+                named, "activity_type_id", "mail_activity_type", "id", "activity_type_id"
+            )
+            return SQL(
+                "COALESCE(%s, %s)", SQL.identifier(named, "summary"), _translated_name(kind, lang)
+            )
+        return SQL.identifier(named, "name")
 
-    def _quick_read_values(self, rows, formats):
-        """The rows of _quick_search_read as the ORM reads give them."""
-        labels = self._title_labels()
+    def _quick_read_values(self, rows, readers, title):
+        """The `rows` of _quick_search_read as the ORM's reads give them: `readers`
+        say how (see there), `title` where the pieces of the title are."""
+        labels = self._title_labels() if title else None
         values_list = []
         for row in rows:
-            values = {"id": row["id"]}
-            for field_name, how in formats.items():
-                field = self._fields[field_name]
-                value = row.get(field_name)
-                if field_name in ("name", "display_name"):
-                    value = event_title(
-                        labels,
-                        {
-                            **row,
-                            "customer_name": row["partner_id__name"],
-                            "activity_type_name": row["activity_type_id__name"],
-                        },
-                    )
-                elif field.type == "many2one" and value and how != "id":
-                    name = row.get(f"{field_name}__name")
-                    value = {
-                        "pair": (value, name),
-                        "record": {"id": value},
-                        "record_name": {"id": value, "display_name": name},
-                    }[how]
-                values[field_name] = _read_value(field, value)
+            values = {"id": row[0]}
+            for field_name, kind, value_at, name_at in readers:
+                if kind == "title":
+                    values[field_name] = event_title(labels, {key: row[at] for key, at in title})
+                    continue
+                value = row[value_at]
+                if kind in ("value", "id"):
+                    values[field_name] = False if value is None else value
+                elif kind == "float":
+                    values[field_name] = float(value or 0.0)
+                elif kind == "integer":
+                    values[field_name] = value or 0
+                elif kind == "boolean":
+                    values[field_name] = bool(value)
+                elif not value:  # many2one without a record
+                    values[field_name] = False
+                elif kind == "pair":
+                    values[field_name] = (value, row[name_at])
+                elif kind == "record":
+                    values[field_name] = {"id": value}
+                else:
+                    values[field_name] = {"id": value, "display_name": row[name_at]}
             values_list.append(values)
         return values_list
 
@@ -484,12 +544,11 @@ class CrmXyzAgenda(models.Model):
         return self.order_id
 
 
-def _read_value(field, value):
-    """`value` of `field` from SQL as the ORM's read gives it."""
-    if field.type == "boolean":
-        return bool(value)
-    if field.type in ("integer", "many2one_reference"):
-        return value or 0
-    if field.type in ("float", "monetary"):
-        return float(value or 0.0)
-    return False if value is None else value
+def _translated_name(alias, lang):
+    """The name of a record of table `alias` with a translated name (jsonb), in `lang`."""
+    return SQL(
+        "COALESCE(%s->>%s, %s->>'en_US')",
+        SQL.identifier(alias, "name"),
+        lang,
+        SQL.identifier(alias, "name"),
+    )

@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..tools import classification_tables
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
 
 HISTORY_KINDS = [("analysis", "Analysis"), ("manual", "Manual")]
@@ -14,8 +15,14 @@ class CrmXyzHistory(models.Model):
     _description = "Customer Classification Change"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
+    # made by init() with the customer's foreign key only: the first analysis of a
+    # large company writes a row per customer, and a key check per row and column
+    # costs more than the row itself
+    _auto = False
+    # who set a manual override (create_uid), when
+    _log_access = True
 
-    date = fields.Date(required=True, readonly=True, index=True)
+    date = fields.Date(required=True, readonly=True)
     # the manager report counts only the analysis's changes
     kind = fields.Selection(
         HISTORY_KINDS,
@@ -23,27 +30,21 @@ class CrmXyzHistory(models.Model):
         required=True,
         default="analysis",
         readonly=True,
-        index=True,
         help="Analysis: the automatic classification changed. "
         "Manual: a sales manager set or cleared an override.",
     )
-    run_id = fields.Many2one(
-        "crm.xyz.run", string="Analysis", readonly=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    run_id = fields.Many2one("crm.xyz.run", string="Analysis", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
         required=True,
         readonly=True,
-        ondelete="cascade",
-        index=True,
     )
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
         readonly=True,
-        index=True,
         help="The customer's salesperson at the time of the change.",
     )
     old_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
@@ -52,4 +53,7 @@ class CrmXyzHistory(models.Model):
     new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC", readonly=True)
     old_xyz_class = fields.Selection(XYZ_CLASSES, string="Old XYZ", readonly=True)
     new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ", readonly=True)
-    stage_trend = fields.Selection(TRENDS, readonly=True, index=True)
+    stage_trend = fields.Selection(TRENDS, readonly=True)
+
+    def init(self):
+        classification_tables.create_history_table(self.env.cr, self)

@@ -1,19 +1,21 @@
 import logging
 import time
-from datetime import date, datetime, timedelta
-from datetime import time as dt_time
+from contextlib import closing
+from datetime import date, datetime
 
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import formatLang
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
+from ..tools import thresholds
+from .res_company import RISK_SETTING_FIELDS, SETTING_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 5000
 STAGE_COUNTS = {
     "potential": "potential_count",
     "one_off": "one_off_count",
@@ -102,6 +104,18 @@ class CrmXyzRun(models.Model):
     y_count = fields.Integer(string="Y", readonly=True)
     z_count = fields.Integer(string="Z", readonly=True)
     changed_count = fields.Integer(string="Customers Changed", readonly=True)
+    followup_count = fields.Integer(
+        string="Follow-ups Scheduled",
+        readonly=True,
+        help="Customers that became at risk or whose stage went down, with a follow-up activity "
+        "for their salesperson.",
+    )
+    followup_unassigned_count = fields.Integer(
+        string="Warnings Without Salesperson",
+        readonly=True,
+        help="Customers that became at risk or whose stage went down but have no salesperson: "
+        "no follow-up was scheduled for them.",
+    )
     missing_rate_count = fields.Integer(
         string="Documents Without Rate",
         readonly=True,
@@ -109,6 +123,37 @@ class CrmXyzRun(models.Model):
         "their date: Odoo converted them at the first rate of the currency, or 1.0 without any.",
     )
     history_ids = fields.One2many("crm.xyz.history", "run_id", string="Changes", readonly=True)
+    xyz_not_separating = fields.Boolean(
+        string="XYZ Classes Do Not Separate",
+        compute="_compute_xyz_separation",
+        help="More than 90% of the regular customers are in one XYZ class: the limits say "
+        "nothing about them.",
+    )
+    xyz_separation_warning = fields.Char(
+        string="XYZ Separation Warning", compute="_compute_xyz_separation"
+    )
+
+    @api.depends("regular_count", "x_count", "y_count", "z_count")
+    def _compute_xyz_separation(self):
+        for run in self:
+            dominant = thresholds.dominant_class(
+                {"X": run.x_count, "Y": run.y_count, "Z": run.z_count}, run.regular_count
+            )
+            run.xyz_not_separating = bool(dominant)
+            if not dominant:
+                run.xyz_separation_warning = False
+                continue
+            # the count read before the translated call: the term extractor reads its arguments
+            count = run[CLASS_COUNTS[dominant]]
+            run.xyz_separation_warning = self.env._(
+                "%(share)s%% of the regular customers (%(count)s of %(total)s) are in class "
+                "%(xyz_class)s: the XYZ limits do not tell them apart. Choose limits that fit "
+                "your customers in the classification settings (Suggest limits).",
+                share=formatLang(self.env, 100 * count / run.regular_count, digits=1),
+                count=count,
+                total=run.regular_count,
+                xyz_class=dominant,
+            )
 
     # ------------------------------------------------------------------ actions
     @api.model
@@ -129,6 +174,14 @@ class CrmXyzRun(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    @api.model
+    def action_open_classification_settings(self):
+        """The classification settings of the current company (sales managers)."""
+        self._check_may_run_analysis()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_xyz_addon.crm_xyz_classification_settings_action"
+        )
 
     # --------------------------------------------------------------- analysis
     @api.model
@@ -155,11 +208,12 @@ class CrmXyzRun(models.Model):
         return datetime.now(pytz.timezone(company.partner_id.tz or "UTC")).date()
 
     @api.model
-    def _analysis_date(self, value, company):
+    def _analysis_date(self, value, company, settings=None):
         """The date of `value` (a date or "YYYY-MM-DD"; the company's today when empty).
 
         Refused unless it is not after the company's today and its whole window
-        (N sub-periods before it) is made of valid dates.
+        (N sub-periods before it, by `settings`, the company's by default) is made of
+        valid dates.
         """
         today = self._company_today(company)
         if value is None or value is False:
@@ -189,7 +243,7 @@ class CrmXyzRun(models.Model):
                     company=company.display_name,
                 )
             )
-        settings = company._xyz_settings()
+        settings = settings or company._xyz_settings()
         try:
             calc.period_bounds(as_of, settings["xyz_period_unit"], settings["xyz_period_count"])
         except (OverflowError, ValueError):
@@ -240,7 +294,16 @@ class CrmXyzRun(models.Model):
             }
         )
         counts = run._classify(company, as_of)
-        run.write({**counts, "state": "done", "duration": time.monotonic() - started})
+        followups, unassigned = self.env["crm.xyz.warning"]._follow_up(company, as_of)
+        run.write(
+            {
+                **counts,
+                "followup_count": followups,
+                "followup_unassigned_count": unassigned,
+                "state": "done",
+                "duration": time.monotonic() - started,
+            }
+        )
         company.sudo().xyz_last_run_id = run
         self.env["crm.xyz.completeness.snapshot"]._take(company, as_of)
         _logger.info(
@@ -263,177 +326,241 @@ class CrmXyzRun(models.Model):
         return run.sudo(False)
 
     def _classify(self, company, as_of):
-        """Stream the aggregate, compute the classes in Python, write back per batch."""
+        """Classify and store in one set-based statement; Python only orchestrates."""
         self.ensure_one()
         self.env.flush_all()
         settings = company._xyz_settings()
-        params = self._query_params(company, as_of, settings)
-        query = queries.classification_query(settings["xyz_source"], settings["xyz_parameter"])
-        batch_size = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_xyz_addon.batch_size", DEFAULT_BATCH_SIZE)
+        # the statement sorts and hashes the whole population once: give it the memory
+        # to do so without spilling, and no JIT, which costs more than it saves here
+        self.env.cr.execute("SET LOCAL work_mem = '256MB'")
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute(
+            queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
+            {
+                **self._query_params(company, as_of, settings),
+                "run_id": self.id,
+                "uid": self.env.uid,
+                "now": fields.Datetime.now(),
+            },
         )
-        counts = dict.fromkeys(
-            [
-                "customer_count",
-                "changed_count",
-                "missing_rate_count",
-                *STAGE_COUNTS.values(),
-                *CLASS_COUNTS.values(),
-            ],
-            0,
-        )
-        # a server-side cursor keeps memory flat whatever the number of customers
-        with self.env.cr._cnx.cursor(name=f"crm_xyz_run_{self.id}") as stream:
-            stream.itersize = batch_size
-            stream.execute(query, params)
-            while rows := stream.fetchmany(batch_size):
-                self._apply_batch(rows, company, as_of, settings, counts)
-        self.env["res.partner"].invalidate_model()
+        counts = dict(zip(queries.ANALYSIS_COUNTS, self.env.cr.fetchone(), strict=True))
+        self.env.cr.execute("RESET work_mem")
+        self.env.cr.execute("RESET jit")
+        counts.pop("history_count")
+        self.env["crm.xyz.classification"].invalidate_model()
         self.env["crm.xyz.history"].invalidate_model()
+        self.env["res.partner"].invalidate_model()
         return counts
 
     @api.model
     def _query_params(self, company, as_of, settings):
+        """The parameters of the classification statements: dates, exact thresholds."""
         tz = company.partner_id.tz or "UTC"
-        next_day = datetime.combine(as_of + timedelta(days=1), dt_time.min)
-        cutoff_utc = pytz.timezone(tz).localize(next_day).astimezone(pytz.utc).replace(tzinfo=None)
         bounds = calc.period_bounds(
             as_of, settings["xyz_period_unit"], settings["xyz_period_count"]
         )
         return {
             "company_id": company.id,
-            "company_key": str(company.id),
             "root_company_id": company.root_id.id,
             "currency_id": company.currency_id.id,
             "as_of": as_of,
             "tz": tz,
-            "cutoff_utc": cutoff_utc,
+            "cutoff_utc": queries.company_day_end_utc(as_of, tz),
             "thresholds": calc.bucket_thresholds(bounds),
             "digits": company.currency_id.decimal_places,
+            "period_count": settings["xyz_period_count"],
+            "one_off_max": settings["xyz_one_off_max_purchases"],
+            # the decimal the user typed, not the nearest binary float
+            "x_max": calc.exact_decimal(settings["xyz_x_max_cv"]),
+            "y_max": calc.exact_decimal(settings["xyz_y_max_cv"]),
+            "a_percent": calc.exact_decimal(settings["abc_a_percent"]),
+            "b_percent": calc.exact_decimal(settings["abc_b_percent"]),
+            # the early warning: at risk after this many typical intervals without a sale
+            "risk_factor": calc.exact_decimal(company["xyz_risk_factor"] or 2.0),
+            "risk_min_days": company["xyz_risk_min_days"] or 0,
         }
 
-    def _apply_batch(self, rows, company, as_of, settings, counts):
-        updates = {name: [] for name, _kind in queries.PARTNER_COLUMNS}
-        updates["partner_ids"] = []
-        history = {name: [] for name, _kind in queries.HISTORY_COLUMNS}
-        for row in rows:
-            partner_id, stored, user_id = row[0], row[10:22], row[22]
-            counts["missing_rate_count"] += row[23]
-            new = self._classify_row(row, as_of, settings)
-            if new[0]:
-                counts["customer_count"] += 1
-                counts[STAGE_COUNTS[new[0]]] += 1
-                for cls in new[1:3]:
-                    if cls:
-                        counts[CLASS_COUNTS[cls]] += 1
-            if tuple(new) == tuple(stored):
-                continue
-            counts["changed_count"] += 1
-            updates["partner_ids"].append(partner_id)
-            for (name, _kind), value in zip(queries.PARTNER_COLUMNS, new, strict=True):
-                updates[name].append(value)
-            if new[:3] != tuple(stored[:3]):
-                for name, value in zip(
-                    (
-                        "partner_id",
-                        "user_id",
-                        "old_stage",
-                        "new_stage",
-                        "old_abc_class",
-                        "new_abc_class",
-                        "old_xyz_class",
-                        "new_xyz_class",
-                        "stage_trend",
-                    ),
-                    (
-                        partner_id,
-                        user_id,
-                        stored[0],
-                        new[0],
-                        stored[1],
-                        new[1],
-                        stored[2],
-                        new[2],
-                        calc.trend(stored[0], new[0]),
-                    ),
-                    strict=True,
-                ):
-                    history[name].append(value)
-        if updates["partner_ids"]:
-            self.env.cr.execute(
-                queries.partner_update_query(), {**updates, "company_key": str(company.id)}
-            )
-        if history["partner_id"]:
-            self.env.cr.execute(
-                queries.history_insert_query(),
-                {
-                    **history,
-                    "as_of": as_of,
-                    "run_id": self.id,
-                    "company_id": company.id,
-                    "uid": self.env.uid,
-                },
-            )
+    # ------------------------------------------------ preview and suggested limits
+    @api.model
+    def preview_analysis(self, as_of=None, **settings):
+        """What an analysis of env.company with `settings` would give; writes nothing.
+
+        Sales managers only. `settings` are any of the classification settings of
+        the company (the others keep their saved values); invalid ones raise the
+        ValidationError that saving them would. Returns plain data: the number of
+        customers by stage, ABC and XYZ class, and the share of sales of each ABC
+        class in percent.
+        """
+        self._check_may_run_analysis()
+        company = self.env.company
+        settings = self._preview_settings(company, settings)
+        as_of = self._analysis_date(as_of, company, settings)
+        return self._preview(company, as_of, settings)[0]
 
     @api.model
-    def _classify_row(self, row, as_of, settings):
-        """New stored values of one partner, in PARTNER_COLUMNS order."""
-        (
-            _partner_id,
-            total,
-            in_window,
-            before_window,
-            last_sale_date,
-            buckets,
-            amounts,
-            cum_before,
-            grand_total,
-            is_potential,
-        ) = row[:10]
-        stored = row[10:22]
-        has_sales = total is not None
-        if not has_sales and not is_potential:
-            return (None,) * len(queries.PARTNER_COLUMNS)
-        stage = calc.relationship_stage(
-            before_window or 0, in_window or 0, settings["xyz_one_off_max_purchases"]
-        )
-        abc = (
-            calc.abc_class(
-                total,
-                cum_before or 0,
-                grand_total or 0,
-                settings["abc_a_percent"],
-                settings["abc_b_percent"],
+    def suggest_thresholds(self, as_of=None, x_share=1 / 3, xy_share=2 / 3, **settings):
+        """XYZ limits that fit the regular customers of env.company; writes nothing.
+
+        Sales managers only. The X limit is the smallest whole percent at which at
+        least `x_share` of the regular customers are X; the Y limit the smallest at
+        which at least `xy_share` of them are X or Y (and above the X limit). The
+        other settings, the period ones first, are `settings` over the saved ones.
+        Returns {"xyz_x_max_cv": float, "xyz_y_max_cv": float}.
+        """
+        self._check_may_run_analysis()
+        _ = self.env._
+        company = self.env.company
+        settings = self._preview_settings(company, settings)
+        as_of = self._analysis_date(as_of, company, settings)
+        try:
+            x_share, xy_share = thresholds.exact_share(x_share), thresholds.exact_share(xy_share)
+        except (TypeError, ValueError, ZeroDivisionError):
+            x_share = xy_share = None
+        if x_share is None or not 0 < x_share <= xy_share <= 1:
+            raise UserError(
+                _(
+                    "The share of X customers and the share of X or Y customers must be "
+                    "fractions with 0 < X ≤ X or Y ≤ 1."
+                )
             )
-            or None
+        rows = self._read_only_rows(
+            queries.whole_percent_statement(settings["xyz_source"], settings["xyz_parameter"]),
+            self._query_params(company, as_of, settings),
         )
-        xyz = cv = None
-        if stage == calc.STAGE_REGULAR:
-            values = calc.period_values(buckets, amounts, settings["xyz_period_count"])
-            xyz, cv = calc.xyz_class_and_cv(
-                values, settings["xyz_x_max_cv"], settings["xyz_y_max_cv"]
+        counts = dict(rows)
+        if sum(counts.values()) < 3:
+            raise UserError(
+                _(
+                    "Limits can only be suggested from 3 regular customers or more; with these "
+                    "settings %(company)s has %(count)s as of %(date)s. Try a longer window or "
+                    "a lower number of sales for a one-off customer.",
+                    company=company.display_name,
+                    count=sum(counts.values()),
+                    date=as_of,
+                )
             )
-            cv = round(cv, 4) if cv is not None else None
-        # a second run for the same date compares with the same earlier state: idempotent
-        stored_stage, stored_abc, stored_xyz = stored[0:3]
-        rerun = stored[11] == as_of
-        base = stored[3:6] if rerun else (stored_stage, stored_abc, stored_xyz)
-        return (
-            stage,
-            abc,
-            xyz,
-            base[0],
-            base[1],
-            base[2],
-            calc.trend(base[0], stage),
-            total if has_sales else None,
-            in_window if has_sales else None,
-            cv,
-            last_sale_date,
-            as_of,
+        x_limit = thresholds.whole_percent_limit(counts, x_share)
+        y_limit = thresholds.whole_percent_limit(counts, xy_share)
+        if x_limit is None or y_limit is None:
+            raise UserError(
+                _(
+                    "Too many regular customers of %(company)s have no positive sales in the "
+                    "window for any limit to make them X or Y.",
+                    company=company.display_name,
+                )
+            )
+        # a limit is above 0, and Y above X
+        x_limit = max(x_limit, 1)
+        y_limit = max(y_limit, x_limit + 1)
+        return {"xyz_x_max_cv": float(x_limit), "xyz_y_max_cv": float(y_limit)}
+
+    @api.model
+    def _preview_settings(self, company, overrides):
+        """The company's settings with `overrides`, checked as saving them would check them."""
+        unknown = sorted(set(overrides) - {*SETTING_FIELDS, *RISK_SETTING_FIELDS})
+        if unknown:
+            raise ValidationError(
+                self.env._(
+                    "These are not settings of the classification: %(names)s.",
+                    names=", ".join(unknown),
+                )
+            )
+        settings = {
+            **company._xyz_settings(),
+            **{name: overrides[name] for name in SETTING_FIELDS if name in overrides},
+        }
+        company._validate_xyz_settings(
+            {
+                **settings,
+                **{name: overrides[name] for name in RISK_SETTING_FIELDS if name in overrides},
+            }
         )
+        for name in SETTING_FIELDS:
+            if company._fields[name].type == "integer":
+                settings[name] = int(settings[name])
+        return settings
+
+    @api.model
+    def _preview(self, company, as_of, settings):
+        """(figures, periods) of an analysis with `settings`: see thresholds.summarize."""
+        rows = self._read_only_rows(
+            queries.preview_statement(settings["xyz_source"], settings["xyz_parameter"]),
+            self._query_params(company, as_of, settings),
+        )
+        return thresholds.summarize(rows)
+
+    @api.model
+    def _current_figures(self, company):
+        """The figures of the company's stored automatic classification, as _preview's."""
+        return thresholds.summarize(
+            self._read_only_rows(queries.current_statement(), {"company_id": company.id})
+        )[0]
+
+    @api.model
+    def _period_hint(self, settings, periods):
+        """Why and how to lengthen the sub-period, when the median regular customer buys in
+        fewer than a third of them; False otherwise."""
+        longer = thresholds.LONGER_PERIOD.get(settings["xyz_period_unit"])
+        if not longer or not thresholds.needs_longer_period(periods, settings["xyz_period_count"]):
+            return False
+        units = dict(
+            self.env["res.company"]._fields["xyz_period_unit"]._description_selection(self.env)
+        )
+        return self.env._(
+            "The median regular customer buys in fewer than a third of the sub-periods "
+            "(%(median)s of %(count)s): try a longer sub-period (%(current)s → %(longer)s). "
+            "With most sub-periods empty, nearly every customer varies a lot from one "
+            "sub-period to the next, and XYZ puts them all in Z.",
+            median=self._format_median(thresholds.median(periods)),
+            count=settings["xyz_period_count"],
+            current=units[settings["xyz_period_unit"]],
+            longer=units[longer],
+        )
+
+    @api.model
+    def _format_median(self, median):
+        # a whole number of sub-periods, or a half between the two middle ones
+        if median.denominator == 1:
+            return str(median.numerator)
+        return formatLang(self.env, float(median), digits=1)
+
+    @api.model
+    def _read_only_rows(self, statement, params):
+        """The rows of a SELECT run in a read-only savepoint, rolled back afterwards.
+
+        The rollback also undoes the SET LOCALs; read-only makes sure that nothing,
+        even by mistake, is written by a preview.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        with closing(cr.savepoint(flush=False)):
+            cr.execute("SET LOCAL transaction_read_only = on")
+            # the same memory and planner settings as the analysis (see _classify)
+            cr.execute("SET LOCAL work_mem = '256MB'")
+            cr.execute("SET LOCAL jit = off")
+            cr.execute(statement, params)
+            return cr.fetchall()
+
+    @api.model
+    def get_xyz_separation_warning(self):
+        """The warning of the last run of env.company when its XYZ classes do not separate.
+
+        For the XYZ analysis: False, or plain data with the message and whether the
+        user may open the settings.
+        """
+        run = self.env.company.xyz_last_run_id
+        if not run or not run.xyz_not_separating:
+            return False
+        return {
+            "run_id": run.id,
+            "message": run.xyz_separation_warning,
+            "can_configure": self.env.user.has_group("sales_team.group_sale_manager"),
+        }
+
+    def unlink(self):
+        # the history is made by hand without a key to its run (see crm.xyz.history)
+        self.env["crm.xyz.history"].sudo().search([("run_id", "in", self.ids)]).unlink()
+        return super().unlink()
 
     # ----------------------------------------------------------------- cron
     @api.model

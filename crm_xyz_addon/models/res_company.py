@@ -17,6 +17,13 @@ SETTING_FIELDS = (
     "abc_a_percent",
     "abc_b_percent",
 )
+# the early warning of customers at risk: kept out of SETTING_FIELDS, which every run copies
+RISK_SETTING_FIELDS = (
+    "xyz_risk_factor",
+    "xyz_risk_min_days",
+    "xyz_followup_enabled",
+    "xyz_followup_activity_type_id",
+)
 
 
 class ResCompany(models.Model):
@@ -72,6 +79,43 @@ class ResCompany(models.Model):
         help="C gets the rest of the sales.",
     )
     xyz_last_run_id = fields.Many2one("crm.xyz.run", string="Last Analysis", readonly=True)
+    # the early warning (not NULL-constrained in the database: res_company is a core table)
+    xyz_risk_factor = fields.Float(
+        string="At Risk After (x typical interval)",
+        default=2.0,
+        digits=(16, 2),
+        help="A customer is at risk when the days since its last sale exceed this many times "
+        "its typical interval between sales.",
+    )
+    xyz_risk_min_days = fields.Integer(
+        string="At Risk: at least (days)",
+        default=14,
+        help="Never at risk before this many days without a sale.",
+    )
+    xyz_followup_enabled = fields.Boolean(
+        string="Schedule Follow-ups",
+        default=True,
+        help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
+        "risk or its stage goes down.",
+    )
+    xyz_followup_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Follow-up Activity",
+        default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+    )
+
+    @api.constrains("xyz_risk_factor", "xyz_risk_min_days")
+    def _check_xyz_risk_settings(self):
+        for company in self:
+            company._validate_xyz_risk_settings(company.xyz_risk_factor, company.xyz_risk_min_days)
+
+    def _validate_xyz_risk_settings(self, risk_factor, risk_min_days):
+        """Raise a ValidationError that names the invalid early-warning setting."""
+        _ = self.env._
+        if risk_factor is not None and risk_factor is not False and risk_factor <= 1:
+            raise ValidationError(_("At Risk After (x typical interval) must be more than 1."))
+        if risk_min_days is not None and risk_min_days is not False and risk_min_days < 0:
+            raise ValidationError(_("At Risk: at least (days) must be 0 or more."))
 
     @api.constrains(*SETTING_FIELDS)
     def _check_xyz_settings(self):
@@ -80,13 +124,16 @@ class ResCompany(models.Model):
             company._validate_xyz_settings({name: company[name] for name in SETTING_FIELDS})
 
     def _validate_xyz_settings(self, settings=None):
-        """Raise a ValidationError that names the first invalid setting.
+        """Raise a ValidationError that names the first invalid setting; write nothing.
 
-        :param settings: the values to check, by default those a run uses (_xyz_settings)
+        :param settings: a dict of the values to check (every name of SETTING_FIELDS, plain
+            values as _xyz_settings gives them, and optionally the early warning's), by
+            default those a run uses
         """
         self.ensure_one()
         _ = self.env._
-        settings = settings or self._xyz_settings()
+        settings = self._xyz_settings() if settings is None else settings
+        self._validate_xyz_choices(settings)
         if not 2 <= settings["xyz_period_count"] <= 120:
             raise ValidationError(_("Number of Sub-periods must be between 2 and 120."))
         if settings["xyz_one_off_max_purchases"] < 1:
@@ -110,6 +157,38 @@ class ResCompany(models.Model):
                     "choose the confirmed sale orders as Sales Source to analyse it."
                 )
             )
+        # the early warning's settings, when the dict holds them
+        self._validate_xyz_risk_settings(
+            settings.get("xyz_risk_factor"), settings.get("xyz_risk_min_days")
+        )
+
+    def _validate_xyz_choices(self, settings):
+        """The choices are among the options of their field, the numbers are numbers."""
+        _ = self.env._
+        for name in SETTING_FIELDS:
+            field = self._fields[name]
+            value = settings[name]
+            if field.type == "selection":
+                options = [key for key, _label in field._description_selection(self.env)]
+                if value not in options:
+                    raise ValidationError(
+                        _(
+                            "%(setting)s must be one of: %(options)s.",
+                            setting=field._description_string(self.env),
+                            options=", ".join(options),
+                        )
+                    )
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError(
+                    _("%(setting)s must be a number.", setting=field._description_string(self.env))
+                )
+            elif field.type == "integer" and value != int(value):
+                raise ValidationError(
+                    _(
+                        "%(setting)s must be a whole number.",
+                        setting=field._description_string(self.env),
+                    )
+                )
 
     def _xyz_settings(self):
         """The settings a run uses, as stored on the run record.
@@ -118,6 +197,22 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         return {name: self[name] or self._fields[name].default(self) for name in SETTING_FIELDS}
+
+    def _xyz_risk_settings(self):
+        """The settings of the early warning (customers at risk, follow-ups).
+
+        An empty factor or activity type (NULL in the database) is its default; 0 is a
+        valid number of days, and an empty switch reads as off.
+        """
+        self.ensure_one()
+        return {
+            "xyz_risk_factor": self.xyz_risk_factor
+            or self._fields["xyz_risk_factor"].default(self),
+            "xyz_risk_min_days": self.xyz_risk_min_days,
+            "xyz_followup_enabled": self.xyz_followup_enabled,
+            "xyz_followup_activity_type_id": self.xyz_followup_activity_type_id
+            or self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+        }
 
     # ------------------------------------------------ manager performance report
     xyz_weight_completeness = fields.Float(
@@ -139,6 +234,9 @@ class ResCompany(models.Model):
     )
     xyz_weight_retention = fields.Float(
         string="Weight of Customer Retention", default=1.0, digits=(16, 2)
+    )
+    xyz_weight_won_back = fields.Float(
+        string="Weight of Customers Won Back", default=1.0, digits=(16, 2)
     )
     xyz_weight_completed_orders = fields.Float(
         string="Weight of Completed Orders", default=1.0, digits=(16, 2)

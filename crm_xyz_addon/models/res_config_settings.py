@@ -28,6 +28,7 @@ class ResConfigSettings(models.TransientModel):
     )
     xyz_weight_lost_share = fields.Float(related="company_id.xyz_weight_lost_share", readonly=False)
     xyz_weight_retention = fields.Float(related="company_id.xyz_weight_retention", readonly=False)
+    xyz_weight_won_back = fields.Float(related="company_id.xyz_weight_won_back", readonly=False)
     xyz_weight_completed_orders = fields.Float(
         related="company_id.xyz_weight_completed_orders", readonly=False
     )
@@ -42,6 +43,7 @@ class ResConfigSettings(models.TransientModel):
         "xyz_weight_stage_downs",
         "xyz_weight_lost_share",
         "xyz_weight_retention",
+        "xyz_weight_won_back",
         "xyz_weight_completed_orders",
         "xyz_weight_revenue",
         "xyz_weight_profit",

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools.misc import formatLang
+from odoo.tools import SQL
+from odoo.tools.misc import format_date, formatLang
 
 from ..tools.classification import STAGE_REGULAR
 
@@ -37,6 +38,10 @@ ANALYSIS_FIELDS = (
     "classification_cv",
     "classification_last_sale_date",
     "classification_date",
+    "classification_at_risk",
+    "classification_typical_interval",
+    "classification_expected_date",
+    "classification_days_since_sale",
 )
 SALES_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
@@ -46,156 +51,208 @@ MANAGER_GROUP = "sales_team.group_sale_manager"
 MERGE_CONTEXT_KEY = "crm_xyz_merge_values"
 
 
+# counted from the analysis date when read (see crm.xyz.classification): not searchable
+READ_ONLY_FIGURES = ("classification_date", "classification_days_since_sale")
+# read from the customer's row of the current company (crm.xyz.classification)
+CLASSIFICATION_FIELDS = (*ANALYSIS_FIELDS, *MANUAL_FIELDS)
+# the value of a field for a partner that has no row in the company
+UNSET = False
+
+
+def _unset_matches(operator, value):
+    """Whether a partner without a row (all its values unset) satisfies the condition."""
+    if operator == "=":
+        return not value
+    if operator == "!=":
+        return bool(value)
+    if operator == "in":
+        return any(not item for item in value)
+    if operator == "not in":
+        return all(item for item in value)
+    return False
+
+
+def _classification_search(name):
+    """The search method of the partner field `name`: a condition on its row."""
+
+    def search(partners, operator, value):
+        company_id = partners.env.company.id
+        on_row = [
+            (
+                "xyz_classification_ids",
+                "any",
+                [("company_id", "=", company_id), (name, operator, value)],
+            )
+        ]
+        if not _unset_matches(operator, value):
+            return on_row
+        # the condition also holds where the company has no row for the partner
+        return [
+            "|",
+            ("xyz_classification_ids", "not any", [("company_id", "=", company_id)]),
+            *on_row,
+        ]
+
+    return search
+
+
+def _classification_field(field_class, *args, manual=False, **kwargs):
+    """A partner field that reads (and for the manual ones writes) the current company's row."""
+    name = kwargs.pop("name")
+    if name in READ_ONLY_FIGURES:
+        kwargs["search"] = None
+    else:
+        kwargs["search"] = _classification_search(name)
+    return field_class(
+        *args,
+        # the manual fields apart: Odoo protects every field of a compute method while it
+        # writes one of them, which would keep the effective values stale after an override
+        compute="_compute_classification_manual" if manual else "_compute_classification",
+        inverse="_inverse_classification_manual" if manual else None,
+        readonly=not manual,
+        groups=SALES_GROUP,
+        **kwargs,
+    )
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # All values are per company (jsonb columns): each company classifies its own sales.
-    relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES,
-        company_dependent=True,
+    # Each company classifies its own sales: these fields show the current company's
+    # row of crm.xyz.classification. They can be searched, sorted and grouped by
+    # (_field_to_sql joins the row), and the manual ones written by sales managers.
+    xyz_classification_ids = fields.One2many(
+        "crm.xyz.classification",
+        "partner_id",
+        string="Classifications",
         readonly=True,
         groups=SALES_GROUP,
+    )
+    relationship_stage = _classification_field(
+        fields.Selection,
+        RELATIONSHIP_STAGES,
+        name="relationship_stage",
         help="The manual stage where a sales manager set one, else the automatic one.",
     )
-    abc_class = fields.Selection(
+    abc_class = _classification_field(
+        fields.Selection,
         ABC_CLASSES,
+        name="abc_class",
         string="ABC Class",
-        company_dependent=True,
-        readonly=True,
-        groups=SALES_GROUP,
         help="Share of sales: the manual class where one is set, else the automatic one.",
     )
-    xyz_class = fields.Selection(
+    xyz_class = _classification_field(
+        fields.Selection,
         XYZ_CLASSES,
+        name="xyz_class",
         string="XYZ Class",
-        company_dependent=True,
-        readonly=True,
-        groups=SALES_GROUP,
         help="Stability of purchases: the manual class where one is set, else the automatic one.",
     )
-    # Odoo gives company-dependent fields a partial index by default. The fields that
-    # only the analysis writes go without: it rewrites them for every customer, and
-    # each index makes every rewritten row cost more (the effective stage and classes,
-    # which users filter on, keep theirs).
-    relationship_stage_auto = fields.Selection(
+    relationship_stage_auto = _classification_field(
+        fields.Selection,
         RELATIONSHIP_STAGES,
+        name="relationship_stage_auto",
         string="Automatic Stage",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
     )
-    abc_class_auto = fields.Selection(
-        ABC_CLASSES,
-        string="Automatic ABC Class",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    abc_class_auto = _classification_field(
+        fields.Selection, ABC_CLASSES, name="abc_class_auto", string="Automatic ABC Class"
     )
-    xyz_class_auto = fields.Selection(
-        XYZ_CLASSES,
-        string="Automatic XYZ Class",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    xyz_class_auto = _classification_field(
+        fields.Selection, XYZ_CLASSES, name="xyz_class_auto", string="Automatic XYZ Class"
     )
-    relationship_stage_manual = fields.Selection(
+    relationship_stage_manual = _classification_field(
+        fields.Selection,
         RELATIONSHIP_STAGES,
+        name="relationship_stage_manual",
         string="Manual Stage",
-        company_dependent=True,
+        manual=True,
         tracking=True,
-        groups=SALES_GROUP,
         help="Set by a sales manager; empty means automatic.",
     )
-    abc_class_manual = fields.Selection(
+    abc_class_manual = _classification_field(
+        fields.Selection,
         ABC_CLASSES,
+        name="abc_class_manual",
         string="Manual ABC Class",
-        company_dependent=True,
+        manual=True,
         tracking=True,
-        groups=SALES_GROUP,
         help="Set by a sales manager; empty means automatic.",
     )
-    xyz_class_manual = fields.Selection(
+    xyz_class_manual = _classification_field(
+        fields.Selection,
         XYZ_CLASSES,
+        name="xyz_class_manual",
         string="Manual XYZ Class",
-        company_dependent=True,
+        manual=True,
         tracking=True,
-        groups=SALES_GROUP,
         help="Set by a sales manager; empty means automatic.",
     )
-    relationship_stage_prev = fields.Selection(
+    relationship_stage_prev = _classification_field(
+        fields.Selection,
         RELATIONSHIP_STAGES,
+        name="relationship_stage_prev",
         string="Previous Stage",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
         help="Automatic stage before the last analysis date.",
     )
-    abc_class_prev = fields.Selection(
-        ABC_CLASSES,
-        string="Previous ABC Class",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    abc_class_prev = _classification_field(
+        fields.Selection, ABC_CLASSES, name="abc_class_prev", string="Previous ABC Class"
     )
-    xyz_class_prev = fields.Selection(
-        XYZ_CLASSES,
-        string="Previous XYZ Class",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    xyz_class_prev = _classification_field(
+        fields.Selection, XYZ_CLASSES, name="xyz_class_prev", string="Previous XYZ Class"
     )
-    relationship_trend = fields.Selection(
+    relationship_trend = _classification_field(
+        fields.Selection,
         TRENDS,
+        name="relationship_trend",
         string="Stage Trend",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
         help="The automatic stage against the one before the last analysis date.",
     )
-    classification_amount = fields.Float(
+    classification_amount = _classification_field(
+        fields.Float,
+        name="classification_amount",
         string="Classified Amount",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
         digits="Account",
         help="Total of the analysed parameter over the analysis window.",
     )
-    classification_purchase_count = fields.Integer(
-        string="Purchases in Window",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    classification_purchase_count = _classification_field(
+        fields.Integer, name="classification_purchase_count", string="Purchases in Window"
     )
-    classification_cv = fields.Float(
+    classification_cv = _classification_field(
+        fields.Float,
+        name="classification_cv",
         string="Coefficient of Variation (%)",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
         digits=(16, 2),
         help="Population coefficient of variation of the sub-period values (regular customers).",
     )
-    classification_last_sale_date = fields.Date(
-        string="Last Sale",
-        company_dependent=True,
-        readonly=True,
-        index=False,
-        groups=SALES_GROUP,
+    classification_last_sale_date = _classification_field(
+        fields.Date, name="classification_last_sale_date", string="Last Sale"
     )
-    classification_date = fields.Date(
-        string="Classified On",
-        company_dependent=True,
-        readonly=True,
-        index=False,
+    classification_date = _classification_field(
+        fields.Date, name="classification_date", string="Classified On"
+    )
+    classification_at_risk = _classification_field(
+        fields.Boolean,
+        name="classification_at_risk",
+        string="At Risk",
+        help="Regular or one-off, and no sale for longer than the risk factor times its typical "
+        "interval (and at least the minimum number of days).",
+    )
+    classification_typical_interval = _classification_field(
+        fields.Float,
+        name="classification_typical_interval",
+        string="Usually Buys Every (days)",
+        digits=(16, 1),
+        help="The median number of days between its last 13 sale days (3 sale days at least).",
+    )
+    classification_expected_date = _classification_field(
+        fields.Date, name="classification_expected_date", string="Next Sale Expected"
+    )
+    classification_days_since_sale = _classification_field(
+        fields.Integer, name="classification_days_since_sale", string="Days Since Last Sale"
+    )
+    classification_risk_explanation = fields.Char(
+        string="Early Warning",
+        compute="_compute_classification_risk_explanation",
         groups=SALES_GROUP,
     )
     classification_overridden = fields.Boolean(
@@ -220,6 +277,75 @@ class ResPartner(models.Model):
     )
 
     @api.depends_context("company")
+    @api.depends(*(f"xyz_classification_ids.{name}" for name in ANALYSIS_FIELDS))
+    def _compute_classification(self):
+        self._read_classification_rows(ANALYSIS_FIELDS)
+
+    @api.depends_context("company")
+    @api.depends(*(f"xyz_classification_ids.{name}" for name in MANUAL_FIELDS))
+    def _compute_classification_manual(self):
+        self._read_classification_rows(MANUAL_FIELDS)
+
+    def _read_classification_rows(self, names):
+        """Set the fields `names` from the partners' rows of the current company."""
+        rows = (
+            self.env["crm.xyz.classification"]
+            .sudo()
+            .search(
+                [("partner_id", "in", self._origin.ids), ("company_id", "=", self.env.company.id)]
+            )
+        )
+        by_partner = {row.partner_id.id: row for row in rows}
+        for partner in self:
+            row = by_partner.get(partner._origin.id)
+            for name in names:
+                partner[name] = row[name] if row else UNSET
+
+    def _inverse_classification_manual(self):
+        """Store the manual values in the current company's rows (write() checked who)."""
+        company = self.env.company
+        classifications = self.env["crm.xyz.classification"].sudo()
+        rows = classifications.search(
+            [("partner_id", "in", self.ids), ("company_id", "=", company.id)]
+        )
+        by_partner = {row.partner_id.id: row for row in rows}
+        for partner in self:
+            values = {name: partner[name] or False for name in MANUAL_FIELDS}
+            row = by_partner.get(partner.id)
+            if row:
+                changed = {name: value for name, value in values.items() if row[name] != value}
+                if changed:
+                    row.write(changed)
+            elif any(values.values()):
+                classifications.create(
+                    {"company_id": company.id, "partner_id": partner.id, **values}
+                )
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The classification fields as the column of the current company's row, so that
+        lists can be sorted and grouped by them."""
+        if fname not in CLASSIFICATION_FIELDS or query is None:
+            return super()._field_to_sql(alias, fname, query, flush)
+        if not self.env["crm.xyz.classification"]._fields[fname].store:
+            raise ValueError(f"{fname} is computed when read: it cannot be sorted or grouped")
+        self.check_field_access_rights("read", [fname])
+        row_alias = query.make_alias(alias, "xyz_classification")
+        query.add_join(
+            "LEFT JOIN",
+            row_alias,
+            "crm_xyz_classification",
+            SQL(
+                "%s = %s AND %s = %s",
+                SQL.identifier(row_alias, "partner_id"),
+                SQL.identifier(alias, "id"),
+                SQL.identifier(row_alias, "company_id"),
+                self.env.company.id,
+            ),
+        )
+        row_field = self.env["crm.xyz.classification"]._fields[fname]
+        return SQL.identifier(row_alias, fname, to_flush=row_field if flush else None)
+
+    @api.depends_context("company")
     @api.depends(*ANALYSIS_FIELDS, *MANUAL_FIELDS)
     def _compute_classification_explanation(self):
         company = self.env.company
@@ -235,6 +361,26 @@ class ResPartner(models.Model):
             if partner.classification_overridden:
                 why = partner._classification_override_why(why)
             partner.classification_explanation = why
+
+    @api.depends_context("company", "lang")
+    @api.depends(
+        "classification_typical_interval",
+        "classification_days_since_sale",
+        "classification_expected_date",
+        "classification_at_risk",
+    )
+    def _compute_classification_risk_explanation(self):
+        for partner in self:
+            if not partner.classification_typical_interval:
+                partner.classification_risk_explanation = ""
+                continue
+            partner.classification_risk_explanation = self.env._(
+                "Usually buys every %(interval)s days; last order %(days)s days ago; "
+                "expected around %(expected)s.",
+                interval=formatLang(self.env, partner.classification_typical_interval, digits=1),
+                days=partner.classification_days_since_sale,
+                expected=format_date(self.env, partner.classification_expected_date),
+            )
 
     def _compute_classification_history_count(self):
         counts = dict(
@@ -342,10 +488,9 @@ class ResPartner(models.Model):
         for vals in vals_list:
             self._check_classification_write(vals)
         partners = super().create(vals_list)
-        for partner, vals in zip(partners, vals_list, strict=True):
-            if any(vals.get(name) for name in MANUAL_FIELDS):
-                partner._apply_manual_classification()
-                if not self.env.su:
+        if not self.env.su:
+            for partner, vals in zip(partners, vals_list, strict=True):
+                if any(vals.get(name) for name in MANUAL_FIELDS):
                     partner._log_manual_classification({partner.id: {}})
         return partners
 
@@ -362,11 +507,14 @@ class ResPartner(models.Model):
         # carrying a source's override over, scripts) are nobody's decision
         before = self._classification_snapshot() if manual_write and not self.env.su else None
         result = super().write(vals)
-        if manual_write:
-            self._apply_manual_classification()
-            if before is not None:
-                self._log_manual_classification(before)
+        if before is not None:
+            self._log_manual_classification(before)
         return result
+
+    def unlink(self):
+        # the history has no foreign key to cascade (see crm.xyz.history)
+        self.env["crm.xyz.history"].sudo().search([("partner_id", "in", self.ids)]).unlink()
+        return super().unlink()
 
     def _check_classification_write(self, vals):
         if self.env.su:
@@ -419,18 +567,6 @@ class ResPartner(models.Model):
         if rows:
             # sudo: only the addon writes the history (as the manager: create_uid)
             self.env["crm.xyz.history"].sudo().create(rows)
-
-    def _apply_manual_classification(self):
-        """Effective value = manual value where one is set, else the automatic one."""
-        for partner in self.sudo():
-            values = {
-                effective: partner[manual] or partner[auto]
-                for manual, (effective, auto) in MANUAL_FIELDS.items()
-            }
-            if any(partner[name] != value for name, value in values.items()):
-                # bypass our own write(): these fields are closed to direct writes
-                super(ResPartner, partner).write(values)
-        return True
 
     def action_run_xyz_analysis(self):
         """'Run analysis now' of the XYZ analysis list (sales managers)."""

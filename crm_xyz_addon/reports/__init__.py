@@ -1,1 +1,2 @@
 from . import crm_xyz_manager_report
+from . import crm_xyz_manager_report_service

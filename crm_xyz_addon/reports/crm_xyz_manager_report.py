@@ -5,6 +5,7 @@ import xlsxwriter
 
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.tools import format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import manager_report as calc
@@ -16,7 +17,7 @@ MAX_PDF_NUMERIC_COLUMNS = 16
 # the indicator groups of the split PDF, in the order of the screen
 PDF_INDICATOR_GROUPS = (
     ("contacts", ("contact_completeness_pct", "contacts_count")),
-    ("stages", ("stage_ups", "stage_downs", "lost_share_pct", "retention_pct")),
+    ("stages", ("stage_ups", "stage_downs", "lost_share_pct", "retention_pct", "won_back")),
     ("sales", ("completed_orders", "revenue", "profit", "payments")),
 )
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,7 +26,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 class ReportCrmXyzManagerReport(models.AbstractModel):
     """The manager performance report as a PDF (QWeb) and as an XLSX workbook.
 
-    Both are built from ``crm.xyz.manager.report._report_table()``: the same
+    Both are built from ``_layout_table()``: the same
     columns, rows and rounded numbers as the screen.
     """
 
@@ -45,7 +46,7 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
                     ids=", ".join(map(str, docids)),
                 )
             )
-        tables = {report.id: report._report_table() for report in reports}
+        tables = {report.id: self._layout_table(report) for report in reports}
         return {
             "doc_ids": docids,
             "doc_model": "crm.xyz.manager.report",
@@ -56,6 +57,107 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
             },
             "format_number": self._format_number,
         }
+
+    @api.model
+    def _layout_table(self, report):
+        """The report as the screen shows it, for the PDF and the XLSX files.
+
+        Returns a dict: ``title``, ``subtitles`` (lines of text), ``columns``
+        (dicts with ``label`` and ``digits``, None for text), ``rows`` and
+        ``total`` (lists of values in the order of the columns).
+        """
+        report.ensure_one()
+        Line = self.env["crm.xyz.manager.report.line"]
+        names = report._column_fields()
+        currency_digits = report.currency_id.decimal_places
+        columns = []
+        for name in names:
+            field = Line._fields[name]
+            digits = None
+            if field.type == "integer":
+                digits = 0
+            elif field.type == "monetary":
+                digits = currency_digits
+            elif field.type == "float":
+                digits = field.get_digits(self.env)[1]
+            columns.append(
+                {"name": name, "label": field._description_string(self.env), "digits": digits}
+            )
+        rows = [
+            [
+                line.user_id.name if name == "user_id" else line._value_or_none(name)
+                for name in names
+            ]
+            for line in report.line_ids
+        ]
+        summable = {name for name in names if self._is_summable(name)}
+        total = []
+        for index, column in enumerate(columns):
+            known = [row[index] for row in rows if row[index] is not None]
+            if column["name"] == "user_id":
+                total.append(self.env._("Total"))
+            elif column["name"] in summable and known:
+                total.append(round(sum(known), column["digits"]))
+            else:
+                total.append(None)
+        return {
+            "title": dict(report._fields["report_kind"]._description_selection(self.env))[
+                report.report_kind
+            ],
+            "subtitles": self._subtitles(report),
+            "columns": columns,
+            "rows": rows,
+            "total": total,
+        }
+
+    @api.model
+    def _is_summable(self, name):
+        """Counts, amounts and shares add up over the salespeople; percentages do not."""
+        base = name.removesuffix("_prev").removesuffix("_change").removesuffix("_share")
+        indicator = calc.INDICATORS_BY_KEY.get(base)
+        return bool(indicator and indicator.additive)
+
+    @api.model
+    def _subtitles(self, report):
+        """The lines of text under the title: company, period, comparison, units."""
+        report.ensure_one()
+        lines = [
+            report.company_id.name,
+            self.env._(
+                "Period: %(start)s - %(end)s",
+                start=format_date(self.env, report.date_from),
+                end=format_date(self.env, report.date_to),
+            ),
+        ]
+        if report.compare:
+            lines.append(
+                self.env._(
+                    "Compared with: %(start)s - %(end)s",
+                    start=format_date(self.env, report.previous_date_from),
+                    end=format_date(self.env, report.previous_date_to),
+                )
+            )
+        if report.value_mode == "share":
+            lines.append(self.env._("Counts and amounts as a percentage of the team total."))
+        else:
+            lines.append(
+                self.env._("Amounts in %(currency)s, untaxed.", currency=report.currency_id.name)
+            )
+        if report.report_kind == "executive":
+            lines.append(
+                self.env._(
+                    "Score: the weighted mean of the chosen indicators, each measured against the "
+                    "best of the team (0 to 100); equal scores share a rank."
+                )
+            )
+        lines.append(
+            self.env._(
+                "A blank value cannot be known: a percentage with nothing to divide by, the "
+                "contact data of a past period without a snapshot, the rank of a salesperson "
+                "without data."
+            )
+        )
+        return lines
 
     @api.model
     def _pdf_sections(self, table):
@@ -178,7 +280,7 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
     @api.model
     def _render_xlsx(self, report):
         """The report as an XLSX workbook (bytes)."""
-        table = report._report_table()
+        table = self._layout_table(report)
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
         sheet = workbook.add_worksheet(re.sub(r"[\[\]:*?/\\]", " ", table["title"])[:31])

@@ -11,10 +11,14 @@ from . import test_manager_report_paper
 from . import test_agenda
 from . import test_agenda_tour
 from . import test_visibility
-from . import test_benchmark_smoke
 from . import test_demo_data
 from . import test_partner_merge
 from . import test_core_columns
 from . import test_manager_report_trust
 from . import test_manager_report_truthful
 from . import test_classification_screens
+from . import test_manager_report_attribution
+from . import test_classification_storage
+from . import test_early_warning
+from . import test_classification_preview
+from . import test_manager_report_won_back

@@ -7,7 +7,7 @@ EUR is worth 0.5 USD until May 31, 2026 and 0.4 USD from June 1 (rates 2.0 and
 
 Salespeople and their customers (the salesperson set on the customer now):
 
-    Sam (salesman)     Alpha, Beta, Gamma, Delta (Delta was Sally's until June)
+    Sam (salesman)     Alpha, Beta, Gamma, Delta (Delta was Sally's until June 1)
     Sally (salesman)   Epsilon, Zeta, Eta
     Mia (manager)      Theta
     Nick (salesman)    none
@@ -26,7 +26,7 @@ Confirmed sale orders (dates of confirmation):
     Theta    500 (cost 300) 2026-03-15 Mia, invoiced, paid on 2026-07-02
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from odoo import Command
 from odoo.tests import new_test_user
@@ -111,7 +111,7 @@ class ManagerReportCommon(XyzCommon):
         cls._create_contacts()
         cls._create_history()
         # Delta moves from Sally to Sam during the period
-        cls.delta.user_id = cls.sam
+        cls.reassign(cls.delta, cls.sam, datetime(2026, 6, 1))
         # the nightly run wrote down the contact data at the end of the period, not before
         cls.take_snapshot(PERIOD[1])
 
@@ -258,6 +258,23 @@ class ManagerReportCommon(XyzCommon):
             )
         )
         cls.env["crm.xyz.completeness.snapshot"].invalidate_model()
+
+    @classmethod
+    def reassign(cls, customer, user, when):
+        """Hand ``customer`` over to ``user`` as if it had happened at ``when``: the
+        salesperson history dates the change now, its row is moved back to ``when``
+        (and the earlier rows before it)."""
+        customer.user_id = user
+        rows = (
+            cls.env["crm.xyz.salesperson.history"]
+            .sudo()
+            .search([("partner_id", "=", customer.id)], order="date_from, id")
+        )
+        *earlier, last = rows
+        for row in earlier:
+            if row.date_from >= when:
+                row.date_from = when - timedelta(days=1)
+        last.date_from = when
 
     @classmethod
     def invoice_order(cls, order, when):

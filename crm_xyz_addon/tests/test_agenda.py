@@ -10,6 +10,7 @@ from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
+from odoo.tools.sql import index_exists
 
 from odoo.addons.crm_xyz_addon.models.crm_xyz_agenda import CrmXyzAgenda
 from odoo.addons.crm_xyz_addon.tools import agenda_query
@@ -1063,3 +1064,67 @@ class TestAgendaHeldMeetingsAndQuickReads(AgendaCommon):
                 ["id"],
             )
             self.assertEqual(bool(events), found, shift)
+
+    def test_calendar_and_list_read_in_one_query(self):
+        """The calendar's month and a page of the list, its count included, are one query
+        each, on indexes that give each source the period of a salesperson."""
+        first, last = self.today - timedelta(days=7), self.today + timedelta(days=7)
+        domain = self.calendar_domain(first, last, self.salesman)
+        agenda = self.agenda_model(self.salesman)
+        list_domain = [("user_id", "=", self.salesman.id)]
+        # the first reads fill the caches of access rights and rules
+        agenda.search_read(domain, self.CALENDAR_FIELDS)
+        agenda.web_search_read(list_domain, self.LIST_SPECIFICATION, limit=2)
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            events = call_kw(
+                agenda, "search_read", [], {"domain": domain, "fields": self.CALENDAR_FIELDS}
+            )
+        self.assertEqual(len(events), 4)
+        with self.assertQueryCount(1):
+            page = call_kw(
+                agenda,
+                "web_search_read",
+                [],
+                {
+                    "domain": list_domain,
+                    "specification": self.LIST_SPECIFICATION,
+                    "limit": 2,
+                    "count_limit": 10001,
+                },
+            )
+        self.assertEqual(len(page["records"]), 2)
+        self.assertEqual(page["length"], agenda.search_count(list_domain))
+        self.assertGreater(page["length"], 2)
+        # past the end, and a count limit reached, as the ORM's web_search_read answers
+        self.assertEqual(
+            agenda.web_search_read(list_domain, {"name": {}}, offset=50, limit=2)["length"], 0
+        )
+        self.assertEqual(
+            agenda.web_search_read(list_domain, {"name": {}}, limit=1, count_limit=2)["length"],
+            2,
+        )
+        for name, table, _columns, _predicate in agenda_query.AGENDA_INDEXES:
+            with self.subTest(index=name):
+                self.assertTrue(index_exists(self.env.cr, name), table)
+
+    def test_titles_in_russian_start_with_the_customer(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        agenda = self.agenda_model(self.salesman).with_context(lang="ru_RU")
+        first, last = self.today - timedelta(days=7), self.today + timedelta(days=7)
+        titles = {
+            event["display_name"]
+            for event in agenda.search_read(
+                self.calendar_domain(first, last, self.salesman), ["display_name"]
+            )
+        }
+        self.assertIn(f"{self.customer.name} · Отгрузка {self.delivery_document}", titles)
+        self.assertIn(f"! {self.customer.name} · Call back", titles)
+        # the list's titles are the same
+        records = agenda.web_search_read(
+            [("event_type", "=", "delivery"), ("partner_id", "=", self.customer.id)], {"name": {}}
+        )["records"]
+        self.assertEqual(
+            [record["name"] for record in records],
+            [f"{self.customer.name} · Отгрузка {self.delivery_document}"],
+        )

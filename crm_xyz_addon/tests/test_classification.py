@@ -384,18 +384,14 @@ class TestClassificationRuns(XyzCommon):
         customers = [self.create_customer(f"Batch {i}") for i in range(3)]
         for customer in customers:
             self.create_order(customer, 100, AS_OF)
-        self.env["ir.config_parameter"].sudo().set_param("crm_xyz_addon.batch_size", 1)
-        original = type(self.env["crm.xyz.run"])._apply_batch
-        calls = []
+        original = type(self.env["crm.xyz.run"])._classify
 
-        def crash_on_second_batch(run, *args, **kwargs):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt("killed")
-            return original(run, *args, **kwargs)
+        def killed_after_writing(run, *args, **kwargs):
+            original(run, *args, **kwargs)
+            raise KeyboardInterrupt("killed")
 
         with (
-            patch.object(type(self.env["crm.xyz.run"]), "_apply_batch", crash_on_second_batch),
+            patch.object(type(self.env["crm.xyz.run"]), "_classify", killed_after_writing),
             self.assertRaises(KeyboardInterrupt),
             self.env.cr.savepoint(),
         ):

@@ -215,17 +215,23 @@ class TestClassificationScreens(XyzCommon):
     # ------------------------------------------------------- 3. XYZ analysis list
     def test_analysis_list_columns_have_room_and_cv_is_blank_unless_regular(self):
         arch = self.arch(
-            self.manager, "res.partner", "list", "crm_xyz_addon.crm_xyz_analysis_view_list"
+            self.manager,
+            "crm.xyz.classification",
+            "list",
+            "crm_xyz_addon.crm_xyz_classification_view_list",
         )
         columns = arch.xpath("/list/field[not(@column_invisible)]")
         self.assertGreater(len(columns), 10)
         for column in columns:
-            if column.get("name") != "display_name":  # the customer takes the rest
+            if column.get("name") != "partner_id":  # the customer takes the rest
                 self.assertTrue(column.get("width", "").endswith("px"), column.get("name"))
         names = ["relationship_stage", "relationship_stage_auto"]
         cv = "//field[@name='classification_cv']"
-        self.assertTrue(self.shown(arch, cv, self.read_values(self.manager, self.regular, names)))
-        self.assertFalse(self.shown(arch, cv, self.read_values(self.manager, self.one_off, names)))
+        rows = self.env["crm.xyz.classification"].search([("company_id", "=", self.company.id)])
+        regular = rows.filtered(lambda row: row.partner_id == self.regular)
+        one_off = rows.filtered(lambda row: row.partner_id == self.one_off)
+        self.assertTrue(self.shown(arch, cv, self.read_values(self.manager, regular, names)))
+        self.assertFalse(self.shown(arch, cv, self.read_values(self.manager, one_off, names)))
 
     # ---------------------------------------------------------------- 4. sale order
     def test_sale_order_shows_compact_badges_or_not_classified(self):

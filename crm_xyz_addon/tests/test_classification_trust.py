@@ -16,10 +16,8 @@ from ..tools import classification_query as queries
 from .common import AS_OF, XyzCommon
 
 RUN_LOGGER = "odoo.addons.crm_xyz_addon.models.crm_xyz_run"
-# every column the analysis writes on a partner, automatic and effective, for all companies
-STORED_COLUMNS = [name for name, _kind in queries.PARTNER_COLUMNS] + [
-    effective for effective, _manual, _auto in queries.EFFECTIVE_COLUMNS
-]
+# every column the analysis writes for a customer, automatic and effective, in all companies
+STORED_COLUMNS = [*queries.STORED_COLUMNS, "relationship_stage", "abc_class", "xyz_class"]
 RESULT_KEYS = {
     "id",
     "date",
@@ -61,7 +59,8 @@ class TrustCommon(XyzCommon):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM res_partner WHERE id = ANY(%s) ORDER BY id",
+                "SELECT company_id, partner_id, %s FROM crm_xyz_classification"
+                " WHERE partner_id = ANY(%s) ORDER BY company_id, partner_id",
                 SQL(", ").join(SQL.identifier(name) for name in STORED_COLUMNS),
                 list(partners.ids),
             )
@@ -199,7 +198,7 @@ class TestClassificationPopulation(XyzCommon):
 
     def stored_values(self, partner):
         partner = self.classified(partner)
-        return [partner[name] for name, _kind in queries.PARTNER_COLUMNS]
+        return [partner[name] for name in queries.STORED_COLUMNS if name in partner._fields]
 
     def test_archived_customers_are_skipped_until_unarchived(self):
         small = self.create_customer("Small")

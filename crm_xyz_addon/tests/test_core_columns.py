@@ -41,7 +41,6 @@ class TestCoreColumns(AgendaCommon):
                 ("mail_activity_schedule", "importance"),
                 ("res_company", "xyz_period_unit"),
                 ("res_company", "abc_a_percent"),
-                ("res_partner", "relationship_stage_manual"),
                 ("sale_order", "confirmed_abc_class"),
             },
             columns,

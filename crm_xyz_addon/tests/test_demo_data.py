@@ -105,6 +105,32 @@ class TestDemoData(TransactionCase):
                 {"interactive": True},
             )
 
+    def test_every_salesperson_has_customers_at_risk_with_follow_ups(self):
+        customers = self.customers().with_company(self.company)
+        for user in self.salespeople:
+            at_risk = customers.filtered(
+                lambda p, user=user: p.user_id == user and p.classification_at_risk
+            )
+            self.assertTrue(at_risk, f"{user.login} has no customer at risk")
+            followups = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", at_risk.ids),
+                    ("user_id", "=", user.id),
+                    ("importance", "=", "high"),
+                ]
+            )
+            self.assertTrue(followups, f"{user.login} has no follow-up of a customer at risk")
+        # the portfolio: every ABC x XYZ cell of regular customers, and the other stages
+        cells = self.env["crm.xyz.classification"].read_group(
+            [("company_id", "=", self.company.id), ("relationship_stage_auto", "!=", False)],
+            ["at_risk_count:sum"],
+            ["portfolio_row", "xyz_class_auto"],
+            lazy=False,
+        )
+        rows = {(cell["portfolio_row"], cell["xyz_class_auto"]) for cell in cells}
+        self.assertLessEqual({("A", "X"), ("B", "Y"), ("C", "Z"), ("lost", False)}, rows)
+
     def test_customers_and_contacts(self):
         customers = self.customers()
         self.assertGreaterEqual(len(customers), 60)

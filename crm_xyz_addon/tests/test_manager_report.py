@@ -120,8 +120,8 @@ class TestManagerReportIndicators(ManagerReportCommon):
             # opportunity, two meetings (one with Alpha, one with Alpha and Gamma); the
             # meeting-type activity and the activities out of the period do not count.
             # Stages: Alpha up, Gamma lost (1 of 4 customers); Beta's first stage is "new".
-            # Retention: at the start Alpha, Gamma, Delta (sales in the 12 months up to
-            # March 31); at the end Alpha, Beta, Delta, of which Beta is new: (3 - 1) / 3.
+            # Retention: at the start Alpha and Gamma (sales in the 12 months up to March
+            # 31; Delta was Sally's then), of which Alpha is still a customer at the end: 1/2.
             # Orders: Alpha's 1000 (completed) + Beta's 1000 EUR at 2.0; the cancelled
             # order and the quotation do not count. Profit 400 + 400 EUR / 2.
             # Payments: 1000 on Alpha's invoice - 200 paid back on the credit note
@@ -132,7 +132,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 stage_ups=1,
                 stage_downs=1,
                 lost_share_pct=25.0,
-                retention_pct=66.67,
+                retention_pct=50.0,
                 completed_orders=1,
                 revenue=1500.0,
                 profit=600.0,
@@ -141,7 +141,8 @@ class TestManagerReportIndicators(ManagerReportCommon):
             # Epsilon and Eta complete, Zeta without phone: 2/3. A to-do done on Epsilon's
             # order and the meeting Epsilon attended (not the one declined). Delta went
             # down and Zeta was lost while they were Sally's: 2 down, 1 lost of 3.
-            # Retention: Epsilon at the start and at the end (Zeta's last sale is older).
+            # Retention: Epsilon and Delta at the start, both still customers at the end
+            # (Zeta's last sale is older); Delta, handed over to Sam, was kept.
             # Orders: Delta's 400 (credit note made from it: not completed) and Epsilon's
             # 2000 (completed); payments: 2000 - the 300 credit note set against it.
             self.sally: dict(
@@ -168,8 +169,9 @@ class TestManagerReportIndicators(ManagerReportCommon):
             self.sam: dict(
                 ZERO, contact_completeness_pct=None, contacts_count=1, retention_pct=100.0
             ),
-            # Epsilon went up on March 31; at the start Epsilon and Zeta, at the end Epsilon
-            self.sally: dict(ZERO, contact_completeness_pct=None, stage_ups=1, retention_pct=50.0),
+            # Epsilon went up on March 31; at the start Epsilon, Zeta and Delta (hers in the
+            # first quarter), at the end Epsilon and Delta
+            self.sally: dict(ZERO, contact_completeness_pct=None, stage_ups=1, retention_pct=66.67),
             # Theta's order of March 15 (paid only in July); Theta was not a customer at
             # the start: no retention rate
             self.mia: dict(
@@ -201,6 +203,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 {
                     "user_id",
                     *KEYS,
+                    "won_back",
                     "score",
                     "rank",
                     "score_indicator_count",
@@ -210,6 +213,8 @@ class TestManagerReportIndicators(ManagerReportCommon):
         by_user = {row["user_id"]: row for row in result}
         for user, expected in self.expected_period().items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
+        # no early-warning episode in this dataset (see test_manager_report_won_back)
+        self.assertEqual({row["won_back"] for row in result}, {0})
 
     def test_retention_from_invoices(self):
         # when the classification analyses posted invoices, so does the retention rate:
@@ -261,7 +266,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
         self.assertEqual(sam.revenue_share_change, 38.46)
         self.assertEqual(sum(report.line_ids.mapped("revenue_share")), 100.0)
         # percentages are not shares: the same in both modes
-        self.assertEqual(sam.retention_pct, 66.67)
+        self.assertEqual(sam.retention_pct, 50.0)
         table = report._report_table()
         names = [column["name"] for column in table["columns"]]
         self.assertIn("revenue_share", names)
@@ -284,6 +289,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 "stage_downs",
                 "lost_share_pct",
                 "retention_pct",
+                "won_back",
                 "completed_orders",
                 "revenue",
                 "payments",
@@ -326,22 +332,22 @@ class TestManagerReportIndicators(ManagerReportCommon):
             (line.user_id, line._value_or_none("score"), line._value_or_none("rank"))
             for line in report.line_ids
         ]
-        # Sally and Mia kept all their customers, Sam two of three: equal scores share
+        # Sally and Mia kept all their customers, Sam one of two: equal scores share
         # rank 1, the next rank is 3; the two without customers are not ranked, listed after
         self.assertEqual(
             ranking,
             [
                 (self.mia, 100.0, 1),
                 (self.sally, 100.0, 1),
-                (self.sam, 66.67, 3),
+                (self.sam, 50.0, 3),
                 (self.accountman, None, None),
                 (self.nick, None, None),
             ],
         )
-        # previous period: Sam 100, Sally 50, nobody else had customers at the start
+        # previous period: Sam 100, Sally 66.67, nobody else had customers at the start
         self.assertEqual(self.line_of(report, self.sam).rank_prev, 1)
-        self.assertEqual(self.line_of(report, self.sally).score_prev, 50.0)
-        self.assertEqual(self.line_of(report, self.sam).score_change, -33.33)
+        self.assertEqual(self.line_of(report, self.sally).score_prev, 66.67)
+        self.assertEqual(self.line_of(report, self.sam).score_change, -50.0)
 
     def test_executive_ranking_less_is_better(self):
         options = {name: False for name in self.show_fields()}

@@ -122,7 +122,7 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
         sam = next(row for row in body if row[0] == self.sam.name)
         self.assertEqual(sam[header.index("Revenue")], 1500)
         self.assertEqual(sam[header.index("Payments")], 1200)
-        self.assertEqual(sam[header.index("Retention (%)")], 66.67)
+        self.assertEqual(sam[header.index("Retention (%)")], 50.0)
         total = rows[header_index + 1 + len(lines)]
         self.assertEqual((total[0], total[header.index("Revenue")]), ("Total", 3900))
         self.assertIsNone(total[header.index("Retention (%)")])
@@ -164,3 +164,47 @@ class TestManagerReportFiles(ManagerReportCommon, HttpCase):
             (report.value_mode, report.show_revenue, report.show_contacts), ("share", False, True)
         )
         self.assertEqual(len(report.line_ids), 5)
+
+
+@tagged("post_install", "-at_install")
+class TestManagerReportRussianUi(ManagerReportCommon, HttpCase):
+    """The screens in Russian on a 1440 px wide screen: every header and figure whole,
+    the indicators changed, the report printed."""
+
+    browser_size = "1440x900"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ru_RU")
+        cls.env["ir.module.module"].search([("name", "=", "crm_xyz_addon")])._update_translations(
+            "ru_RU"
+        )
+        cls.mia.write({"lang": "ru_RU", "tour_enabled": False})
+
+    def test_performance_report_in_russian(self):
+        with tolerate_unpatched_wkhtmltopdf():
+            self.start_tour(
+                "/odoo/action-crm_xyz_addon.crm_xyz_manager_report_action",
+                "crm_xyz_manager_report_ru_tour",
+                login="xyz_manager",
+            )
+        # printing saved the report as the tour left it
+        report = (
+            self.env["crm.xyz.manager.report"]
+            .with_user(self.mia)
+            .search([("create_uid", "=", self.mia.id)], order="id desc", limit=1)
+        )
+        self.assertEqual((report.period, report.date_from, report.date_to), ("custom", *PERIOD))
+        self.assertEqual(
+            (report.show_revenue, report.show_stage_downs, report.show_payments),
+            (False, False, True),
+        )
+        self.assertEqual(len(report.line_ids), 5)
+
+    def test_executive_report_in_russian(self):
+        self.start_tour(
+            "/odoo/action-crm_xyz_addon.crm_xyz_executive_report_action",
+            "crm_xyz_executive_report_ru_tour",
+            login="xyz_manager",
+        )

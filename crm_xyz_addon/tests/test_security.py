@@ -12,7 +12,8 @@ class TestAccessRights(TransactionCase):
             ]
         )
         self.assertTrue(models)
-        for model in models:
+        # an abstract model (the report service) holds no records to give access to
+        for model in models.filtered(lambda model: not self.env[model.model]._abstract):
             with self.subTest(model=model.model):
                 self.assertTrue(model.access_ids, f"{model.model} has no access rights")
                 self.assertTrue(

@@ -173,14 +173,16 @@ _CONTACT_EVENTS = """
            FALSE AS is_private
       FROM mail_activity activity
       JOIN res_users assignee ON assignee.id = activity.user_id
+      -- the key is NULL for the other models, so that no index is searched for them
       LEFT JOIN res_partner partner
-             ON activity.res_model = 'res.partner' AND partner.id = activity.res_id
+             ON partner.id = CASE WHEN activity.res_model = 'res.partner' THEN activity.res_id END
             AND partner.active
       LEFT JOIN crm_lead lead
-             ON activity.res_model = 'crm.lead' AND lead.id = activity.res_id AND lead.active
+             ON lead.id = CASE WHEN activity.res_model = 'crm.lead' THEN activity.res_id END
+            AND lead.active
       LEFT JOIN res_partner lead_partner ON lead_partner.id = lead.partner_id
       LEFT JOIN sale_order sale
-             ON activity.res_model = 'sale.order' AND sale.id = activity.res_id
+             ON sale.id = CASE WHEN activity.res_model = 'sale.order' THEN activity.res_id END
             AND sale.state != 'cancel'
       LEFT JOIN res_partner order_partner ON order_partner.id = sale.partner_id
      WHERE activity.active
@@ -375,10 +377,30 @@ def payment_events(window=UNBOUNDED):
     )
 
 
-# (name, table, columns, predicate) of the partial indexes of the payment
-# events, created by crm.xyz.agenda's init(): open customer invoices by
-# salesperson, and those without one (few: scanned whole).
-PAYMENT_INDEXES = (
+# (name, table, columns, predicate) of the partial indexes of the sources,
+# created by crm.xyz.agenda's init(), so that each source finds the events of a
+# salesperson's period without reading all of his: open activities by deadline,
+# meetings by end, confirmed orders by delivery date, open customer invoices by
+# salesperson (their instalments are few), and those without one (scanned whole).
+AGENDA_INDEXES = (
+    (
+        "crm_xyz_agenda_activity_user_deadline_idx",
+        "mail_activity",
+        ["user_id", "date_deadline"],
+        "active",
+    ),
+    (
+        "crm_xyz_agenda_meeting_user_stop_idx",
+        "calendar_event",
+        ["user_id", "stop", "start"],
+        "active",
+    ),
+    (
+        "crm_xyz_agenda_confirmed_order_user_date_idx",
+        "sale_order",
+        ["user_id", "(COALESCE(commitment_date, date_order))"],
+        "state = 'sale'",
+    ),
     (
         "crm_xyz_agenda_open_invoice_user_idx",
         "account_move",
@@ -448,13 +470,14 @@ def agenda_query(sources, tz, today, now, uid, partner_id):
                        -- neither the organizer nor an attendee
                        (source.is_private
                         AND source.user_id IS DISTINCT FROM %(uid)s
-                        AND NOT EXISTS (
-                              SELECT 1
-                                FROM calendar_event_res_partner_rel attendance
-                               WHERE attendance.calendar_event_id = source.res_id
-                                 AND attendance.res_partner_id = %(partner_id)s)
-                       ) AS is_hidden
+                        AND attendance.calendar_event_id IS NULL) AS is_hidden
                   FROM (%(union)s) source
+                  -- a join rather than a subquery, which the planner would copy into
+                  -- each hidden column; the key is NULL for all but private meetings
+                  LEFT JOIN calendar_event_res_partner_rel attendance
+                         ON attendance.calendar_event_id
+                                = CASE WHEN source.is_private THEN source.res_id END
+                        AND attendance.res_partner_id = %(partner_id)s
           ) event
           JOIN res_company company ON company.id = event.company_id
         """,

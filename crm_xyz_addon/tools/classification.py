@@ -38,6 +38,13 @@ def exact(value):
     return Fraction(value)
 
 
+def exact_decimal(value):
+    """The decimal a user typed for a threshold (a float is taken at its shortest repr)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
 def _ratio(value):
     """(numerator, denominator > 0) of exact(value), without building a Fraction."""
     if isinstance(value, int):

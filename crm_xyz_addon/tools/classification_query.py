@@ -1,12 +1,19 @@
 """All the SQL of the customer classification.
 
-One aggregate reads the whole population of a company in a single pass; the
-results are written back in batches by one UPDATE and one INSERT per batch.
+``company_sales`` is the one definition of "the sales of a company" (the engine,
+the manager report's retention and the benchmark's floor read it); the analysis
+itself is one statement (``analysis_statement``): it computes every customer's
+stage, classes and figures, and in the same statement updates the changed rows,
+inserts the new ones and writes the history of the changes.
 """
+
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo.tools import SQL
 
-# Sales source x parameter -> (table alias expression of the value, is-a-purchase expression)
+# the parameter of each sales source, in company currency, untaxed
 ORDER_VALUES = {
     "revenue": "ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), %(digits)s)",
     "margin": "ROUND(so.margin / NULLIF(so.currency_rate, 0), %(digits)s)",
@@ -24,62 +31,81 @@ MISSING_RATE = (
     "CASE WHEN {currency} <> %(currency_id)s"
     " AND (fr.first_date IS NULL OR fr.first_date > {day}) THEN 1 ELSE 0 END"
 )
-ORDER_MISSING_RATE = MISSING_RATE.format(currency="so.currency_id", day="so.date_order::date")
-INVOICE_MISSING_RATE = MISSING_RATE.format(currency="am.currency_id", day="am.invoice_date")
+# the first rate of each currency; the statement that counts missing rates defines it
+FIRST_RATES = """
+    first_rates AS (
+        SELECT currency_id, MIN(name) AS first_date
+          FROM res_currency_rate
+         WHERE company_id IS NULL OR company_id = %(root_company_id)s
+         GROUP BY currency_id
+    )
+"""
 
-# jsonb columns of res_partner written by the analysis, in the order of the UPDATE arrays
-PARTNER_COLUMNS = (
-    ("relationship_stage_auto", "text"),
-    ("abc_class_auto", "text"),
-    ("xyz_class_auto", "text"),
-    ("relationship_stage_prev", "text"),
-    ("abc_class_prev", "text"),
-    ("xyz_class_prev", "text"),
-    ("relationship_trend", "text"),
-    ("classification_amount", "numeric"),
-    ("classification_purchase_count", "int"),
-    ("classification_cv", "numeric"),
-    ("classification_last_sale_date", "date"),
-    ("classification_date", "date"),
-)
-# effective column -> (manual column, automatic column)
-EFFECTIVE_COLUMNS = (
-    ("relationship_stage", "relationship_stage_manual", "relationship_stage_auto"),
-    ("abc_class", "abc_class_manual", "abc_class_auto"),
-    ("xyz_class", "xyz_class_manual", "xyz_class_auto"),
-)
+# the row of the customer portfolio: regular customers by ABC class, the others by stage
+PORTFOLIO_ROW = "CASE WHEN n.stage = 'regular' THEN COALESCE(n.abc, 'C') ELSE n.stage END"
+# lost < potential < one_off < regular: the order that gives a trend its direction
+STAGE_ORDER = "ARRAY['lost', 'potential', 'one_off', 'regular']"
 
 
-def _sales_cte(source, parameter):
-    """Rows (partner_id, sale_date, amount, purchase, missing_rate) of one company up to the
-    cut-off; missing_rate is counted only where amounts matter (not for the number of sales).
+def company_day_start_utc(day, tz_name):
+    """The UTC instant (naive, as Odoo stores datetimes) at which `day` starts in `tz_name`."""
+    start = pytz.timezone(tz_name or "UTC").localize(datetime.combine(day, time.min))
+    return start.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def company_day_end_utc(day, tz_name):
+    """The UTC instant at which `day` ends (the next day starts) in `tz_name`."""
+    return company_day_start_utc(day + timedelta(days=1), tz_name)
+
+
+def company_sales(source, parameter, missing_rates=False):
+    """The sales of one company up to a date, one row per document.
+
+    Columns: partner_id (the commercial partner), sale_date (the company's local
+    date), amount (the parameter, credit notes negative), purchase (1 for a sale,
+    0 for a credit note) and, with `missing_rates`, missing_rate (1 for a document
+    converted without an exchange rate at its date).
+
+    Parameters: company_id, cutoff_utc (orders before it), as_of (invoices up to
+    it), tz, digits, and with `missing_rates` currency_id (the query then reads the
+    ``first_rates`` CTE, FIRST_RATES, with its root_company_id).
+    A company's own partners (inter-company sales) are not customers.
     """
+    rates_join = "LEFT JOIN first_rates fr ON fr.currency_id = {currency}" if missing_rates else ""
     if source == "invoice":
-        missing_rate = "0" if parameter == "count" else INVOICE_MISSING_RATE
+        missing = (
+            MISSING_RATE.format(currency="am.currency_id", day="am.invoice_date")
+            if missing_rates and parameter != "count"
+            else "0"
+        )
         return f"""
             SELECT am.commercial_partner_id AS partner_id,
                    am.invoice_date AS sale_date,
                    {INVOICE_VALUES[parameter]} AS amount,
                    CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END AS purchase,
-                   {missing_rate} AS missing_rate
+                   {missing} AS missing_rate
               FROM account_move am
-              LEFT JOIN first_rates fr ON fr.currency_id = am.currency_id
+              {rates_join.format(currency="am.currency_id")}
              WHERE am.company_id = %(company_id)s
                AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date <= %(as_of)s
                AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
         """
-    missing_rate = "0" if parameter == "count" else ORDER_MISSING_RATE
+    missing = (
+        MISSING_RATE.format(currency="so.currency_id", day="so.date_order::date")
+        if missing_rates and parameter != "count"
+        else "0"
+    )
     return f"""
             SELECT cp.commercial_partner_id AS partner_id,
                    (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS sale_date,
                    {ORDER_VALUES[parameter]} AS amount,
                    1 AS purchase,
-                   {missing_rate} AS missing_rate
+                   {missing} AS missing_rate
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
-              LEFT JOIN first_rates fr ON fr.currency_id = so.currency_id
+              {rates_join.format(currency="so.currency_id")}
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order < %(cutoff_utc)s
@@ -87,28 +113,27 @@ def _sales_cte(source, parameter):
     """
 
 
-def classification_query(source, parameter):
-    """One row per customer of the company (and per partner classified before).
+def classification_select(source, parameter):
+    """Every customer of the company to classify, with its new automatic values.
 
     The customers are the active commercial partners shared by all companies or
-    restricted to this one: an archived customer, or one moved to another
+    restricted to this one, with a sale up to the date, an open opportunity or
+    quotation of the company (potential), or a row of the company already (to be
+    cleared when it has neither). An archived customer, or one moved to another
     company, is neither classified nor cleared, and counts in nobody's shares.
 
-    Columns: partner_id, total, in_window, before_window, last_sale_date,
-    buckets, amounts (sparse sub-period values), cum_before, grand_total,
-    then the partner's stored values for the company: stage, abc, xyz,
-    prev_stage, prev_abc, prev_xyz, trend, amount, purchase_count, cv,
-    last_sale_date, classification_date, its salesperson, and the number of
-    its documents in the window converted without an exchange rate.
+    Thresholds are numeric parameters: the comparisons are exact, as the
+    documented rules are (a CV of exactly 10 % is X, a cumulative share of
+    exactly 80 % is B).
+
+    Columns: partner_id, user_id, stage, abc, xyz, amount, purchase_count, cv,
+    last_sale_date, missing_rates, amount_share, and the early warning:
+    typical_interval (the median gap between the last 13 sale days, with 3 sale
+    days at least), expected_date and at_risk.
     """
-    query = f"""
-        WITH first_rates AS (
-            SELECT currency_id, MIN(name) AS first_date
-              FROM res_currency_rate
-             WHERE company_id IS NULL OR company_id = %(root_company_id)s
-             GROUP BY currency_id
-        ),
-        sales AS ({_sales_cte(source, parameter)}),
+    return f"""
+        {FIRST_RATES},
+        sales AS ({company_sales(source, parameter, missing_rates=True)}),
         per_bucket AS (
             SELECT partner_id,
                    width_bucket(sale_date, %(thresholds)s::date[]) AS bucket,
@@ -119,19 +144,41 @@ def classification_query(source, parameter):
               FROM sales
              GROUP BY 1, 2
         ),
+        -- the gaps between a customer's last 13 sale days (days it bought on)
+        recent_sale_days AS (
+            SELECT partner_id, sale_date,
+                   ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY sale_date DESC) AS recency
+              FROM (SELECT DISTINCT partner_id, sale_date FROM sales WHERE purchase > 0) days
+        ),
+        gaps AS (
+            SELECT partner_id,
+                   sale_date - LEAD(sale_date) OVER (PARTITION BY partner_id
+                                                     ORDER BY sale_date DESC) AS gap
+              FROM recent_sale_days
+             WHERE recency <= 13
+        ),
+        intervals AS (
+            -- the median gap (the mean of the two middle ones for an even number), for
+            -- customers with at least 3 sale days
+            SELECT partner_id,
+                   (percentile_cont(0.5) WITHIN GROUP (ORDER BY gap))::numeric AS typical
+              FROM gaps
+             WHERE gap IS NOT NULL
+             GROUP BY partner_id
+            HAVING COUNT(*) >= 2
+        ),
         per_partner AS (
             SELECT pb.partner_id,
                    COALESCE(SUM(pb.amount) FILTER (WHERE pb.bucket > 0), 0) AS total,
+                   -- the sum of the squared sub-period values, for the CV
+                   COALESCE(SUM(pb.amount * pb.amount) FILTER (WHERE pb.bucket > 0), 0)
+                       AS total_sq,
                    COALESCE(SUM(pb.purchases) FILTER (WHERE pb.bucket > 0), 0)::int AS in_window,
                    COALESCE(SUM(pb.purchases) FILTER (WHERE pb.bucket = 0), 0)::int
                        AS before_window,
                    COALESCE(SUM(pb.missing_rates) FILTER (WHERE pb.bucket > 0), 0)::int
                        AS missing_rates,
-                   MAX(pb.last_sale_date) AS last_sale_date,
-                   ARRAY_AGG(pb.bucket ORDER BY pb.bucket) FILTER (WHERE pb.bucket > 0)
-                       AS buckets,
-                   ARRAY_AGG(pb.amount ORDER BY pb.bucket) FILTER (WHERE pb.bucket > 0)
-                       AS amounts
+                   MAX(pb.last_sale_date) AS last_sale_date
               FROM per_bucket pb
               JOIN res_partner customer ON customer.id = pb.partner_id
              WHERE customer.active
@@ -162,95 +209,259 @@ def classification_query(source, parameter):
         population AS (
             SELECT partner_id FROM per_partner
              UNION
-            SELECT pr.partner_id
-              FROM prospects pr
-              JOIN res_partner pp ON pp.id = pr.partner_id
-             WHERE pp.active
-               AND pp.id NOT IN (SELECT partner_id FROM res_company)
+            SELECT partner_id FROM prospects
              UNION
-            SELECT id FROM res_partner WHERE relationship_stage_auto ? %(company_key)s
+            SELECT partner_id FROM crm_xyz_classification WHERE company_id = %(company_id)s
+        ),
+        staged AS (
+            SELECT pop.partner_id, p.user_id, pp.total, pp.total_sq, pp.in_window,
+                   pp.last_sale_date, COALESCE(pp.missing_rates, 0) AS missing_rates,
+                   iv.typical, rk.grand_total,
+                   CASE WHEN pp.partner_id IS NOT NULL THEN
+                            CASE WHEN pp.in_window > %(one_off_max)s THEN 'regular'
+                                 WHEN pp.in_window > 0 THEN 'one_off'
+                                 ELSE 'lost' END
+                        WHEN p.id = p.commercial_partner_id
+                             AND p.id IN (SELECT partner_id FROM prospects)
+                             AND p.id NOT IN (SELECT partner_id FROM res_company)
+                        THEN 'potential'
+                   END AS stage,
+                   CASE WHEN pp.total > 0 AND rk.grand_total > 0 THEN
+                            CASE WHEN 100 * rk.cum_before < %(a_percent)s * rk.grand_total
+                                 THEN 'A'
+                                 WHEN 100 * rk.cum_before
+                                      < (%(a_percent)s + %(b_percent)s) * rk.grand_total
+                                 THEN 'B'
+                                 ELSE 'C' END
+                   END AS abc,
+                   -- N^2 times the population variance of the N sub-period values
+                   %(period_count)s * pp.total_sq - pp.total * pp.total AS spread
+              FROM population pop
+              JOIN res_partner p ON p.id = pop.partner_id
+              LEFT JOIN per_partner pp ON pp.partner_id = pop.partner_id
+              LEFT JOIN ranked rk ON rk.partner_id = pop.partner_id
+              LEFT JOIN intervals iv ON iv.partner_id = pop.partner_id
+             WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
+        ),
+        computed AS MATERIALIZED (
+            SELECT partner_id, user_id, stage, abc, missing_rates,
+                   -- CV <= limit  <=>  10000 * spread <= limit^2 * total^2, exactly
+                   CASE WHEN stage IS DISTINCT FROM 'regular' THEN NULL
+                        WHEN total <= 0 THEN 'Z'
+                        WHEN 10000 * spread <= %(x_max)s * %(x_max)s * total * total THEN 'X'
+                        WHEN 10000 * spread <= %(y_max)s * %(y_max)s * total * total THEN 'Y'
+                        ELSE 'Z' END AS xyz,
+                   CASE WHEN stage = 'regular' AND total > 0
+                        THEN ROUND(100 * sqrt(spread::numeric) / total::numeric, 4) END AS cv,
+                   total AS amount,
+                   in_window AS purchase_count,
+                   last_sale_date,
+                   -- the share of the company's sales in the window, for the portfolio
+                   CASE WHEN total > 0 AND grand_total > 0
+                        THEN ROUND(100 * total / grand_total, 6) END AS amount_share,
+                   typical AS typical_interval,
+                   (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
+                   COALESCE(stage IN ('regular', 'one_off')
+                            AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
+                            AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
+                            FALSE) AS at_risk
+              FROM staged
         )
-        SELECT pop.partner_id,
-               pp.total, pp.in_window, pp.before_window, pp.last_sale_date,
-               pp.buckets, pp.amounts, rk.cum_before, rk.grand_total,
-               (pp.partner_id IS NULL AND pr.partner_id IS NOT NULL AND p.active
-                AND p.id = p.commercial_partner_id) AS is_potential,
-               p.relationship_stage_auto ->> %(company_key)s,
-               p.abc_class_auto ->> %(company_key)s,
-               p.xyz_class_auto ->> %(company_key)s,
-               p.relationship_stage_prev ->> %(company_key)s,
-               p.abc_class_prev ->> %(company_key)s,
-               p.xyz_class_prev ->> %(company_key)s,
-               p.relationship_trend ->> %(company_key)s,
-               (p.classification_amount ->> %(company_key)s)::numeric,
-               (p.classification_purchase_count ->> %(company_key)s)::int,
-               (p.classification_cv ->> %(company_key)s)::numeric,
-               (p.classification_last_sale_date ->> %(company_key)s)::date,
-               (p.classification_date ->> %(company_key)s)::date,
-               p.user_id,
-               COALESCE(pp.missing_rates, 0)
-          FROM population pop
-          JOIN res_partner p ON p.id = pop.partner_id
-          LEFT JOIN per_partner pp ON pp.partner_id = pop.partner_id
-          LEFT JOIN ranked rk ON rk.partner_id = pop.partner_id
-          LEFT JOIN (SELECT DISTINCT partner_id FROM prospects) pr ON pr.partner_id = pop.partner_id
-         WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
-         ORDER BY pop.partner_id
     """
-    return query
 
 
-def _set_key(column, value):
-    """jsonb column with the company's key set to value, or removed when value is NULL."""
-    return (
-        f"CASE WHEN {value} IS NULL THEN COALESCE(p.{column}, '{{}}'::jsonb) - %(company_key)s "
-        f"ELSE COALESCE(p.{column}, '{{}}'::jsonb) "
-        f"|| jsonb_build_object(%(company_key)s, {value}) END"
-    )
+# the values the analysis stores per customer, in the order of the comparisons
+STORED_COLUMNS = (
+    "relationship_stage_auto",
+    "abc_class_auto",
+    "xyz_class_auto",
+    "relationship_stage_prev",
+    "abc_class_prev",
+    "xyz_class_prev",
+    "relationship_trend",
+    "classification_amount",
+    "classification_purchase_count",
+    "classification_cv",
+    "classification_last_sale_date",
+    "classification_amount_share",
+    "classification_typical_interval",
+    "classification_expected_date",
+    "classification_at_risk",
+    "classification_at_risk_prev",
+)
+# written with the values that changed, never compared: a customer whose values stay the
+# same is not rewritten every night
+ANALYSIS_DATE = "analysis_date"
 
 
-def partner_update_query():
-    """Write one batch of results: arrays in PARTNER_COLUMNS order, plus the partner ids."""
-    arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in PARTNER_COLUMNS)
-    names = ", ".join(name for name, _kind in PARTNER_COLUMNS)
-    sets = [f"{name} = {_set_key(name, 'v.' + name)}" for name, _kind in PARTNER_COLUMNS]
-    sets += [
-        f"{effective} = "
-        + _set_key(effective, f"COALESCE(p.{manual} ->> %(company_key)s, v.{auto})")
-        for effective, manual, auto in EFFECTIVE_COLUMNS
-    ]
+def analysis_statement(source, parameter):
+    """Classify a company as of a date and store it, in one statement.
+
+    A second run for the same date compares with the state before the first one
+    (the stored previous values): it changes nothing. Only changed rows are
+    written; a history row is written where the automatic stage or a class
+    changed. Returns one row of counts.
+    """
+    new_values = ", ".join(f"n.{column}" for column in STORED_COLUMNS)
+    old_values = ", ".join(f"n.old_{column}" for column in STORED_COLUMNS)
+    assignments = ", ".join(f"{column} = n.{column}" for column in (*STORED_COLUMNS, ANALYSIS_DATE))
     return f"""
-        UPDATE res_partner p
-           SET {", ".join(sets)}
-          FROM unnest(%(partner_ids)s::int[], {arrays}) AS v(partner_id, {names})
-         WHERE p.id = v.partner_id
+        WITH {classification_select(source, parameter)},
+        based AS (
+            SELECT c.*, old.id AS row_id,
+                   {", ".join(f"old.{column} AS old_{column}" for column in STORED_COLUMNS)},
+                   -- a rerun for the same date starts again from the state before
+                   CASE WHEN old.analysis_date = %(as_of)s
+                        THEN old.relationship_stage_prev ELSE old.relationship_stage_auto END
+                       AS base_stage,
+                   CASE WHEN old.analysis_date = %(as_of)s
+                        THEN old.abc_class_prev ELSE old.abc_class_auto END AS base_abc,
+                   CASE WHEN old.analysis_date = %(as_of)s
+                        THEN old.xyz_class_prev ELSE old.xyz_class_auto END AS base_xyz,
+                   CASE WHEN old.analysis_date = %(as_of)s
+                        THEN old.classification_at_risk_prev ELSE old.classification_at_risk END
+                       AS base_at_risk
+              FROM computed c
+              LEFT JOIN crm_xyz_classification old
+                ON old.partner_id = c.partner_id AND old.company_id = %(company_id)s
+        ),
+        new AS (
+            SELECT b.*,
+                   b.stage AS relationship_stage_auto,
+                   b.abc AS abc_class_auto,
+                   b.xyz AS xyz_class_auto,
+                   CASE WHEN b.stage IS NOT NULL THEN b.base_stage END AS relationship_stage_prev,
+                   CASE WHEN b.stage IS NOT NULL THEN b.base_abc END AS abc_class_prev,
+                   CASE WHEN b.stage IS NOT NULL THEN b.base_xyz END AS xyz_class_prev,
+                   CASE WHEN b.stage IS NULL THEN NULL
+                        WHEN b.base_stage IS NULL THEN 'new'
+                        WHEN b.stage = b.base_stage THEN 'same'
+                        WHEN array_position({STAGE_ORDER}, b.stage)
+                             > array_position({STAGE_ORDER}, b.base_stage) THEN 'up'
+                        ELSE 'down' END AS relationship_trend,
+                   b.amount AS classification_amount,
+                   b.purchase_count AS classification_purchase_count,
+                   b.cv AS classification_cv,
+                   b.last_sale_date AS classification_last_sale_date,
+                   CASE WHEN b.stage IS NOT NULL THEN %(as_of)s::date END AS analysis_date,
+                   b.amount_share AS classification_amount_share,
+                   b.typical_interval AS classification_typical_interval,
+                   b.expected_date AS classification_expected_date,
+                   CASE WHEN b.stage IS NOT NULL THEN b.at_risk END AS classification_at_risk,
+                   CASE WHEN b.stage IS NOT NULL THEN b.base_at_risk END
+                       AS classification_at_risk_prev
+              FROM based b
+        ),
+        changed AS (
+            SELECT n.* FROM new n
+             WHERE ({new_values}) IS DISTINCT FROM ({old_values})
+        ),
+        updated AS (
+            UPDATE crm_xyz_classification t
+               SET {assignments}, user_id = n.user_id,
+                   at_risk_count = COALESCE(n.classification_at_risk::int, 0),
+                   portfolio_row = {PORTFOLIO_ROW},
+                   relationship_stage = COALESCE(t.relationship_stage_manual, n.stage),
+                   abc_class = COALESCE(t.abc_class_manual, n.abc),
+                   xyz_class = COALESCE(t.xyz_class_manual, n.xyz)
+              FROM changed n
+             WHERE t.id = n.row_id
+            RETURNING 1
+        ),
+        inserted AS (
+            INSERT INTO crm_xyz_classification
+                   (company_id, partner_id, user_id, relationship_stage, abc_class, xyz_class,
+                    at_risk_count, portfolio_row, {ANALYSIS_DATE}, {", ".join(STORED_COLUMNS)})
+            SELECT %(company_id)s, n.partner_id, n.user_id, n.stage, n.abc, n.xyz,
+                   COALESCE(n.classification_at_risk::int, 0), {PORTFOLIO_ROW}, n.analysis_date,
+                   {new_values}
+              FROM changed n
+             WHERE n.row_id IS NULL
+            RETURNING 1
+        ),
+        history AS (
+            INSERT INTO crm_xyz_history
+                   (date, kind, run_id, company_id, partner_id, user_id,
+                    old_stage, new_stage, old_abc_class, new_abc_class,
+                    old_xyz_class, new_xyz_class, stage_trend,
+                    create_uid, write_uid, create_date, write_date)
+            SELECT %(as_of)s, 'analysis', %(run_id)s, %(company_id)s, n.partner_id, n.user_id,
+                   n.old_relationship_stage_auto, n.stage,
+                   n.old_abc_class_auto, n.abc,
+                   n.old_xyz_class_auto, n.xyz,
+                   CASE WHEN n.old_relationship_stage_auto IS NULL THEN 'new'
+                        WHEN n.stage IS NULL OR n.stage = n.old_relationship_stage_auto
+                        THEN 'same'
+                        WHEN array_position({STAGE_ORDER}, n.stage)
+                             > array_position({STAGE_ORDER}, n.old_relationship_stage_auto)
+                        THEN 'up'
+                        ELSE 'down' END,
+                   %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM changed n
+             WHERE (n.stage, n.abc, n.xyz) IS DISTINCT FROM
+                   (n.old_relationship_stage_auto, n.old_abc_class_auto, n.old_xyz_class_auto)
+            RETURNING 1
+        )
+        SELECT COUNT(*) FILTER (WHERE stage IS NOT NULL),
+               (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted),
+               COALESCE(SUM(missing_rates), 0),
+               COUNT(*) FILTER (WHERE stage = 'potential'),
+               COUNT(*) FILTER (WHERE stage = 'one_off'),
+               COUNT(*) FILTER (WHERE stage = 'regular'),
+               COUNT(*) FILTER (WHERE stage = 'lost'),
+               COUNT(*) FILTER (WHERE abc = 'A'),
+               COUNT(*) FILTER (WHERE abc = 'B'),
+               COUNT(*) FILTER (WHERE abc = 'C'),
+               COUNT(*) FILTER (WHERE xyz = 'X'),
+               COUNT(*) FILTER (WHERE xyz = 'Y'),
+               COUNT(*) FILTER (WHERE xyz = 'Z'),
+               (SELECT COUNT(*) FROM history)
+          FROM new
     """
 
 
-HISTORY_COLUMNS = (
-    ("partner_id", "int"),
-    ("user_id", "int"),
-    ("old_stage", "varchar"),
-    ("new_stage", "varchar"),
-    ("old_abc_class", "varchar"),
-    ("new_abc_class", "varchar"),
-    ("old_xyz_class", "varchar"),
-    ("new_xyz_class", "varchar"),
-    ("stage_trend", "varchar"),
+ANALYSIS_COUNTS = (
+    "customer_count",
+    "changed_count",
+    "missing_rate_count",
+    "potential_count",
+    "one_off_count",
+    "regular_count",
+    "lost_count",
+    "a_count",
+    "b_count",
+    "c_count",
+    "x_count",
+    "y_count",
+    "z_count",
+    "history_count",
 )
 
 
-def history_insert_query():
-    """Insert one batch of history rows from arrays in HISTORY_COLUMNS order."""
-    arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in HISTORY_COLUMNS)
-    names = ", ".join(name for name, _kind in HISTORY_COLUMNS)
+def preview_statement(source, parameter):
+    """What a run with these settings would give, writing nothing.
+
+    The same computation as the analysis (classification_select), summed up: one
+    row per stage, ABC and XYZ class and, for regular customers, number of
+    sub-periods with a purchase (for the period hint). Columns: stage, abc, xyz,
+    periods, customers, amount (of the customers with an ABC class).
+    """
     return f"""
-        INSERT INTO crm_xyz_history
-               (date, kind, run_id, company_id, create_uid, write_uid, create_date, write_date,
-                {names})
-        SELECT %(as_of)s, 'analysis', %(run_id)s, %(company_id)s, %(uid)s, %(uid)s,
-               NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC', {names}
-          FROM unnest({arrays}) AS v({names})
+        WITH {classification_select(source, parameter)},
+        active_periods AS (
+            SELECT partner_id, COUNT(*) AS periods
+              FROM per_bucket
+             WHERE bucket > 0 AND purchases > 0
+             GROUP BY partner_id
+        )
+        SELECT c.stage, c.abc, c.xyz,
+               CASE WHEN c.stage = 'regular' THEN COALESCE(ap.periods, 0) END,
+               COUNT(*),
+               COALESCE(SUM(c.amount) FILTER (WHERE c.abc IS NOT NULL), 0)
+          FROM computed c
+          LEFT JOIN active_periods ap ON ap.partner_id = c.partner_id
+         WHERE c.stage IS NOT NULL
+         GROUP BY 1, 2, 3, 4
     """
 
 
@@ -261,3 +472,44 @@ ANALYSIS_LOCK_KEY = 73_001
 def lock_query(company_id):
     """Transaction-scoped lock: never two analyses of one company at once."""
     return SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", ANALYSIS_LOCK_KEY, company_id)
+
+
+def current_statement():
+    """The stored automatic classification of a company, summed up like preview_statement."""
+    return """
+        SELECT relationship_stage_auto, abc_class_auto, xyz_class_auto, NULL::int,
+               COUNT(*),
+               COALESCE(SUM(classification_amount) FILTER (WHERE abc_class_auto IS NOT NULL), 0)
+          FROM crm_xyz_classification
+         WHERE company_id = %(company_id)s AND relationship_stage_auto IS NOT NULL
+         GROUP BY 1, 2, 3
+    """
+
+
+def whole_percent_statement(source, parameter):
+    """For each regular customer, the smallest whole percent P that makes it X.
+
+    A customer is X when CV <= limit, that is 10000 * spread <= limit^2 * total^2
+    exactly; sqrt() only gives the first guess, which the exact test then corrects.
+    Customers with no positive total are never X (NULL). One row per percent:
+    whole_percent, customers.
+    """
+    return f"""
+        WITH {classification_select(source, parameter)},
+        guessed AS (
+            SELECT spread, total,
+                   CASE WHEN total > 0
+                        THEN CEIL(100 * sqrt(spread::numeric) / total::numeric) END AS guess
+              FROM staged
+             WHERE stage = 'regular'
+        )
+        SELECT CASE WHEN guess IS NULL THEN NULL
+                    WHEN 10000 * spread > guess * guess * total * total THEN guess + 1
+                    WHEN guess > 0
+                         AND 10000 * spread <= (guess - 1) * (guess - 1) * total * total
+                    THEN guess - 1
+                    ELSE guess END::int,
+               COUNT(*)
+          FROM guessed
+         GROUP BY 1
+    """

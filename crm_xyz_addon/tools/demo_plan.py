@@ -30,6 +30,7 @@ PATTERN_COUNTS = {
     "lapsed_old": 3,  # nothing for 15 months: lost -> lost
     "fading": 3,  # one or two orders 12-14 months ago: one-off -> lost
     "declining": 2,  # monthly until 10 months ago: regular -> one-off
+    "drifting": 5,  # monthly until three months ago, then nothing: regular, at risk today
     "growing": 3,  # an order or two, then monthly lately: one-off -> regular
     "new": 4,  # won opportunity, first orders in the last three months: potential -> up
     "returning": 2,  # lost, then an order last month: lost -> one-off
@@ -50,6 +51,11 @@ STABLE_CYCLE = (1.0, 1.25, 0.8, 1.1, 0.85, 1.2, 0.9, 1.15, 0.75, 1.05, 1.0, 0.95
 SIZES = {"large": (9000, 16000), "medium": (2500, 6000), "small": (500, 1500)}
 
 COMPANY_WORDS = (
+    "Harborview",
+    "Ironbridge",
+    "Jadestone",
+    "Kingsford",
+    "Lakeshore",
     "Acorn",
     "Aldergrove",
     "Amberly",
@@ -390,6 +396,9 @@ ORDER_MONTHS = {
     "fading": _fixed_months(((13,), (12, 14)), 0.7, 1.3),
     # monthly from 17 to 10 months ago: regular, then one-off (two orders left in the window)
     "declining": _fixed_months((tuple(range(10, HISTORY_MONTHS)),)),
+    # monthly from 14 to 3 months ago: regular in both analyses, but silent for three
+    # times its usual month today: at risk, with a follow-up for its salesperson
+    "drifting": _fixed_months((tuple(range(3, 15)),), 0.9, 1.1),
     # two early orders, then monthly lately: one-off, then regular
     "growing": _fixed_months(((9, 7, 2, 1, 0),)),
     # first orders in the last three months: potential (won opportunity), then up

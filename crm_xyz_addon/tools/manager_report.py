@@ -38,6 +38,7 @@ INDICATORS = (
     Indicator("stage_downs", "stage_downs", "count", higher_is_better=False),
     Indicator("lost_share_pct", "lost_share", "percent", higher_is_better=False),
     Indicator("retention_pct", "retention", "percent"),
+    Indicator("won_back", "won_back", "count"),
     Indicator("completed_orders", "completed_orders", "count"),
     Indicator("revenue", "revenue", "money"),
     Indicator("profit", "profit", "money"),

@@ -3,7 +3,7 @@
 Each query computes one group of indicators for every salesperson at once
 (``GROUP BY`` the salesperson) and returns rows ``(user_id, value, ...)`` in
 the order of its ``*_COLUMNS``. The named parameters are built by
-``crm.xyz.manager.report._query_params()``:
+``crm.xyz.manager.report.service._query_params()``:
 
     company_id, user_ids          the company and the salespeople of the team
     date_from, date_to            the period, inclusive, in the company's time zone
@@ -11,48 +11,129 @@ the order of its ``*_COLUMNS``. The named parameters are built by
     now_utc                       the present: meetings after it are not held yet
     tz                            the company's time zone
     source                        the sales the classification analyses: order or invoice
+    cutoff_utc, as_of             the end of the period for ``classification_query.company_sales``:
+                                  orders before this UTC instant, invoices up to this day
     digits                        decimal places of the company currency
     start_as_of                   the day before the period (customers "at the start")
     start_window_floor            customers at the start bought after this date...
     end_window_floor              ...customers at the end after this one
     window_start_utc              start_window_floor + 1 day as a UTC datetime
+    portfolio_at                  the end of the period as a UTC datetime when it is
+                                  past, else None (the salespeople set now)
 
 Who a figure counts for:
-* a customer is the commercial partner; it belongs to the salesperson set on
-  it now (portfolio, contact completeness, contacts, retention);
+* a customer is the commercial partner; it belongs to the salesperson it had
+  at the time, from the salesperson history (``crm_xyz_salesperson_history``):
+  the portfolio and its completeness at the end of the period, an activity or
+  a meeting when it was done, the customers at the start of the period (and
+  whether they were kept) at the start, the customers at its end at the end;
 * a recorded event counts for the salesperson recorded on it: the change of
   stage for the salesperson of the customer at the time of the change, an
-  order for its salesperson, a payment for the salesperson of the invoice.
+  order for its salesperson, a payment for the salesperson of the invoice,
+  a customer won back for the salesperson the customer had at the sale that
+  ended its early-warning episode (recorded on the episode).
 """
 
 from contextlib import contextmanager
 
 from odoo.tools import SQL
 
+from . import classification_query
+
+
+def _customer_scope(params):
+    """The condition on ``customer`` (a res_partner) that makes it a customer of the
+    report: an active commercial partner, shared between companies or of the
+    report's company, other than a company's own partner."""
+    return SQL(
+        """customer.active
+           AND customer.id = customer.commercial_partner_id
+           AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
+           AND customer.id NOT IN (SELECT partner_id FROM res_company)""",
+        company_id=params["company_id"],
+    )
+
+
+def salesperson_ranges(params):
+    """Rows (customer_id, user_id, valid_from, valid_to): who was the salesperson of
+    each customer from ``valid_from`` (included) to ``valid_to`` (excluded), UTC.
+
+    From the salesperson history; its first row of a customer reaches back to
+    the beginning (documents dated before the customer was recorded belong to
+    its first salesperson). A customer without any row (its salesperson set
+    by SQL, or never set) has its salesperson of now, at any time.
+    """
+    return SQL(
+        """
+        SELECT history.partner_id AS customer_id,
+               history.user_id,
+               CASE WHEN ROW_NUMBER() OVER customer_rows = 1 THEN '-infinity'::timestamp
+                    ELSE history.date_from END AS valid_from,
+               COALESCE(LEAD(history.date_from) OVER customer_rows, 'infinity'::timestamp)
+                   AS valid_to
+          FROM crm_xyz_salesperson_history history
+          JOIN res_partner customer ON customer.id = history.partner_id
+         WHERE %(scope)s
+        WINDOW customer_rows AS (PARTITION BY history.partner_id
+                                 ORDER BY history.date_from, history.id)
+         UNION ALL
+        SELECT customer.id, customer.user_id, '-infinity'::timestamp, 'infinity'::timestamp
+          FROM res_partner customer
+         WHERE %(scope)s
+           AND customer.user_id IS NOT NULL
+           AND NOT EXISTS (SELECT FROM crm_xyz_salesperson_history history
+                            WHERE history.partner_id = customer.id)
+    """,
+        scope=_customer_scope(params),
+    )
+
+
+def _owner_at(ranges, moment):
+    """The condition that the row ``ranges`` of salesperson_ranges() holds the
+    salesperson of its customer just before ``moment`` (the end of a day)."""
+    return SQL(
+        "%(ranges)s.valid_from < %(moment)s AND %(moment)s <= %(ranges)s.valid_to",
+        ranges=SQL.identifier(ranges),
+        moment=moment,
+    )
+
 
 def _portfolio(params):
     """Rows (customer_id, user_id): the customers of the team.
 
-    A salesperson's customers are the commercial partners set on him now,
-    shared between companies or of the report's company. ``user_ids`` None:
-    the customers of every salesperson.
+    A salesperson's customers are those he had at ``portfolio_at`` (None: now).
+    ``user_ids`` None: the customers of every salesperson.
     """
+    at = params.get("portfolio_at")
+    if at is None:
+        if params["user_ids"] is None:
+            of_users = SQL("customer.user_id IS NOT NULL")
+        else:
+            of_users = SQL("customer.user_id = ANY(%s)", params["user_ids"])
+        return SQL(
+            """
+            SELECT customer.id AS customer_id, customer.user_id
+              FROM res_partner customer
+             WHERE %(scope)s
+               AND %(of_users)s
+        """,
+            scope=_customer_scope(params),
+            of_users=of_users,
+        )
     if params["user_ids"] is None:
-        of_users = SQL("customer.user_id IS NOT NULL")
+        of_users = SQL("ranges.user_id IS NOT NULL")
     else:
-        of_users = SQL("customer.user_id = ANY(%s)", params["user_ids"])
+        of_users = SQL("ranges.user_id = ANY(%s)", params["user_ids"])
     return SQL(
         """
-        SELECT customer.id AS customer_id, customer.user_id
-          FROM res_partner customer
-         WHERE customer.active
-           AND customer.id = customer.commercial_partner_id
+        SELECT ranges.customer_id, ranges.user_id
+          FROM (%(ranges)s) AS ranges
+         WHERE %(owner)s
            AND %(of_users)s
-           AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
-           AND customer.id NOT IN (SELECT partner_id FROM res_company)
     """,
+        ranges=salesperson_ranges(params),
+        owner=_owner_at("ranges", at),
         of_users=of_users,
-        company_id=params["company_id"],
     )
 
 
@@ -108,14 +189,16 @@ def contacts_query(params):
     A meeting is held in the period when it ended in it (and before now), and
     counts for a customer whose attendee (the customer or one of its contacts)
     did not decline it; it counts once however many of the salesperson's
-    customers attend it.
+    customers attend it. Both count for the customer's salesperson at the time
+    (of the message, of the end of the meeting).
     """
     return SQL(
         """
-        WITH portfolio AS (%(portfolio)s),
+        WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
         done_activities AS (
             SELECT COALESCE(on_partner.commercial_partner_id, lead_partner.commercial_partner_id,
-                            order_partner.commercial_partner_id) AS customer_id
+                            order_partner.commercial_partner_id) AS customer_id,
+                   message.date AS done_at
               FROM mail_message message
               JOIN mail_activity_type activity_type
                 ON activity_type.id = message.mail_activity_type_id
@@ -134,15 +217,20 @@ def contacts_query(params):
                AND activity_type.category IS DISTINCT FROM 'meeting'
         ),
         activities AS (
-            SELECT portfolio.user_id, COUNT(*) AS done
+            SELECT owner.user_id, COUNT(*) AS done
               FROM done_activities
-              JOIN portfolio ON portfolio.customer_id = done_activities.customer_id
-             GROUP BY portfolio.user_id
+              JOIN salesperson_ranges owner
+                ON owner.customer_id = done_activities.customer_id
+               AND owner.valid_from <= done_activities.done_at
+               AND done_activities.done_at < owner.valid_to
+             WHERE owner.user_id = ANY(%(user_ids)s)
+             GROUP BY owner.user_id
         ),
         -- the customers at the meetings of the period first (MATERIALIZED: else the
-        -- underestimated portfolio drives the join, customer by customer)
+        -- underestimated salesperson ranges drive the join, customer by customer)
         meeting_guests AS MATERIALIZED (
-            SELECT event.id AS event_id, guest.commercial_partner_id AS customer_id
+            SELECT event.id AS event_id, guest.commercial_partner_id AS customer_id,
+                   event.stop AS held_at
               FROM calendar_event event
               JOIN calendar_attendee attendee
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
@@ -153,10 +241,14 @@ def contacts_query(params):
                AND event.stop <= %(now_utc)s
         ),
         meetings AS (
-            SELECT portfolio.user_id, COUNT(DISTINCT meeting_guests.event_id) AS held
+            SELECT owner.user_id, COUNT(DISTINCT meeting_guests.event_id) AS held
               FROM meeting_guests
-              JOIN portfolio ON portfolio.customer_id = meeting_guests.customer_id
-             GROUP BY portfolio.user_id
+              JOIN salesperson_ranges owner
+                ON owner.customer_id = meeting_guests.customer_id
+               AND owner.valid_from <= meeting_guests.held_at
+               AND meeting_guests.held_at < owner.valid_to
+             WHERE owner.user_id = ANY(%(user_ids)s)
+             GROUP BY owner.user_id
         )
         SELECT COALESCE(activities.user_id, meetings.user_id),
                COALESCE(activities.done, 0),
@@ -164,7 +256,7 @@ def contacts_query(params):
           FROM activities
           FULL JOIN meetings ON meetings.user_id = activities.user_id
     """,
-        portfolio=_portfolio(params),
+        ranges=salesperson_ranges(params),
         **params,
     )
 
@@ -199,29 +291,37 @@ def stage_changes_query(params):
     )
 
 
-RETENTION_COLUMNS = ("customers_at_start", "customers_at_end", "new_customers")
-
-# sales that make a partner a customer, with the local date of the sale
-_ORDER_SALES = """
-    SELECT buyer.commercial_partner_id AS customer_id,
-           (sale.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS sale_date
-      FROM sale_order sale
-      JOIN res_partner buyer ON buyer.id = sale.partner_id
-     WHERE sale.company_id = %(company_id)s
-       AND sale.state = 'sale'
-       AND sale.date_order >= %(window_start_utc)s AND sale.date_order < %(end_utc)s
-"""
-_INVOICE_SALES = """
-    SELECT move.commercial_partner_id AS customer_id, move.invoice_date AS sale_date
-      FROM account_move move
-     WHERE move.company_id = %(company_id)s
-       AND move.state = 'posted'
-       AND move.move_type = 'out_invoice'
-       AND move.invoice_date > %(start_window_floor)s AND move.invoice_date <= %(date_to)s
-"""
+RETENTION_COLUMNS = (
+    "customers_at_start",
+    "customers_at_end",
+    "new_customers",
+    "retained_customers",
+)
 
 
-def retention_query(params):
+def company_sales_query(params):
+    """Rows (customer_id, sale_date): the sales of the company that make a partner a
+    customer, from the start of the analysis window before the period to its end.
+
+    The classification's own definition of the sales of a company
+    (``classification_query.company_sales``, for the source it analyses:
+    confirmed orders or posted invoices, with the local date of the sale),
+    purchases only: a credit note does not make a customer.
+    """
+    sales = classification_query.company_sales(params["source"], "count")
+    return SQL(
+        """
+        SELECT sales.partner_id AS customer_id, sales.sale_date
+          FROM (%(sales)s) AS sales
+         WHERE sales.purchase > 0
+           AND sales.sale_date > %(start_window_floor)s
+    """,
+        sales=SQL(sales, **params),
+        start_window_floor=params["start_window_floor"],
+    )
+
+
+def retention_query(params, sales=None):
     """Customers at the start, at the end, and new in the period, of each salesperson.
 
     A customer "at" a date bought in the analysis window that ends on that
@@ -230,11 +330,17 @@ def retention_query(params):
     new customers are the customers at the end who were not customers at the
     start. The sales are those the classification analyses (``params["source"]``:
     confirmed orders or posted invoices).
+
+    A customer at the start counts for his salesperson at the start, who kept
+    him (``retained_customers``) if he is still a customer at the end, whoever
+    his salesperson then; a customer at the end, new or not, counts for his
+    salesperson at the end. A customer handed over during the period is thus
+    kept by the first salesperson and not new for the second one. ``sales``: the
+    SQL of the sales (default: company_sales_query()).
     """
-    sales = _INVOICE_SALES if params["source"] == "invoice" else _ORDER_SALES
     return SQL(
         """
-        WITH portfolio AS (%(portfolio)s),
+        WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
         sales AS (%(sales)s),
         status AS (
             SELECT customer_id,
@@ -244,17 +350,56 @@ def retention_query(params):
                            AND sale_date <= %(date_to)s) AS at_end
               FROM sales
              GROUP BY customer_id
+        ),
+        counted AS (
+            SELECT start_owner.user_id, 1 AS at_start, 0 AS at_end, 0 AS new,
+                   CASE WHEN status.at_end THEN 1 ELSE 0 END AS retained
+              FROM status
+              JOIN salesperson_ranges start_owner
+                ON start_owner.customer_id = status.customer_id AND %(owner_at_start)s
+             WHERE status.at_start
+             UNION ALL
+            SELECT end_owner.user_id, 0, 1, CASE WHEN status.at_start THEN 0 ELSE 1 END, 0
+              FROM status
+              JOIN salesperson_ranges end_owner
+                ON end_owner.customer_id = status.customer_id AND %(owner_at_end)s
+             WHERE status.at_end
         )
-        SELECT portfolio.user_id,
-               COUNT(*) FILTER (WHERE status.at_start),
-               COUNT(*) FILTER (WHERE status.at_end),
-               COUNT(*) FILTER (WHERE status.at_end AND NOT status.at_start)
-          FROM status
-          JOIN portfolio ON portfolio.customer_id = status.customer_id
-         GROUP BY portfolio.user_id
+        SELECT user_id, SUM(at_start), SUM(at_end), SUM(new), SUM(retained)
+          FROM counted
+         WHERE user_id = ANY(%(user_ids)s)
+         GROUP BY user_id
     """,
-        portfolio=_portfolio(params),
-        sales=SQL(sales, **params),
+        ranges=salesperson_ranges(params),
+        sales=company_sales_query(params) if sales is None else sales,
+        owner_at_start=_owner_at("start_owner", params["start_utc"]),
+        owner_at_end=_owner_at("end_owner", params["end_utc"]),
+        **params,
+    )
+
+
+WON_BACK_COLUMNS = ("won_back",)
+
+
+def won_back_query(params):
+    """Customers won back in the period by each salesperson.
+
+    An early-warning episode (at risk or stage down, ``crm_xyz_warning``) ended
+    by a sale dated in the period; it counts for the salesperson of the customer
+    at that sale, recorded on the episode. A customer won back twice in the
+    period counts once.
+    """
+    return SQL(
+        """
+        SELECT episode.won_back_user_id,
+               COUNT(DISTINCT episode.partner_id)
+          FROM crm_xyz_warning episode
+         WHERE episode.company_id = %(company_id)s
+           AND episode.end_reason = 'sale'
+           AND episode.won_back_date >= %(date_from)s AND episode.won_back_date <= %(date_to)s
+           AND episode.won_back_user_id = ANY(%(user_ids)s)
+         GROUP BY episode.won_back_user_id
+    """,
         **params,
     )
 
@@ -443,14 +588,3 @@ def jit_disabled(cr):
     yield
     # not in a finally: after an error the transaction is rolled back, which restores it
     cr.execute(SQL("SELECT set_config('jit', %s, TRUE)", previous))
-
-
-# every query with the names of its value columns, in execution order
-QUERIES = (
-    (portfolio_query, PORTFOLIO_COLUMNS),
-    (contacts_query, CONTACTS_COLUMNS),
-    (stage_changes_query, STAGE_COLUMNS),
-    (retention_query, RETENTION_COLUMNS),
-    (orders_query, ORDER_COLUMNS),
-    (payments_query, PAYMENT_COLUMNS),
-)

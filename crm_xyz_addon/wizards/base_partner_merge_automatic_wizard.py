@@ -6,11 +6,13 @@ from ..models.res_partner import MANUAL_FIELDS, MERGE_CONTEXT_KEY
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
     """Contacts > Merge: the classification of the merged customers.
 
-    Odoo moves the foreign keys to the destination in SQL (the sources' classification
-    history with them), then copies the stored fields with a plain write(). That write
-    leaves the classification alone: the next analysis reclassifies the destination
-    with the sales of all the merged customers, which now point at it. The manual
-    overrides are settled per company once Odoo's own checks have passed.
+    Odoo moves the foreign keys to the destination in SQL: the sources' classification
+    history goes with them, and their classification rows too where the destination
+    has none in the company (else Odoo deletes them). Then it copies the stored fields
+    with a plain write(), which leaves the classification alone: the next analysis
+    reclassifies the destination with the sales of all the merged customers, which
+    now point at it. The manual overrides are settled per company once Odoo's own
+    checks have passed.
     """
 
     _inherit = "base.partner.merge.automatic.wizard"
@@ -18,8 +20,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
         partners = self.env["res.partner"].browse(partner_ids).exists()
         companies = self.env["res.company"].sudo().search([])
-        # read before the merge: Odoo blends the sources' per-company values into the
-        # destination in SQL, and then deletes the sources
+        # read before the merge: Odoo moves or deletes the sources' rows in SQL
         overrides = {
             company: {
                 partner: {
@@ -43,6 +44,16 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                 [overrides[company][source] for source in sources],
             )
 
+    def _update_foreign_keys(self, src_partners, dst_partner):
+        # the history has no foreign key for Odoo to follow: move it with the others
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_xyz_history SET partner_id = %s WHERE partner_id = ANY(%s)",
+            [dst_partner.id, src_partners.ids],
+        )
+        self.env["crm.xyz.history"].invalidate_model(["partner_id"])
+        return super()._update_foreign_keys(src_partners, dst_partner)
+
     def _xyz_merge_manual_overrides(self, destination, own, others):
         """In the company of `destination`'s environment, keep its own manual overrides
         and take, where it has none, the first one of `others` ({field: value} each)."""
@@ -55,10 +66,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             if destination[name] != wanted:
                 values[name] = wanted
         if values:
-            destination.write(values)  # also sets the effective stage and classes
-        else:
-            # Odoo's SQL blend may have taken a source's effective value along
-            destination._apply_manual_classification()
+            destination.write(values)  # the effective stage and classes follow
 
     def _update_values(self, src_partners, dst_partner):
         # the key makes res.partner.write() drop the classification fields from this write

@@ -1,10 +1,14 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import formatLang
 
-from ..models.res_company import SETTING_FIELDS, WEIGHT_FIELDS
+from ..models.res_company import RISK_SETTING_FIELDS, SETTING_FIELDS, WEIGHT_FIELDS
+from ..tools.thresholds import ABC_CLASSES, STAGES, XYZ_CLASSES
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
-COMPANY_FIELDS = (*SETTING_FIELDS, *WEIGHT_FIELDS.values())
+COMPANY_FIELDS = (*SETTING_FIELDS, *RISK_SETTING_FIELDS, *WEIGHT_FIELDS.values())
+# the XYZ limits that "Suggest limits" fills in, from the other settings on the screen
+SUGGESTED_FIELDS = ("xyz_x_max_cv", "xyz_y_max_cv")
 
 
 def _company_selection(name):
@@ -54,6 +58,29 @@ class CrmXyzClassificationSettings(models.TransientModel):
         required=True,
         help="C gets the rest of the sales.",
     )
+    xyz_risk_factor = fields.Float(
+        string="At Risk After (x typical interval)",
+        digits=(16, 2),
+        required=True,
+        help="A customer is at risk when the days since its last sale exceed this many times "
+        "its typical interval between sales (more than 1).",
+    )
+    xyz_risk_min_days = fields.Integer(
+        string="At Risk: at least (days)",
+        help="Never at risk before this many days without a sale (0 or more).",
+    )
+    xyz_followup_enabled = fields.Boolean(
+        string="Schedule Follow-ups",
+        help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
+        "risk or its stage goes down.",
+    )
+    xyz_followup_activity_type_id = fields.Many2one(
+        "mail.activity.type", string="Follow-up Activity", help="Empty means a call."
+    )
+    preview_html = fields.Html(
+        string="Preview", compute="_compute_preview", sanitize=False, readonly=True
+    )
+    period_hint = fields.Char(compute="_compute_preview", readonly=True)
     xyz_weight_completeness = fields.Float(
         string="Weight of Contact Data Completeness", digits=(16, 2)
     )
@@ -62,6 +89,7 @@ class CrmXyzClassificationSettings(models.TransientModel):
     xyz_weight_stage_downs = fields.Float(string="Weight of Stage Downs", digits=(16, 2))
     xyz_weight_lost_share = fields.Float(string="Weight of Lost Customers", digits=(16, 2))
     xyz_weight_retention = fields.Float(string="Weight of Customer Retention", digits=(16, 2))
+    xyz_weight_won_back = fields.Float(string="Weight of Customers Won Back", digits=(16, 2))
     xyz_weight_completed_orders = fields.Float(string="Weight of Completed Orders", digits=(16, 2))
     xyz_weight_revenue = fields.Float(string="Weight of Revenue", digits=(16, 2))
     xyz_weight_profit = fields.Float(string="Weight of Profit", digits=(16, 2))
@@ -72,9 +100,80 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self._check_manager()
         defaults = super().default_get(fields_list)
         company = self.env.company
-        current = {**company._xyz_settings(), **company._xyz_weights_by_field()}
+        current = {
+            **company._xyz_settings(),
+            **company._xyz_risk_settings(),
+            **company._xyz_weights_by_field(),
+        }
+        current["xyz_followup_activity_type_id"] = current["xyz_followup_activity_type_id"].id
         defaults.update({name: current[name] for name in COMPANY_FIELDS if name in fields_list})
         return defaults
+
+    @api.depends("company_id", *SETTING_FIELDS)
+    def _compute_preview(self):
+        """What the settings on the screen would give, beside the stored classification."""
+        runs = self.env["crm.xyz.run"]
+        for wizard in self:
+            company = wizard.company_id
+            if not company:
+                wizard.preview_html = wizard.period_hint = False
+                continue
+            values = {"error": False, "stages": [], "abc": [], "xyz": []}
+            wizard.period_hint = False
+            try:
+                settings = runs._preview_settings(
+                    company, {name: wizard[name] for name in SETTING_FIELDS}
+                )
+                as_of = runs._analysis_date(None, company, settings)
+                preview, periods = runs._preview(company, as_of, settings)
+            except UserError as error:
+                # a setting being typed: say why there is no preview rather than interrupt
+                values["error"] = str(error)
+            else:
+                values.update(wizard._preview_rows(preview, runs._current_figures(company)))
+                wizard.period_hint = runs._period_hint(settings, periods)
+            wizard.preview_html = self.env["ir.qweb"]._render(
+                "crm_xyz_addon.crm_xyz_classification_preview", values
+            )
+
+    def _preview_rows(self, preview, today):
+        """The lines of the preview table: each figure beside today's."""
+        stage_labels = dict(
+            self.env["crm.xyz.classification"]
+            ._fields["relationship_stage_auto"]
+            ._description_selection(self.env)
+        )
+        return {
+            "stages": [
+                {
+                    "key": key,
+                    "label": stage_labels.get(key, key),
+                    "new": preview["stage"][key],
+                    "today": today["stage"][key],
+                }
+                for key in STAGES
+            ],
+            "abc": [
+                {
+                    "key": key,
+                    "label": key,
+                    "new": preview["abc"][key],
+                    "today": today["abc"][key],
+                    "new_share": formatLang(self.env, preview["abc_amount_share"][key]),
+                    "today_share": formatLang(self.env, today["abc_amount_share"][key]),
+                }
+                for key in ABC_CLASSES
+            ],
+            "xyz": [
+                {
+                    "key": key,
+                    "label": key,
+                    "new": preview["xyz"][key],
+                    "today": today["xyz"][key],
+                }
+                for key in XYZ_CLASSES
+            ],
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -84,6 +183,17 @@ class CrmXyzClassificationSettings(models.TransientModel):
     def write(self, vals):
         self._check_manager()
         return super().write(vals)
+
+    def action_suggest_limits(self):
+        """Fill in the XYZ limits that fit the company's data, with the other settings shown."""
+        self._check_manager()
+        self.ensure_one()
+        settings = {name: self[name] for name in SETTING_FIELDS if name not in SUGGESTED_FIELDS}
+        self.write(
+            self.env["crm.xyz.run"].with_company(self.company_id).suggest_thresholds(**settings)
+        )
+        # no action: the form reloads the record, with the new limits and their preview
+        return True
 
     def action_save(self):
         """Write the settings to the company, once the caller and the values are checked."""
@@ -97,7 +207,10 @@ class CrmXyzClassificationSettings(models.TransientModel):
                 )
             )
         values = {name: self[name] for name in COMPANY_FIELDS}
-        self.company_id._validate_xyz_settings({name: values[name] for name in SETTING_FIELDS})
+        values["xyz_followup_activity_type_id"] = self.xyz_followup_activity_type_id.id
+        self.company_id._validate_xyz_settings(
+            {name: values[name] for name in (*SETTING_FIELDS, *RISK_SETTING_FIELDS)}
+        )
         weights = [values[name] for name in WEIGHT_FIELDS.values()]
         if any(weight < 0 for weight in weights):
             raise ValidationError(

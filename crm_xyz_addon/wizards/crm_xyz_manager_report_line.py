@@ -94,6 +94,13 @@ class CrmXyzManagerReportLine(models.TransientModel):
     retention_pct_prev = _percent("Retention (%), Previous")
     retention_pct_change = _percent("Retention (%), Change")
 
+    won_back = _count("Customers Won Back")
+    won_back_prev = _count("Customers Won Back, Previous")
+    won_back_change = _count("Customers Won Back, Change")
+    won_back_share = _percent("Customers Won Back (% of Team)")
+    won_back_share_prev = _percent("Customers Won Back (% of Team), Previous")
+    won_back_share_change = _percent("Customers Won Back (% of Team), Change")
+
     completed_orders = _count("Completed Orders")
     completed_orders_prev = _count("Completed Orders, Previous")
     completed_orders_change = _count("Completed Orders, Change")

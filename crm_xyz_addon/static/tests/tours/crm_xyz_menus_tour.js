@@ -23,7 +23,9 @@ registry.category("web_tour.tours").add("crm_xyz_salesman_menus", {
         { trigger: ".o_switch_view.o_pivot", run: "click" },
         { trigger: ".o_pivot .o_pivot_header_cell_closed, .o_pivot th" },
         { trigger: ".o_switch_view.o_list", run: "click" },
-        { trigger: ".o_data_row:contains('Smoke Customer') td[name='display_name']", run: "click" },
+        { trigger: ".o_data_row:contains('Smoke Customer') td[name='partner_id']", run: "click" },
+        // the row of the analysis, then its customer
+        { trigger: ".o_form_view button[name='action_open_partner']", run: "click" },
         { trigger: ".o_notebook .nav-link:contains('Classification')", run: "click" },
         { trigger: ".o_crm_xyz_box .badge:contains('Regular')" },
         { trigger: "div[name='classification_explanation']:contains('regular')" },

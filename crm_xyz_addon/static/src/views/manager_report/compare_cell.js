@@ -9,13 +9,15 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
  * report compares periods, its change from the previous period (an arrow, green
  * when better, red when worse) with the previous value in the tooltip. It reads
  * the line's `<name>_prev` and `<name>_change` fields, which stay the raw figures
- * of the files and of get_indicators().
+ * of the files and of get_indicators(). With `value_only` it shows the value alone
+ * (the executive ranking, which compares ranks and scores only).
  */
 export class XyzCompareCell extends Component {
     static template = "crm_xyz_addon.XyzCompareCell";
     static props = {
         ...standardFieldProps,
         lowerIsBetter: { type: Boolean, optional: true },
+        valueOnly: { type: Boolean, optional: true },
     };
 
     get data() {
@@ -24,7 +26,7 @@ export class XyzCompareCell extends Component {
 
     get comparing() {
         const report = this.props.record._parentRecord;
-        return Boolean(report && report.data.compare);
+        return Boolean(!this.props.valueOnly && report && report.data.compare);
     }
 
     isBlank(name) {
@@ -71,7 +73,14 @@ export const xyzCompareCell = {
     component: XyzCompareCell,
     displayName: _t("Value and change"),
     supportedTypes: ["integer", "float", "monetary"],
-    extractProps: ({ options }) => ({ lowerIsBetter: Boolean(options.lower_is_better) }),
+    extractProps: ({ options }) => ({
+        lowerIsBetter: Boolean(options.lower_is_better),
+        valueOnly: Boolean(options.value_only),
+    }),
+    // a minimum and no maximum: a column grows to its amounts and totals (the fixed
+    // widths of Odoo's number columns cut large amounts with their currency); counts
+    // are short, so that every indicator of the ranking fits a 1440 px screen
+    listViewWidth: ({ type }) => [{ monetary: 105, integer: 64 }[type] || 80],
     // the previous value and the change come along with the value
     fieldDependencies: ({ name, type }) => [
         { name: `${name}_prev`, type },

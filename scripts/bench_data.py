@@ -3,9 +3,11 @@
 ``build_benchmark_data(env, customers)`` fills one company with customers and
 their contacts, salespeople, 24 months of orders with lines, invoices, credit
 notes, opportunities and activities, in a few set-based INSERTs: a million
-orders load in minutes, where the ORM would need hours. The benchmark
-(``scripts/bench.py``) and its smoke test (``tests/test_benchmark_smoke.py``)
-both use it.
+orders load in minutes, where the ORM would need hours. ``add_next_day_orders``
+then gives a share of the customers an order on the next day, for the
+benchmark's steady nightly run. Only the benchmark (``scripts/bench.py``, its
+``--smoke`` mode included) uses this module: it is not part of the addon, and
+it may skip the foreign-key triggers while it loads (``check_foreign_keys``).
 
 Customers follow a fixed cycle of purchase patterns, so that every stage and
 every class occurs at any scale from 20 customers up:
@@ -693,3 +695,133 @@ DROP_WORK_TABLES = """
                          bench_line, bench_order, bench_order_plan, bench_contact,
                          bench_customer, bench_salesperson
 """
+
+
+# ------------------------------------------------------- the next day's orders
+NEXT_DAY_PREFIX = "BNEXT/"
+
+NEXT_DAY_STATEMENTS = (
+    # one customer in `every`, by id: prospects among them buy for the first time
+    """
+    CREATE TEMP TABLE bench_next_order ON COMMIT DROP AS
+    SELECT nextval('sale_order_id_seq')::int AS order_id,
+           nextval('sale_order_line_id_seq')::int AS line_id,
+           c.id AS partner_id, c.user_id,
+           COALESCE(last.amount_untaxed, 100.0) AS amount
+      FROM (SELECT id, user_id, row_number() OVER (ORDER BY id) AS n
+              FROM res_partner
+             WHERE customer_rank > 0 AND id = commercial_partner_id AND active
+               AND user_id IS NOT NULL AND name LIKE 'Benchmark Customer %%') c
+      LEFT JOIN LATERAL (
+            SELECT so.amount_untaxed
+              FROM sale_order so
+             WHERE so.partner_id = c.id AND so.state = 'sale'
+               AND so.currency_id = %(currency_id)s
+             ORDER BY so.date_order DESC
+             LIMIT 1) last ON TRUE
+     WHERE c.n %% %(every)s = %(every)s / 2
+    """,
+    """
+    INSERT INTO sale_order
+           (id, name, company_id, partner_id, partner_invoice_id, partner_shipping_id, user_id,
+            team_id, currency_id, currency_rate, date_order, state, invoice_status,
+            amount_untaxed, amount_tax, amount_total, margin, margin_percent,
+            locked, require_signature, require_payment, prepayment_percent,
+            create_uid, write_uid, create_date, write_date {sale_order_columns})
+    SELECT order_id, %(prefix)s || lpad(order_id::text, 8, '0'), %(company_id)s, partner_id,
+           partner_id, partner_id, user_id,
+           (SELECT team_id FROM sale_order WHERE company_id = %(company_id)s
+             ORDER BY id LIMIT 1),
+           %(currency_id)s, 1.0, %(date_order)s, 'sale', 'to invoice',
+           amount, 0, amount, ROUND(amount * 0.25, 2), 0.25,
+           FALSE, FALSE, FALSE, 1.0,
+           %(uid)s, %(uid)s, %(date_order)s, %(date_order)s {sale_order_values}
+      FROM bench_next_order
+    """,
+    """
+    INSERT INTO sale_order_line
+           (id, order_id, sequence, company_id, currency_id, order_partner_id, salesman_id,
+            product_id, product_uom, name, state, product_uom_qty, price_unit, discount,
+            price_subtotal, price_total, price_tax, price_reduce_taxexcl, price_reduce_taxinc,
+            technical_price_unit, qty_delivered_method, qty_delivered, qty_invoiced,
+            qty_to_invoice, untaxed_amount_invoiced, untaxed_amount_to_invoice, invoice_status,
+            customer_lead, is_downpayment, is_expense, purchase_price, margin, margin_percent,
+            create_uid, write_uid, create_date, write_date)
+    SELECT n.line_id, n.order_id, 1, %(company_id)s, %(currency_id)s, n.partner_id, n.user_id,
+           ref.product_id, ref.product_uom, 'Benchmark Service', 'sale', 1, n.amount, 0,
+           n.amount, n.amount, 0, n.amount, n.amount, n.amount, 'manual', 0, 0, 1, 0, n.amount,
+           'to invoice', 0, FALSE, FALSE, ROUND(n.amount * 0.75, 2), ROUND(n.amount * 0.25, 2),
+           0.25, %(uid)s, %(uid)s, %(date_order)s, %(date_order)s
+      FROM bench_next_order n
+     CROSS JOIN (SELECT product_id, product_uom FROM sale_order_line
+                  WHERE name = 'Benchmark Service' ORDER BY id LIMIT 1) ref
+    """,
+)
+
+
+def add_next_day_orders(env, day, share=0.01, company=None):
+    """Give one customer in 1/`share` a confirmed order on `day` (10:00 UTC); return how many.
+
+    The orders of an earlier call are removed first, so that a database built
+    once can be measured again (``--reuse``).
+    """
+    company = company or env.company
+    env.flush_all()
+    cr = env.cr
+    remove_next_day_orders(cr)
+    optional = _optional_columns(cr)
+    params = {
+        "company_id": company.id,
+        "currency_id": company.currency_id.id,
+        "every": max(1, round(1 / share)),
+        "prefix": NEXT_DAY_PREFIX,
+        "date_order": f"{day} 10:00:00",
+        "uid": env.uid,
+    }
+    for statement in NEXT_DAY_STATEMENTS:
+        cr.execute(statement.format(**optional) if "{" in statement else statement, params)
+    cr.execute("SELECT count(*) FROM bench_next_order")
+    count = cr.fetchone()[0]
+    cr.execute("DROP TABLE bench_next_order")
+    env.invalidate_all()
+    return count
+
+
+def remove_next_day_orders(cr):
+    # their lines go with them (ON DELETE CASCADE)
+    cr.execute("DELETE FROM sale_order WHERE name LIKE %s", [NEXT_DAY_PREFIX + "%"])
+
+
+def ensure_currency_rates(env, company=None):
+    """A rate of every foreign currency of the documents, dated on their first day.
+
+    The orders store the rate they were converted at; without a rate record as
+    old as them, the analysis would rightly warn that Odoo had none to use.
+    """
+    company = company or env.company
+    env.flush_all()
+    env.cr.execute(
+        """
+        INSERT INTO res_currency_rate
+               (name, rate, currency_id, company_id, create_uid, write_uid, create_date,
+                write_date)
+        SELECT first_day.day, 1.1, used.currency_id, %(company_id)s, %(uid)s, %(uid)s,
+               NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
+          FROM (SELECT DISTINCT currency_id FROM sale_order WHERE company_id = %(company_id)s
+                 UNION
+                SELECT DISTINCT currency_id FROM account_move
+                 WHERE company_id = %(company_id)s) used
+         CROSS JOIN (SELECT LEAST((SELECT MIN(date_order)::date - 1 FROM sale_order),
+                                  (SELECT MIN(invoice_date) - 1 FROM account_move)) AS day
+                    ) first_day
+         WHERE used.currency_id <> %(currency_id)s
+           AND first_day.day IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM res_currency_rate rate
+                            WHERE rate.currency_id = used.currency_id
+                              AND (rate.company_id IS NULL OR rate.company_id = %(company_id)s)
+                              AND rate.name <= first_day.day)
+        """,
+        {"company_id": company.id, "currency_id": company.currency_id.id, "uid": env.uid},
+    )
+    env.invalidate_all()
+    return env.cr.rowcount

@@ -1,0 +1,143 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class CrmXyzSalespersonHistory(models.Model):
+    """Who was the salesperson of a customer, and since when.
+
+    One row per change of the salesperson (``user_id``) of a commercial
+    partner, written by the server only: when a customer is reassigned, the
+    manager report still counts its past for the salesperson of the time. A
+    row lasts until the next row of the same customer; the first row of a
+    customer also covers the time before it (documents imported or dated
+    before the customer was created belong to its first salesperson).
+    """
+
+    _name = "crm.xyz.salesperson.history"
+    _description = "Salesperson of a Customer over Time"
+    _order = "partner_id, date_from desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        readonly=True,
+        ondelete="set null",
+        help="Empty: the customer had no salesperson from this date.",
+    )
+    date_from = fields.Datetime(string="Since", required=True, readonly=True, index=True)
+    date_to = fields.Datetime(
+        string="Until",
+        compute="_compute_date_to",
+        help="The start of the next salesperson of the customer; empty: still his.",
+    )
+
+    def _compute_date_to(self):
+        rows = self.filtered("id")
+        (self - rows).date_to = False
+        if not rows:
+            return
+        self.flush_model(["partner_id", "date_from"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, next_date_from
+                  FROM (SELECT id,
+                               LEAD(date_from) OVER (PARTITION BY partner_id
+                                                     ORDER BY date_from, id) AS next_date_from
+                          FROM crm_xyz_salesperson_history
+                         WHERE partner_id = ANY(%s)) AS ranges
+                 WHERE id = ANY(%s)
+                """,
+                list(set(rows.partner_id.ids)),
+                rows.ids,
+            )
+        )
+        next_starts = dict(self.env.cr.fetchall())
+        for row in rows:
+            row.date_to = next_starts.get(row.id) or False
+
+    def init(self):
+        # the salesperson each customer has now, from its creation (or from now when a
+        # row disagrees with it: changed while the addon was not installed); one pass
+        # over the partners, idempotent at every upgrade
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH last_rows AS (
+                    SELECT DISTINCT ON (partner_id) partner_id, user_id, date_from
+                      FROM crm_xyz_salesperson_history
+                     ORDER BY partner_id, date_from DESC, id DESC
+                )
+                INSERT INTO crm_xyz_salesperson_history
+                       (partner_id, user_id, date_from,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT partner.id, partner.user_id,
+                       CASE WHEN last_rows.partner_id IS NULL
+                            THEN COALESCE(partner.create_date, NOW() AT TIME ZONE 'UTC')
+                            -- never before the last row: it stays the last one
+                            ELSE GREATEST(NOW() AT TIME ZONE 'UTC', last_rows.date_from) END,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM res_partner partner
+                  LEFT JOIN last_rows ON last_rows.partner_id = partner.id
+                 WHERE partner.id = partner.commercial_partner_id
+                   AND CASE WHEN last_rows.partner_id IS NULL
+                            THEN partner.user_id IS NOT NULL
+                            ELSE last_rows.user_id IS DISTINCT FROM partner.user_id END
+                """,
+                uid=self.env.uid,
+            )
+        )
+
+    @api.model
+    def _record_changes(self, partners):
+        """Write down the salesperson of those of ``partners`` that are commercial
+        partners, where he differs from the last one written down (or none is).
+
+        A customer that never had a salesperson gets no row; one whose
+        salesperson is removed gets a row without salesperson.
+        """
+        if not partners:
+            return
+        partners.flush_recordset(["user_id", "commercial_partner_id"])
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH last_rows AS (
+                    SELECT DISTINCT ON (partner_id) partner_id, user_id, date_from
+                      FROM crm_xyz_salesperson_history
+                     WHERE partner_id = ANY(%(partner_ids)s)
+                     ORDER BY partner_id, date_from DESC, id DESC
+                )
+                INSERT INTO crm_xyz_salesperson_history
+                       (partner_id, user_id, date_from,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT partner.id, partner.user_id,
+                       -- never before the last row: it stays the last one
+                       GREATEST(%(now)s, last_rows.date_from),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM res_partner partner
+                  LEFT JOIN last_rows ON last_rows.partner_id = partner.id
+                 WHERE partner.id = ANY(%(partner_ids)s)
+                   AND partner.id = partner.commercial_partner_id
+                   AND CASE WHEN last_rows.partner_id IS NULL
+                            THEN partner.user_id IS NOT NULL
+                            ELSE last_rows.user_id IS DISTINCT FROM partner.user_id END
+                """,
+                partner_ids=partners.ids,
+                now=now,
+                uid=self.env.uid,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model()
