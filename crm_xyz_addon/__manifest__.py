@@ -15,6 +15,7 @@
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/crm_xyz_classification_views.xml",
+        "views/crm_xyz_portfolio_views.xml",
         "views/crm_xyz_history_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",

@@ -2,6 +2,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import crm_xyz_classification
+from . import crm_xyz_portfolio
 from . import crm_xyz_run
 from . import crm_xyz_warning
 from . import crm_xyz_history

@@ -3,6 +3,16 @@ from odoo import api, fields, models
 from ..tools import classification_tables
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
 
+# the rows of the customer portfolio: regular customers by ABC class, the others by stage
+PORTFOLIO_ROWS = [
+    ("A", "A"),
+    ("B", "B"),
+    ("C", "C"),
+    ("one_off", "One-off"),
+    ("lost", "Lost"),
+    ("potential", "Potential"),
+]
+
 
 class CrmXyzClassification(models.Model):
     """The classification of one customer (commercial partner) in one company.
@@ -74,12 +84,6 @@ class CrmXyzClassification(models.Model):
         help="The last analysis of the company, or for a customer it no longer classifies "
         "(archived, or moved to another company), the last one that did.",
     )
-    classification_amount_share = fields.Float(
-        string="Share of Sales (%)",
-        readonly=True,
-        digits=(16, 2),
-        help="The customer's share of the company's sales in the analysis window.",
-    )
     # the early warning: a customer that buys at a steady pace and has stopped
     classification_typical_interval = fields.Float(
         string="Usually Buys Every (days)",
@@ -113,14 +117,7 @@ class CrmXyzClassification(models.Model):
         help="1 for a customer at risk: the portfolio counts them.",
     )
     portfolio_row = fields.Selection(
-        [
-            ("A", "A"),
-            ("B", "B"),
-            ("C", "C"),
-            ("one_off", "One-off"),
-            ("lost", "Lost"),
-            ("potential", "Potential"),
-        ],
+        PORTFOLIO_ROWS,
         string="Portfolio",
         compute="_compute_portfolio",
         store=True,

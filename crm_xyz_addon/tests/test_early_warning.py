@@ -193,13 +193,13 @@ class TestEarlyWarning(XyzCommon):
         self.customer_buying_on("Steady A", [10, 40, 70, 100])  # 400, regular
         self.customer_buying_on("Small", [10])  # 100, one-off
         self.run_analysis(AS_OF)
-        groups = self.env["crm.xyz.classification"].read_group(
-            [("company_id", "=", self.company.id), ("relationship_stage_auto", "=", "regular")],
-            ["classification_amount_share:sum", "at_risk_count:sum"],
+        groups = self.env["crm.xyz.portfolio"].read_group(
+            [("company_id", "=", self.company.id), ("portfolio_row", "=", "A")],
+            ["amount_share:sum", "at_risk_count:sum"],
             ["portfolio_row"],
         )
         [cell] = groups
         self.assertEqual(cell["portfolio_row"], "A")
         # 400 of 500 in the window, not at risk
-        self.assertAlmostEqual(cell["classification_amount_share"], 80.0, places=4)
+        self.assertAlmostEqual(cell["amount_share"], 80.0, places=4)
         self.assertEqual(cell["at_risk_count"], 0)

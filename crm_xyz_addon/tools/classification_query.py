@@ -127,7 +127,7 @@ def classification_select(source, parameter):
     exactly 80 % is B).
 
     Columns: partner_id, user_id, stage, abc, xyz, amount, purchase_count, cv,
-    last_sale_date, missing_rates, amount_share, and the early warning:
+    last_sale_date, missing_rates, and the early warning:
     typical_interval (the median gap between the last 13 sale days, with 3 sale
     days at least), expected_date and at_risk.
     """
@@ -256,9 +256,6 @@ def classification_select(source, parameter):
                    total AS amount,
                    in_window AS purchase_count,
                    last_sale_date,
-                   -- the share of the company's sales in the window, for the portfolio
-                   CASE WHEN total > 0 AND grand_total > 0
-                        THEN ROUND(100 * total / grand_total, 6) END AS amount_share,
                    typical AS typical_interval,
                    (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
                    COALESCE(stage IN ('regular', 'one_off')
@@ -283,7 +280,6 @@ STORED_COLUMNS = (
     "classification_purchase_count",
     "classification_cv",
     "classification_last_sale_date",
-    "classification_amount_share",
     "classification_typical_interval",
     "classification_expected_date",
     "classification_at_risk",
@@ -344,7 +340,6 @@ def analysis_statement(source, parameter):
                    b.cv AS classification_cv,
                    b.last_sale_date AS classification_last_sale_date,
                    CASE WHEN b.stage IS NOT NULL THEN %(as_of)s::date END AS analysis_date,
-                   b.amount_share AS classification_amount_share,
                    b.typical_interval AS classification_typical_interval,
                    b.expected_date AS classification_expected_date,
                    CASE WHEN b.stage IS NOT NULL THEN b.at_risk END AS classification_at_risk,

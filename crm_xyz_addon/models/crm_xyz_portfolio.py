@@ -1,0 +1,64 @@
+from odoo import fields, models, tools
+
+from .crm_xyz_classification import PORTFOLIO_ROWS
+from .res_partner import XYZ_CLASSES
+
+
+class CrmXyzPortfolio(models.Model):
+    """The customer portfolio: the classified customers of each company with their share
+    of the company's sales, as an SQL view over crm.xyz.classification.
+
+    The share is computed when read: stored, it would change for every customer each
+    time any customer buys, and the nightly analysis would rewrite every row for it.
+    """
+
+    _name = "crm.xyz.portfolio"
+    _description = "Customer Portfolio"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "amount desc, id"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    portfolio_row = fields.Selection(PORTFOLIO_ROWS, string="Portfolio", readonly=True)
+    xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True)
+    amount = fields.Float(string="Amount", readonly=True, digits="Account")
+    amount_share = fields.Float(
+        string="Share of Sales (%)",
+        readonly=True,
+        digits=(16, 2),
+        help="The customer's share of the company's sales in the analysis window.",
+    )
+    at_risk = fields.Boolean(string="At Risk", readonly=True)
+    at_risk_count = fields.Integer(string="At Risk (count)", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            f"""
+            CREATE VIEW {self._table} AS
+            SELECT c.id, c.company_id, c.partner_id, c.user_id, c.portfolio_row,
+                   c.xyz_class_auto AS xyz_class,
+                   c.classification_amount AS amount,
+                   CASE WHEN c.classification_amount > 0 THEN
+                        100 * c.classification_amount
+                        / NULLIF(SUM(c.classification_amount)
+                                     FILTER (WHERE c.classification_amount > 0)
+                                     OVER (PARTITION BY c.company_id), 0)
+                   END AS amount_share,
+                   COALESCE(c.classification_at_risk, FALSE) AS at_risk,
+                   c.at_risk_count
+              FROM crm_xyz_classification c
+             WHERE c.relationship_stage_auto IS NOT NULL
+            """
+        )
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+        }
