@@ -23,14 +23,14 @@ class CrmXyzPortfolio(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     portfolio_row = fields.Selection(PORTFOLIO_ROWS, string="Portfolio", readonly=True)
     xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True)
-    amount = fields.Float(string="Amount", readonly=True, digits="Account")
+    amount = fields.Float(readonly=True, digits="Account")
     amount_share = fields.Float(
         string="Share of Sales (%)",
         readonly=True,
         digits=(16, 2),
         help="The customer's share of the company's sales in the analysis window.",
     )
-    at_risk = fields.Boolean(string="At Risk", readonly=True)
+    at_risk = fields.Boolean(readonly=True)
     at_risk_count = fields.Integer(string="At Risk (count)", readonly=True)
 
     def init(self):
