@@ -95,6 +95,13 @@ def screens():
             ],
         ),
         (
+            "classification_settings",
+            "anna.manager",
+            "/odoo/action-crm_xyz_addon.crm_xyz_classification_settings_action",
+            ".o_crm_xyz_preview_table",
+            [".o_form_view .o_crm_xyz_preview_table"],
+        ),
+        (
             "portfolio",
             "anna.manager",
             "/odoo/action-crm_xyz_addon.crm_xyz_portfolio_action",
