@@ -1,8 +1,6 @@
 import contextlib
 import re
-from datetime import date, datetime, time, timedelta
-
-import pytz
+from datetime import date, datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -312,15 +310,11 @@ class CrmXyzManagerReportService(models.AbstractModel):
     @api.model
     def _query_params(self, user_ids, date_from, date_to):
         company = self.env.company
-        tz = pytz.timezone(company.partner_id.tz or "UTC")
+        tz = company.partner_id.tz or "UTC"
 
         def utc(day):
             """Midnight of a local day of the company, as a naive UTC datetime."""
-            return (
-                tz.localize(datetime.combine(day, time.min))
-                .astimezone(pytz.utc)
-                .replace(tzinfo=None)
-            )
+            return classification_query.company_day_start_utc(day, tz)
 
         settings = company._xyz_settings()
         unit, count = settings["xyz_period_unit"], settings["xyz_period_count"]
@@ -337,7 +331,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
             "start_utc": utc(date_from),
             "end_utc": end_utc,
             "now_utc": now_utc,
-            "tz": tz.zone,
+            "tz": tz,
             "source": settings["xyz_source"],
             "digits": company.currency_id.decimal_places,
             "start_as_of": start_as_of,
@@ -345,7 +339,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
             "end_window_floor": end_window_floor,
             "window_start_utc": utc(start_window_floor + timedelta(days=1)),
             # the end of the period for the classification's sales (company_sales)
-            "cutoff_utc": classification_query.company_day_end_utc(date_to, tz.zone),
+            "cutoff_utc": classification_query.company_day_end_utc(date_to, tz),
             "as_of": date_to,
             # a past period's customers are those of its end; else those of now
             "portfolio_at": end_utc if end_utc <= now_utc else None,

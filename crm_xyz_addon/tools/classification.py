@@ -1,12 +1,15 @@
 """The arithmetic of the customer classification, free of the ORM.
 
+The analysis computes in SQL (``classification_query``); it takes its window and
+exact thresholds from here. The rules themselves are also written here in Python,
+as the reference that the tests hold the SQL to.
+
 Amounts arrive as floats (Odoo reads PostgreSQL ``numeric`` as float) or
 Decimals; comparisons against the thresholds are done on exact rationals of
 their decimal values, so that a value that sits exactly on a threshold (a CV of
 exactly 10 %, a cumulative share of exactly 80 %) always falls on the
 documented side of it. The rationals are kept as integer numerators over a
-common denominator: exact like ``Fraction`` and many times faster, which
-matters with a hundred thousand customers.
+common denominator: exact like ``Fraction`` and many times faster.
 """
 
 from datetime import timedelta
@@ -118,12 +121,6 @@ def coefficient_of_variation(values):
 def xyz_class(values, x_max_cv, y_max_cv):
     """XYZ class of a regular customer from its sub-period values (empty ones are 0)."""
     return _xyz(_moments(values), x_max_cv, y_max_cv)
-
-
-def xyz_class_and_cv(values, x_max_cv, y_max_cv):
-    """(xyz_class, coefficient_of_variation) of the values, converting them once."""
-    moments = _moments(values)
-    return _xyz(moments, x_max_cv, y_max_cv), _cv(moments)
 
 
 def _moments(values):
