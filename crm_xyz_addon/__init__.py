@@ -5,9 +5,17 @@ from . import wizards
 from . import reports
 from . import controllers
 from .tools.agenda_query import AGENDA_INDEXES
+from .tools.manager_report_query import REPORT_INDEXES, fill_completed_orders
+
+
+def pre_init_hook(env):
+    """Fill the stored flag of completed orders by SQL before the ORM would compute it."""
+    fill_completed_orders(env.cr)
 
 
 def uninstall_hook(env):
-    """Drop the indexes the agenda created on other addons' tables (Odoo does not track them)."""
-    for name, _table, _columns, _predicate in AGENDA_INDEXES:
+    """Drop the indexes the agenda and the manager report created on other addons'
+    tables (Odoo does not track them)."""
+    names = [index[0] for index in AGENDA_INDEXES] + [index[0] for index in REPORT_INDEXES]
+    for name in names:
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))

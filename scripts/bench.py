@@ -51,6 +51,7 @@ from pathlib import Path
 
 import bench_data
 import bench_floor
+import bench_report_reference
 import psycopg2.extensions
 
 import odoo
@@ -80,6 +81,7 @@ AGENDA_FIGURE = "agenda: one month of one salesperson"
 PARTNER_LIST = "partner list grouped by stage > class"
 PARTNER_GROUP = "partner list: unfold the largest stage"
 REPORT_FIGURE = "manager report: every salesperson, one year"
+REPORT_REFERENCE_FIGURE = "of which queries, as the previous release made them"
 # targets of the issue, at 100,000 customers
 TARGET_SCALE = 100_000
 TARGETS = {
@@ -1046,6 +1048,36 @@ class ScaleBenchmark:
             report.env, lambda: report.get_indicators(date_from, self.as_of)
         )
         self.row(REPORT_FIGURE, stats, note=f"{len(indicators)} salespeople")
+        self.compare_report_with_previous_release(report.env, date_from)
+
+    def compare_report_with_previous_release(self, env, date_from):
+        """The same figures as the previous release's queries, for the period and the
+        previous one; the time of both sets of queries, side by side."""
+        from odoo.addons.crm_xyz_addon.tools.manager_report import previous_period
+        from odoo.addons.crm_xyz_addon.tools.manager_report_query import jit_disabled
+
+        previous = bench_report_reference.load_previous_queries(ROOT)
+        if previous is None:
+            self.row(REPORT_REFERENCE_FIGURE, note="n/a (no previous release in the git history)")
+            return
+        module, version = previous
+        service = env["crm.xyz.manager.report.service"]
+        periods = [(date_from, self.as_of), previous_period(date_from, self.as_of)]
+        env.flush_all()
+        with jit_disabled(env.cr):
+            differences, seconds, previous_seconds = bench_report_reference.compare(
+                env.cr, service, module, periods
+            )
+        for difference in differences[:20]:
+            self.say(f"report figure differs: {difference}")
+        if differences:
+            self.fail(f"{len(differences)} report figures differ from release {version}'s")
+        self.row(
+            REPORT_REFERENCE_FIGURE,
+            {"seconds": previous_seconds},
+            note=f"release {version}'s queries, {seconds:.2f} s now; "
+            + ("same figures" if not differences else f"{len(differences)} figures DIFFER"),
+        )
 
 
 def worker(args):
@@ -1079,6 +1111,8 @@ def smoke(args):
         bench.measure_runs()
         with bench.registry.cursor() as cr:
             bench.measure_partner_list(cr)
+            # the report's figures are those of the previous release's queries
+            bench.measure_manager_report(cr)
     except Exception as error:
         bench.fail(f"{type(error).__name__}: {error}")
         raise
@@ -1120,11 +1154,36 @@ def check_smoke_data(bench):
         for move in moves[:50]:
             if move.state != "posted" or abs(sum(move.line_ids.mapped("balance"))) > 0.005:
                 problems.append(f"move {move.name}: not posted or unbalanced")
+        problems += check_payments_and_flags(counts, moves, orders)
         manager = env["res.users"].browse(bench.data["manager_user_id"])
         if not manager.has_group("sales_team.group_sale_manager"):
             problems.append("the manager is no sales manager")
     for problem in problems:
         bench.fail(f"benchmark data: {problem}")
+
+
+def check_payments_and_flags(counts, moves, orders):
+    """What the builder wrote for payments and completed orders, against what the
+    ORM computes again: the residual and payment state each document keeps, and
+    the completed flag of each order."""
+    problems = []
+    if not counts["payments"] or not counts["partial_payments"]:
+        problems.append(f"{counts['payments']} payments, {counts['partial_payments']} partial")
+    stored = {move.id: (move.amount_residual, move.payment_state) for move in moves}
+    moves.line_ids._compute_amount_residual()
+    moves._compute_amount()
+    moves._compute_payment_state()
+    for move in moves:
+        computed = (move.amount_residual, move.payment_state)
+        if abs(computed[0] - stored[move.id][0]) > 0.005 or computed[1] != stored[move.id][1]:
+            problems.append(f"move {move.name}: {stored[move.id]} written, {computed} by the ORM")
+    flags = {order.id: order.xyz_completed for order in orders}
+    orders._compute_xyz_completed()
+    if any(order.xyz_completed != flags[order.id] for order in orders):
+        problems.append("the completed flag of orders differs from the ORM's")
+    if not any(flags.values()):
+        problems.append("no completed order")
+    return problems
 
 
 def check_every_class_occurs(bench):

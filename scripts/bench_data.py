@@ -112,6 +112,15 @@ def build_benchmark_data(
         cr.execute(statement.format(**optional) if "{" in statement else statement, params)
     if skip_checks:
         cr.execute("SET LOCAL session_replication_role = origin")
+    # the stored flag of completed orders, as the ORM keeps it (imported here: the
+    # addons path is known once Odoo's configuration is read)
+    from odoo.addons.crm_xyz_addon.tools.manager_report_query import COMPLETED_ORDERS
+
+    cr.execute(
+        f"UPDATE sale_order SET xyz_completed = TRUE WHERE id IN ({COMPLETED_ORDERS}) "
+        "AND company_id = %(company_id)s",
+        params,
+    )
     cr.execute(COUNTS_QUERY)
     counts = dict(zip([desc[0] for desc in cr.description], cr.fetchone(), strict=True))
     cr.execute("SELECT user_id, is_manager, is_agenda FROM bench_salesperson ORDER BY k")
@@ -167,7 +176,10 @@ def _reference_params(env, company, as_of):
     income = accounts.search(
         [("company_ids", "in", company.id), ("account_type", "=", "income")], limit=1
     )
-    if not (journal and receivable and income):
+    bank_journal = sudo_env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+    )
+    if not (journal and receivable and income and bank_journal.default_account_id):
         raise ValueError(f"company {company.name} needs a chart of accounts for the benchmark")
     currency = company.currency_id
     other_currency = (
@@ -194,6 +206,8 @@ def _reference_params(env, company, as_of):
         "product_id": product.id,
         "uom_id": product.uom_id.id,
         "journal_id": journal.id,
+        "bank_journal_id": bank_journal.id,
+        "bank_account_id": bank_journal.default_account_id.id,
         "receivable_account_id": receivable.id,
         "income_account_id": income.id,
         "team_id": team.id or None,
@@ -501,11 +515,22 @@ BUILD_STATEMENTS = (
     CREATE TEMP TABLE bench_move_total ON COMMIT DROP AS
     SELECT m.*, t.amount_currency, t.amount,
            m.invoice_date + 30 AS due_date,
-           m.invoice_date + 30 < %(as_of)s::date - 15 AS paid,
+           p.paid,
+           -- one open invoice in four is half paid
+           CASE WHEN p.paid THEN t.amount_currency
+                WHEN m.move_type = 'out_invoice' AND m.move_id %% 4 = 0
+                     AND m.invoice_date < %(as_of)s::date - 5
+                THEN ROUND(t.amount_currency / 2, 2) ELSE 0 END AS paid_amount_currency,
+           CASE WHEN p.paid THEN t.amount
+                WHEN m.move_type = 'out_invoice' AND m.move_id %% 4 = 0
+                     AND m.invoice_date < %(as_of)s::date - 5
+                THEN ROUND(ROUND(t.amount_currency / 2, 2) / m.currency_rate, %(digits)s)
+                ELSE 0 END AS paid_amount,
            CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END AS sign
       FROM bench_move m
       JOIN (SELECT move_id, SUM(amount_currency) AS amount_currency, SUM(amount) AS amount
               FROM bench_move_line GROUP BY move_id) t ON t.move_id = m.move_id
+     CROSS JOIN LATERAL (SELECT m.invoice_date + 30 < %(as_of)s::date - 15 AS paid) p
     """,
     """
     INSERT INTO account_move
@@ -523,12 +548,14 @@ BUILD_STATEMENTS = (
            CASE WHEN m.move_type = 'out_refund' THEN 'BRINV/' ELSE 'BINV/' END, m.move_id,
            %(journal_id)s, %(company_id)s, m.partner_id, m.customer_id, m.partner_id,
            m.currency_id, m.move_type, 'posted', 'no', m.invoice_date, m.invoice_date,
-           m.due_date, CASE WHEN m.paid THEN 'paid' ELSE 'not_paid' END, m.user_id,
-           %(team_id)s, 'BS' || lpad(m.order_id::text, 8, '0'), m.currency_rate,
+           m.due_date,
+           CASE WHEN m.paid THEN 'paid' WHEN m.paid_amount > 0 THEN 'partial'
+                ELSE 'not_paid' END,
+           m.user_id, %(team_id)s, 'BS' || lpad(m.order_id::text, 8, '0'), m.currency_rate,
            m.amount_currency, 0, m.amount_currency,
-           CASE WHEN m.paid THEN 0 ELSE m.amount_currency END,
+           m.amount_currency - m.paid_amount_currency,
            m.sign * m.amount, m.sign * m.amount_currency, 0, m.sign * m.amount,
-           m.sign * m.amount_currency, CASE WHEN m.paid THEN 0 ELSE m.sign * m.amount END,
+           m.sign * m.amount_currency, m.sign * (m.amount - m.paid_amount),
            FALSE, FALSE, TRUE, TRUE, FALSE, FALSE, FALSE,
            %(uid)s, %(uid)s, m.invoice_date, m.invoice_date
       FROM bench_move_total m
@@ -564,8 +591,8 @@ BUILD_STATEMENTS = (
            m.sign * m.amount, m.sign * m.amount_currency,
            CASE WHEN m.sign > 0 THEN m.amount ELSE 0 END,
            CASE WHEN m.sign < 0 THEN m.amount ELSE 0 END,
-           CASE WHEN m.paid THEN 0 ELSE m.sign * m.amount END,
-           CASE WHEN m.paid THEN 0 ELSE m.sign * m.amount_currency END,
+           m.sign * (m.amount - m.paid_amount),
+           m.sign * (m.amount_currency - m.paid_amount_currency),
            0, m.paid, FALSE, FALSE, FALSE,
            %(uid)s, %(uid)s, m.invoice_date, m.invoice_date
       FROM bench_move_total m
@@ -573,6 +600,121 @@ BUILD_STATEMENTS = (
     """
     INSERT INTO sale_order_line_invoice_rel (invoice_line_id, order_line_id)
     SELECT aml_id, line_id FROM bench_move_line WHERE line_id IS NOT NULL
+    """,
+    # ---------------------------------------------------------------- payments
+    # paid documents: one payment, or two (40 %% then the rest) for one in five; half
+    # paid invoices: one payment of half; credit notes are paid back to the customer.
+    # Each payment is reconciled (a partial reconcile) with the document's receivable line.
+    """
+    CREATE TEMP TABLE bench_payment ON COMMIT DROP AS
+    SELECT nextval('account_payment_id_seq')::int AS payment_id,
+           nextval('account_move_id_seq')::int AS payment_move_id,
+           nextval('account_move_line_id_seq')::int AS counterpart_line_id,
+           nextval('account_move_line_id_seq')::int AS liquidity_line_id,
+           part.*
+      FROM (SELECT m.move_id, m.move_type, m.sign, m.customer_id, m.currency_id,
+                   m.amount_currency AS part_currency, m.amount AS part_amount,
+                   LEAST(m.invoice_date + 5 + m.move_id %% 30, %(as_of)s::date) AS day
+              FROM bench_move_total m
+             WHERE m.paid AND NOT (m.move_type = 'out_invoice' AND m.move_id %% 5 = 0)
+             UNION ALL
+            SELECT m.move_id, m.move_type, m.sign, m.customer_id, m.currency_id,
+                   ROUND(m.amount_currency * 0.4, 2),
+                   ROUND(ROUND(m.amount_currency * 0.4, 2) / m.currency_rate, %(digits)s),
+                   LEAST(m.invoice_date + 3 + m.move_id %% 10, %(as_of)s::date)
+              FROM bench_move_total m
+             WHERE m.paid AND m.move_type = 'out_invoice' AND m.move_id %% 5 = 0
+             UNION ALL
+            SELECT m.move_id, m.move_type, m.sign, m.customer_id, m.currency_id,
+                   m.amount_currency - ROUND(m.amount_currency * 0.4, 2),
+                   m.amount - ROUND(ROUND(m.amount_currency * 0.4, 2) / m.currency_rate,
+                                    %(digits)s),
+                   LEAST(m.invoice_date + 20 + m.move_id %% 15, %(as_of)s::date)
+              FROM bench_move_total m
+             WHERE m.paid AND m.move_type = 'out_invoice' AND m.move_id %% 5 = 0
+             UNION ALL
+            SELECT m.move_id, m.move_type, m.sign, m.customer_id, m.currency_id,
+                   m.paid_amount_currency, m.paid_amount,
+                   LEAST(m.invoice_date + 2 + m.move_id %% 5, %(as_of)s::date)
+              FROM bench_move_total m
+             WHERE NOT m.paid AND m.paid_amount > 0) part
+    """,
+    """
+    INSERT INTO account_payment
+           (id, journal_id, company_id, currency_id, partner_id, name, state,
+            payment_type, partner_type, date, amount, amount_company_currency_signed,
+            is_reconciled, is_matched, is_sent, create_uid, write_uid, create_date, write_date)
+    SELECT p.payment_id, %(bank_journal_id)s, %(company_id)s, p.currency_id,
+           p.customer_id, 'BPAY/' || p.payment_id, 'paid',
+           CASE WHEN p.sign > 0 THEN 'inbound' ELSE 'outbound' END, 'customer', p.day,
+           -- matched: the bank line is on the bank account itself (no outstanding account)
+           p.part_currency, p.sign * p.part_amount, TRUE, TRUE, FALSE,
+           %(uid)s, %(uid)s, p.day, p.day
+      FROM bench_payment p
+    """,
+    """
+    INSERT INTO account_move
+           (id, name, sequence_prefix, sequence_number, journal_id, company_id, partner_id,
+            commercial_partner_id, currency_id, move_type, state, auto_post, date,
+            payment_state, origin_payment_id, amount_untaxed, amount_tax, amount_total,
+            amount_residual, amount_untaxed_signed, amount_untaxed_in_currency_signed,
+            amount_tax_signed, amount_total_signed, amount_total_in_currency_signed,
+            amount_residual_signed, is_storno, always_tax_exigible, checked, posted_before,
+            made_sequence_gap, is_move_sent, is_manually_modified,
+            create_uid, write_uid, create_date, write_date)
+    SELECT p.payment_move_id, 'BPAY/' || p.payment_move_id, 'BPAY/', p.payment_move_id,
+           %(bank_journal_id)s, %(company_id)s, p.customer_id, p.customer_id, p.currency_id,
+           'entry', 'posted', 'no', p.day, 'not_paid', p.payment_id, 0, 0, p.part_currency, 0,
+           0, 0, 0, p.part_amount, p.part_currency, 0, FALSE, TRUE, TRUE, TRUE, FALSE, FALSE,
+           FALSE, %(uid)s, %(uid)s, p.day, p.day
+      FROM bench_payment p
+    """,
+    # the payment and its entry point at each other: the second link once both exist
+    """
+    UPDATE account_payment payment
+       SET move_id = p.payment_move_id
+      FROM bench_payment p
+     WHERE payment.id = p.payment_id
+    """,
+    # the receivable line (set against the document's) and the bank line
+    """
+    INSERT INTO account_move_line
+           (id, move_id, move_name, date, parent_state, journal_id, company_id,
+            company_currency_id, account_id, currency_id, partner_id, name, display_type,
+            sequence, quantity, price_unit, price_subtotal, price_total, discount, balance,
+            amount_currency, debit, credit, amount_residual, amount_residual_currency,
+            tax_base_amount, reconciled, is_imported, tax_tag_invert, is_downpayment,
+            create_uid, write_uid, create_date, write_date)
+    SELECT p.counterpart_line_id, p.payment_move_id, 'BPAY/' || p.payment_move_id, p.day,
+           'posted', %(bank_journal_id)s, %(company_id)s, %(currency_id)s,
+           %(receivable_account_id)s, p.currency_id, p.customer_id, 'Payment', 'product', 10,
+           0, 0, 0, 0, 0, -p.sign * p.part_amount, -p.sign * p.part_currency,
+           CASE WHEN p.sign < 0 THEN p.part_amount ELSE 0 END,
+           CASE WHEN p.sign > 0 THEN p.part_amount ELSE 0 END,
+           0, 0, 0, TRUE, FALSE, FALSE, FALSE, %(uid)s, %(uid)s, p.day, p.day
+      FROM bench_payment p
+     UNION ALL
+    SELECT p.liquidity_line_id, p.payment_move_id, 'BPAY/' || p.payment_move_id, p.day,
+           'posted', %(bank_journal_id)s, %(company_id)s, %(currency_id)s,
+           %(bank_account_id)s, p.currency_id, p.customer_id, 'Payment', 'product', 20,
+           0, 0, 0, 0, 0, p.sign * p.part_amount, p.sign * p.part_currency,
+           CASE WHEN p.sign > 0 THEN p.part_amount ELSE 0 END,
+           CASE WHEN p.sign < 0 THEN p.part_amount ELSE 0 END,
+           0, 0, 0, FALSE, FALSE, FALSE, FALSE, %(uid)s, %(uid)s, p.day, p.day
+      FROM bench_payment p
+    """,
+    """
+    INSERT INTO account_partial_reconcile
+           (debit_move_id, credit_move_id, debit_currency_id, credit_currency_id, company_id,
+            max_date, amount, debit_amount_currency, credit_amount_currency,
+            create_uid, write_uid, create_date, write_date)
+    SELECT CASE WHEN p.sign > 0 THEN document_line.id ELSE p.counterpart_line_id END,
+           CASE WHEN p.sign > 0 THEN p.counterpart_line_id ELSE document_line.id END,
+           p.currency_id, p.currency_id, %(company_id)s, p.day, p.part_amount,
+           p.part_currency, p.part_currency, %(uid)s, %(uid)s, p.day, p.day
+      FROM bench_payment p
+      JOIN account_move_line document_line
+        ON document_line.move_id = p.move_id AND document_line.display_type = 'payment_term'
     """,
     # ---------------------------------------------------------- opportunities
     # prospects whose number says so, and one customer in ten
@@ -687,12 +829,16 @@ COUNTS_QUERY = """
            (SELECT count(*) FROM bench_line) AS order_lines,
            (SELECT count(*) FROM bench_move WHERE move_type = 'out_invoice') AS invoices,
            (SELECT count(*) FROM bench_move WHERE move_type = 'out_refund') AS credit_notes,
+           (SELECT count(*) FROM bench_payment) AS payments,
+           (SELECT count(*) FROM bench_payment p JOIN bench_move_total m USING (move_id)
+             WHERE NOT m.paid OR (m.move_type = 'out_invoice' AND mod(m.move_id, 5) = 0))
+               AS partial_payments,
            (SELECT count(*) FROM bench_meeting) AS meetings
 """
 
 DROP_WORK_TABLES = """
-    DROP TABLE IF EXISTS bench_meeting, bench_move_total, bench_move_line, bench_move,
-                         bench_line, bench_order, bench_order_plan, bench_contact,
+    DROP TABLE IF EXISTS bench_payment, bench_meeting, bench_move_total, bench_move_line,
+                         bench_move, bench_line, bench_order, bench_order_plan, bench_contact,
                          bench_customer, bench_salesperson
 """
 

@@ -49,6 +49,45 @@ class SaleOrder(models.Model):
         copy=False,
         groups=SALES_GROUP,
     )
+    # stored so that the manager report counts a year of completed orders without
+    # reading their lines; filled by SQL at install and upgrade
+    # (manager_report_query.fill_completed_orders)
+    xyz_completed = fields.Boolean(
+        string="Completed",
+        compute="_compute_xyz_completed",
+        store=True,
+        copy=False,
+        help="Every product line is fully delivered and fully invoiced by posted invoices "
+        "(down payments aside): the order counts as completed in the manager performance "
+        "report.",
+    )
+
+    @api.depends(
+        "order_line.display_type",
+        "order_line.is_downpayment",
+        "order_line.product_uom_qty",
+        "order_line.qty_delivered",
+        "order_line.qty_invoiced",
+        "order_line.invoice_lines.parent_state",
+    )
+    def _compute_xyz_completed(self):
+        # the Python twin of manager_report_query.COMPLETED_ORDERS (same rules)
+        for order in self:
+            lines = order.order_line.filtered(lambda line: not line.display_type)
+            product_lines = lines.filtered(lambda line: not line.is_downpayment)
+            order.xyz_completed = (
+                any(line.product_uom_qty > 0 for line in lines)
+                and not any(
+                    line.qty_delivered < line.product_uom_qty
+                    or line.qty_invoiced < line.product_uom_qty
+                    for line in product_lines
+                )
+                # a draft invoice is not an invoice yet (its lines count in qty_invoiced)
+                and not any(
+                    invoice_line.parent_state == "draft"
+                    for invoice_line in product_lines.invoice_lines
+                )
+            )
 
     @api.depends_context("company")
     @api.depends("partner_id.commercial_partner_id", "company_id")

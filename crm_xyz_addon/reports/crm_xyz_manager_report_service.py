@@ -38,6 +38,9 @@ class CrmXyzManagerReportService(models.AbstractModel):
     _name = "crm.xyz.manager.report.service"
     _description = "Manager Performance Figures"
 
+    def init(self):
+        queries.create_report_indexes(self.env.cr)
+
     # ------------------------------------------------------------ public API
     @api.model
     def get_indicators(self, date_from, date_to, user_ids=None):

@@ -58,7 +58,7 @@ def company_day_end_utc(day, tz_name):
     return company_day_start_utc(day + timedelta(days=1), tz_name)
 
 
-def company_sales(source, parameter, missing_rates=False):
+def company_sales(source, parameter, missing_rates=False, since_floor=False):
     """The sales of one company up to a date, one row per document.
 
     Columns: partner_id (the commercial partner), sale_date (the company's local
@@ -70,6 +70,9 @@ def company_sales(source, parameter, missing_rates=False):
     it), tz, digits, and with `missing_rates` currency_id (the query then reads the
     ``first_rates`` CTE, FIRST_RATES, with its root_company_id).
     A company's own partners (inter-company sales) are not customers.
+    With `since_floor`, only the sales after the day ``start_window_floor``
+    (orders from ``window_start_utc``, its next local midnight): the older
+    history is not read.
     """
     rates_join = "LEFT JOIN first_rates fr ON fr.currency_id = {currency}" if missing_rates else ""
     if source == "invoice":
@@ -90,6 +93,7 @@ def company_sales(source, parameter, missing_rates=False):
                AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date <= %(as_of)s
+               {"AND am.invoice_date > %(start_window_floor)s" if since_floor else ""}
                AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
         """
     missing = (
@@ -109,6 +113,7 @@ def company_sales(source, parameter, missing_rates=False):
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order < %(cutoff_utc)s
+               {"AND so.date_order >= %(window_start_utc)s" if since_floor else ""}
                AND cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
     """
 

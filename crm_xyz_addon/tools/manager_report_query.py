@@ -36,9 +36,48 @@ Who a figure counts for:
 
 from contextlib import contextmanager
 
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from . import classification_query
+
+# indexes the report's queries need on other addons' tables: (name, table, columns,
+# included columns, predicate); made by crm.xyz.manager.report.service.init() with
+# create_report_indexes(), dropped at uninstall
+REPORT_INDEXES = (
+    # the activities done in a period, among all the messages of the database
+    (
+        "crm_xyz_report_done_activity_date_idx",
+        "mail_message",
+        ("date",),
+        (),
+        "mail_activity_type_id IS NOT NULL",
+    ),
+    # a period of confirmed orders of a company (orders, and sales for the retention)
+    # read from the index alone
+    (
+        "crm_xyz_report_confirmed_order_date_idx",
+        "sale_order",
+        ("company_id", "date_order"),
+        ("user_id", "partner_id", "amount_untaxed", "margin", "currency_rate", "xyz_completed"),
+        "state = 'sale'",
+    ),
+)
+
+
+def create_report_indexes(cr):
+    for name, table, columns, included, predicate in REPORT_INDEXES:
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON %s (%s)%s WHERE %s",
+                SQL.identifier(name),
+                SQL.identifier(table),
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL(" INCLUDE (%s)", SQL(", ").join(SQL.identifier(c) for c in included))
+                if included
+                else SQL(),
+                SQL(predicate),
+            )
+        )
 
 
 def _customer_scope(params):
@@ -63,26 +102,24 @@ def salesperson_ranges(params):
     its first salesperson). A customer without any row (its salesperson set
     by SQL, or never set) has its salesperson of now, at any time.
     """
+    # one pass over the customers, their history rows joined (an anti-join for the
+    # customers without any row would read the customers a second time)
     return SQL(
         """
-        SELECT history.partner_id AS customer_id,
-               history.user_id,
-               CASE WHEN ROW_NUMBER() OVER customer_rows = 1 THEN '-infinity'::timestamp
+        SELECT customer.id AS customer_id,
+               CASE WHEN history.id IS NULL THEN customer.user_id
+                    ELSE history.user_id END AS user_id,
+               CASE WHEN history.id IS NULL OR ROW_NUMBER() OVER customer_rows = 1
+                    THEN '-infinity'::timestamp
                     ELSE history.date_from END AS valid_from,
                COALESCE(LEAD(history.date_from) OVER customer_rows, 'infinity'::timestamp)
                    AS valid_to
-          FROM crm_xyz_salesperson_history history
-          JOIN res_partner customer ON customer.id = history.partner_id
-         WHERE %(scope)s
-        WINDOW customer_rows AS (PARTITION BY history.partner_id
-                                 ORDER BY history.date_from, history.id)
-         UNION ALL
-        SELECT customer.id, customer.user_id, '-infinity'::timestamp, 'infinity'::timestamp
           FROM res_partner customer
+          LEFT JOIN crm_xyz_salesperson_history history ON history.partner_id = customer.id
          WHERE %(scope)s
-           AND customer.user_id IS NOT NULL
-           AND NOT EXISTS (SELECT FROM crm_xyz_salesperson_history history
-                            WHERE history.partner_id = customer.id)
+           AND (history.id IS NOT NULL OR customer.user_id IS NOT NULL)
+        WINDOW customer_rows AS (PARTITION BY customer.id
+                                 ORDER BY history.date_from, history.id)
     """,
         scope=_customer_scope(params),
     )
@@ -145,7 +182,18 @@ def portfolio_query(params):
 
     Complete: an email, a phone or a mobile, and an address with street, city
     and country; the data of the customer's contacts counts for the customer.
+    Contact data keeps no history: for a past period (``portfolio_at`` set) the
+    complete customers are not counted (None), the report reads its snapshot.
     """
+    if params.get("portfolio_at") is not None:
+        return SQL(
+            """
+            SELECT portfolio.user_id, COUNT(*), NULL::bigint
+              FROM (%(portfolio)s) AS portfolio
+             GROUP BY portfolio.user_id
+        """,
+            portfolio=_portfolio(params),
+        )
     return SQL(
         """
         WITH portfolio AS (%(portfolio)s),
@@ -195,26 +243,39 @@ def contacts_query(params):
     return SQL(
         """
         WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
-        done_activities AS (
-            SELECT COALESCE(on_partner.commercial_partner_id, lead_partner.commercial_partner_id,
-                            order_partner.commercial_partner_id) AS customer_id,
-                   message.date AS done_at
+        -- the messages of the activities done in the period, then per model the
+        -- customer they were done on (one join each rather than three outer joins
+        -- over every message)
+        activity_messages AS MATERIALIZED (
+            SELECT message.model, message.res_id, message.date AS done_at
               FROM mail_message message
               JOIN mail_activity_type activity_type
                 ON activity_type.id = message.mail_activity_type_id
-              LEFT JOIN res_partner on_partner
-                ON message.model = 'res.partner' AND on_partner.id = message.res_id
-              LEFT JOIN crm_lead lead
-                ON message.model = 'crm.lead' AND lead.id = message.res_id
-               AND (lead.company_id IS NULL OR lead.company_id = %(company_id)s)
-              LEFT JOIN res_partner lead_partner ON lead_partner.id = lead.partner_id
-              LEFT JOIN sale_order sale
-                ON message.model = 'sale.order' AND sale.id = message.res_id
-               AND sale.company_id = %(company_id)s
-              LEFT JOIN res_partner order_partner ON order_partner.id = sale.partner_id
-             WHERE message.model IN ('res.partner', 'crm.lead', 'sale.order')
+             WHERE message.mail_activity_type_id IS NOT NULL
+               AND message.model IN ('res.partner', 'crm.lead', 'sale.order')
                AND message.date >= %(start_utc)s AND message.date < %(end_utc)s
                AND activity_type.category IS DISTINCT FROM 'meeting'
+        ),
+        done_activities AS (
+            SELECT customer.commercial_partner_id AS customer_id, message.done_at
+              FROM activity_messages message
+              JOIN res_partner customer ON customer.id = message.res_id
+             WHERE message.model = 'res.partner'
+             UNION ALL
+            SELECT customer.commercial_partner_id, message.done_at
+              FROM activity_messages message
+              JOIN crm_lead lead
+                ON lead.id = message.res_id
+               AND (lead.company_id IS NULL OR lead.company_id = %(company_id)s)
+              JOIN res_partner customer ON customer.id = lead.partner_id
+             WHERE message.model = 'crm.lead'
+             UNION ALL
+            SELECT customer.commercial_partner_id, message.done_at
+              FROM activity_messages message
+              JOIN sale_order sale
+                ON sale.id = message.res_id AND sale.company_id = %(company_id)s
+              JOIN res_partner customer ON customer.id = sale.partner_id
+             WHERE message.model = 'sale.order'
         ),
         activities AS (
             SELECT owner.user_id, COUNT(*) AS done
@@ -308,7 +369,7 @@ def company_sales_query(params):
     confirmed orders or posted invoices, with the local date of the sale),
     purchases only: a credit note does not make a customer.
     """
-    sales = classification_query.company_sales(params["source"], "count")
+    sales = classification_query.company_sales(params["source"], "count", since_floor=True)
     return SQL(
         """
         SELECT sales.partner_id AS customer_id, sales.sale_date
@@ -406,6 +467,54 @@ def won_back_query(params):
 
 ORDER_COLUMNS = ("completed_orders", "revenue", "profit")
 
+# the orders that are completed: each product line (other than a down payment) fully
+# delivered and fully invoiced, a line with a quantity, no product line on a draft
+# invoice (qty_invoiced counts draft invoices); one pass over the lines. The rules of
+# sale.order._compute_xyz_completed, which keeps the stored flag from then on.
+COMPLETED_ORDERS = """
+    WITH line_checks AS (
+        SELECT line.order_id,
+               BOOL_OR(line.product_uom_qty > 0) AS has_quantity,
+               BOOL_OR(NOT COALESCE(line.is_downpayment, FALSE)
+                       AND (line.qty_delivered < line.product_uom_qty
+                            OR line.qty_invoiced < line.product_uom_qty)) AS pending
+          FROM sale_order_line line
+         WHERE line.display_type IS NULL
+         GROUP BY line.order_id
+    ),
+    draft_invoiced AS (
+        SELECT DISTINCT line.order_id
+          FROM account_move invoice
+          JOIN account_move_line invoice_line ON invoice_line.move_id = invoice.id
+          JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = invoice_line.id
+          JOIN sale_order_line line ON line.id = rel.order_line_id
+         WHERE invoice.state = 'draft'
+           AND line.display_type IS NULL
+           AND NOT COALESCE(line.is_downpayment, FALSE)
+    )
+    SELECT line_checks.order_id
+      FROM line_checks
+     WHERE line_checks.has_quantity
+       AND NOT line_checks.pending
+       AND line_checks.order_id NOT IN (SELECT order_id FROM draft_invoiced)
+"""
+
+
+def fill_completed_orders(cr):
+    """Create sale_order.xyz_completed and fill it by SQL (install, upgrade), where
+    the ORM would compute it order by order. Only the completed orders are written
+    (NULL reads as not completed). Nothing to do when the column exists: the ORM
+    keeps it."""
+    if sql.column_exists(cr, "sale_order", "xyz_completed"):
+        return
+    sql.create_column(cr, "sale_order", "xyz_completed", "boolean")
+    cr.execute(
+        SQL(
+            "UPDATE sale_order SET xyz_completed = TRUE WHERE id IN (%s)",
+            SQL(COMPLETED_ORDERS),
+        )
+    )
+
 
 def orders_query(params):
     """Orders confirmed in the period by each salesperson: completed ones, revenue, profit.
@@ -414,56 +523,23 @@ def orders_query(params):
     date; cancelled orders and quotations are left out. An order is completed
     when each of its product lines is fully delivered and fully invoiced by
     posted invoices (a credit note made from the order lowers the invoiced
-    quantity again; a draft invoice does not count yet).
-
-    The checks are set-based (one pass over the lines of the period's orders,
-    one over the lines of draft invoices) rather than per order: a year of a
-    large company holds hundreds of thousands of orders.
+    quantity again; a draft invoice does not count yet): the stored flag
+    ``xyz_completed`` of the order (see COMPLETED_ORDERS).
     """
     return SQL(
         """
-        -- per order: a product line with a quantity, a product line (other than a
-        -- down payment) not fully delivered or invoiced yet
-        WITH orders AS (
-            SELECT sale.id,
-                   sale.user_id,
-                   ROUND(sale.amount_untaxed / NULLIF(sale.currency_rate, 0), %(digits)s)
-                       AS revenue,
-                   ROUND(COALESCE(sale.margin, 0) / NULLIF(sale.currency_rate, 0), %(digits)s)
-                       AS profit,
-                   BOOL_OR(line.product_uom_qty > 0) AS has_quantity,
-                   BOOL_OR(NOT COALESCE(line.is_downpayment, FALSE)
-                           AND (line.qty_delivered < line.product_uom_qty
-                                OR line.qty_invoiced < line.product_uom_qty)) AS pending
-              FROM sale_order sale
-              LEFT JOIN sale_order_line line
-                ON line.order_id = sale.id AND line.display_type IS NULL
-             WHERE sale.company_id = %(company_id)s
-               AND sale.state = 'sale'
-               AND sale.date_order >= %(start_utc)s AND sale.date_order < %(end_utc)s
-               AND sale.user_id = ANY(%(user_ids)s)
-             GROUP BY sale.id
-        ),
-        -- orders with a product line (other than a down payment) on a draft invoice
-        draft_invoiced AS (
-            SELECT DISTINCT line.order_id
-              FROM account_move invoice
-              JOIN account_move_line invoice_line ON invoice_line.move_id = invoice.id
-              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = invoice_line.id
-              JOIN sale_order_line line ON line.id = rel.order_line_id
-             WHERE invoice.state = 'draft'
-               AND line.display_type IS NULL
-               AND NOT COALESCE(line.is_downpayment, FALSE)
-        )
-        SELECT orders.user_id,
-               COUNT(*) FILTER (WHERE COALESCE(orders.has_quantity, FALSE)
-                                      AND NOT COALESCE(orders.pending, FALSE)
-                                      AND draft_invoiced.order_id IS NULL),
-               COALESCE(SUM(orders.revenue), 0),
-               COALESCE(SUM(orders.profit), 0)
-          FROM orders
-          LEFT JOIN draft_invoiced ON draft_invoiced.order_id = orders.id
-         GROUP BY orders.user_id
+        SELECT sale.user_id,
+               COUNT(*) FILTER (WHERE sale.xyz_completed),
+               COALESCE(SUM(ROUND(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
+                                  %(digits)s)), 0),
+               COALESCE(SUM(ROUND(COALESCE(sale.margin, 0) / NULLIF(sale.currency_rate, 0),
+                                  %(digits)s)), 0)
+          FROM sale_order sale
+         WHERE sale.company_id = %(company_id)s
+           AND sale.state = 'sale'
+           AND sale.date_order >= %(start_utc)s AND sale.date_order < %(end_utc)s
+           AND sale.user_id = ANY(%(user_ids)s)
+         GROUP BY sale.user_id
     """,
         **params,
     )
