@@ -34,36 +34,72 @@ class CrmXyzSalespersonHistory(models.Model):
         help="Empty: the customer had no salesperson from this date.",
     )
     date_from = fields.Datetime(string="Since", required=True, readonly=True, index=True)
+    # the range each row covers, kept by _refresh_ranges() whenever the rows of a
+    # customer change: the manager report joins a customer's rows by date without
+    # numbering them first
     date_to = fields.Datetime(
         string="Until",
-        compute="_compute_date_to",
+        readonly=True,
         help="The start of the next salesperson of the customer; empty: still his.",
     )
+    valid_from = fields.Datetime(
+        string="Counts From",
+        readonly=True,
+        help="Empty for the customer's first salesperson: he also counts for what is dated "
+        "before the customer was written down.",
+    )
 
-    def _compute_date_to(self):
-        rows = self.filtered("id")
-        (self - rows).date_to = False
-        if not rows:
+    @api.model_create_multi
+    def create(self, vals_list):
+        rows = super().create(vals_list)
+        self._refresh_ranges(rows.partner_id.ids)
+        return rows
+
+    def write(self, vals):
+        partner_ids = set(self.partner_id.ids)
+        result = super().write(vals)
+        if {"partner_id", "date_from"} & set(vals):
+            self._refresh_ranges(partner_ids | set(self.partner_id.ids))
+        return result
+
+    def unlink(self):
+        partner_ids = self.partner_id.ids
+        result = super().unlink()
+        self._refresh_ranges(partner_ids)
+        return result
+
+    @api.model
+    def _refresh_ranges(self, partner_ids=None):
+        """Set ``valid_from`` and ``date_to`` of the rows of ``partner_ids`` (None:
+        every customer) from their order by date: the rows whose range changed."""
+        if partner_ids is not None and not partner_ids:
             return
         self.flush_model(["partner_id", "date_from"])
+        of_partners = (
+            SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", list(partner_ids))
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, next_date_from
+                UPDATE crm_xyz_salesperson_history history
+                   SET valid_from = ranges.valid_from, date_to = ranges.date_to
                   FROM (SELECT id,
-                               LEAD(date_from) OVER (PARTITION BY partner_id
-                                                     ORDER BY date_from, id) AS next_date_from
+                               CASE WHEN ROW_NUMBER() OVER customer_rows > 1
+                                    THEN date_from END AS valid_from,
+                               LEAD(date_from) OVER customer_rows AS date_to
                           FROM crm_xyz_salesperson_history
-                         WHERE partner_id = ANY(%s)) AS ranges
-                 WHERE id = ANY(%s)
+                         WHERE %s
+                        WINDOW customer_rows AS (PARTITION BY partner_id
+                                                 ORDER BY date_from, id)) AS ranges
+                 WHERE history.id = ranges.id
+                   AND (history.valid_from IS DISTINCT FROM ranges.valid_from
+                        OR history.date_to IS DISTINCT FROM ranges.date_to)
                 """,
-                list(set(rows.partner_id.ids)),
-                rows.ids,
+                of_partners,
             )
         )
-        next_starts = dict(self.env.cr.fetchall())
-        for row in rows:
-            row.date_to = next_starts.get(row.id) or False
+        if self.env.cr.rowcount:
+            self.invalidate_model(["valid_from", "date_to"])
 
     def init(self):
         # the salesperson each customer has now, from its creation (or from now when a
@@ -96,6 +132,7 @@ class CrmXyzSalespersonHistory(models.Model):
                 uid=self.env.uid,
             )
         )
+        self._refresh_ranges()
 
     @api.model
     def _record_changes(self, partners):
@@ -141,3 +178,4 @@ class CrmXyzSalespersonHistory(models.Model):
         )
         if self.env.cr.rowcount:
             self.invalidate_model()
+            self._refresh_ranges(partners.ids)

@@ -341,6 +341,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
             "start_window_floor": start_window_floor,
             "end_window_floor": end_window_floor,
             "window_start_utc": utc(start_window_floor + timedelta(days=1)),
+            "end_window_start_utc": utc(end_window_floor + timedelta(days=1)),
             # the end of the period for the classification's sales (company_sales)
             "cutoff_utc": classification_query.company_day_end_utc(date_to, tz),
             "as_of": date_to,
@@ -384,13 +385,16 @@ class CrmXyzManagerReportService(models.AbstractModel):
     @api.model
     def _query_retention(self, params):
         """Customers at the start, at the end, new and retained (retention)."""
-        return queries.retention_query(params, sales=self._query_company_sales(params))
+        return queries.retention_query(
+            params, customer_windows=self._query_customer_windows(params)
+        )
 
     @api.model
-    def _query_company_sales(self, params):
-        """The sales that make a partner a customer (retention): rows
-        ``(customer_id, sale_date)``, from the classification's own definition."""
-        return queries.company_sales_query(params)
+    def _query_customer_windows(self, params):
+        """The customers at the start and at the end of the period (retention): rows
+        ``(customer_id, at_start, at_end)``, from the classification's own
+        definition of the sales."""
+        return queries.customer_windows_query(params)
 
     @api.model
     def _query_orders(self, params):

@@ -52,6 +52,40 @@ class TestSalespersonHistory(XyzCommon):
         nobody.unlink()
         self.assertFalse(self.env[HISTORY].sudo().search([("partner_id", "=", nobody.id)]))
 
+    def ranges(self, partner):
+        return [(row.valid_from, row.date_to) for row in self.rows(partner)]
+
+    def test_each_row_keeps_its_range(self):
+        """The range of each row (``valid_from``, ``date_to``: what the manager report
+        joins on) follows the rows of the customer however they change."""
+        customer = self.create_customer("Xi", user_id=self.salesman.id)
+        customer.user_id = self.salesman_2
+        customer.user_id = self.salesman
+        first, second, third = self.rows(customer)
+        january, march, april, june = (datetime(2026, month, 1) for month in (1, 3, 4, 6))
+        first.sudo().date_from = january
+        second.sudo().date_from = march
+        third.sudo().date_from = june
+        # the first salesperson counts for everything before his row too
+        self.assertEqual(self.ranges(customer), [(False, march), (march, june), (june, False)])
+        second.sudo().unlink()
+        self.assertEqual(self.ranges(customer), [(False, june), (june, False)])
+        # merged into the customer: the rows of both in one order
+        other = self.create_customer("Omicron", user_id=self.salesman_2.id)
+        self.rows(other).sudo().date_from = april
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_context(active_model="res.partner", active_ids=(customer | other).ids)
+            .create({"dst_partner_id": customer.id})
+        )
+        wizard.action_merge()
+        self.env.invalidate_all()
+        self.assertEqual(
+            [row.user_id for row in self.rows(customer)],
+            [self.salesman, self.salesman_2, self.salesman],
+        )
+        self.assertEqual(self.ranges(customer), [(False, april), (april, june), (june, False)])
+
     def test_backfill_at_install_and_upgrade(self):
         self.env.flush_all()
         self.env[HISTORY].init()  # what the database holds is settled first

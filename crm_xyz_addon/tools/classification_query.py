@@ -58,7 +58,7 @@ def company_day_end_utc(day, tz_name):
     return company_day_start_utc(day + timedelta(days=1), tz_name)
 
 
-def company_sales(source, parameter, missing_rates=False, since_floor=False):
+def company_sales(source, parameter, missing_rates=False):
     """The sales of one company up to a date, one row per document.
 
     Columns: partner_id (the commercial partner), sale_date (the company's local
@@ -70,9 +70,7 @@ def company_sales(source, parameter, missing_rates=False, since_floor=False):
     it), tz, digits, and with `missing_rates` currency_id (the query then reads the
     ``first_rates`` CTE, FIRST_RATES, with its root_company_id).
     A company's own partners (inter-company sales) are not customers.
-    With `since_floor`, only the sales after the day ``start_window_floor``
-    (orders from ``window_start_utc``, its next local midnight): the older
-    history is not read.
+    ``company_customer_windows`` reads the same sales, per customer.
     """
     rates_join = "LEFT JOIN first_rates fr ON fr.currency_id = {currency}" if missing_rates else ""
     if source == "invoice":
@@ -93,7 +91,6 @@ def company_sales(source, parameter, missing_rates=False, since_floor=False):
                AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date <= %(as_of)s
-               {"AND am.invoice_date > %(start_window_floor)s" if since_floor else ""}
                AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
         """
     missing = (
@@ -113,8 +110,53 @@ def company_sales(source, parameter, missing_rates=False, since_floor=False):
              WHERE so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order < %(cutoff_utc)s
-               {"AND so.date_order >= %(window_start_utc)s" if since_floor else ""}
                AND cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+    """
+
+
+def company_customer_windows(source):
+    """Rows (partner_id, in_first, in_second): each customer (commercial partner) of
+    the company with a purchase in one of two windows of local days, and in which.
+
+    The purchases of ``company_sales`` (confirmed orders, or posted invoices:
+    credit notes make no customer), with its exclusions, read per customer
+    rather than per document: the windows are ``(first_floor, first_last]`` and
+    ``(second_floor, as_of]``, days of the company, with ``first_floor <=
+    second_floor``. For orders they are read as the UTC instants where those
+    days start (``first_start_utc``, ``first_end_utc``, ``second_start_utc``,
+    ``cutoff_utc``), so that the index of a company's orders by customer and
+    date answers without converting each order's date.
+    """
+    if source == "invoice":
+        return """
+            SELECT am.commercial_partner_id AS partner_id,
+                   BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
+                   BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
+              FROM account_move am
+             WHERE am.company_id = %(company_id)s
+               AND am.state = 'posted'
+               AND am.move_type = 'out_invoice'
+               AND am.invoice_date > %(first_floor)s
+               AND am.invoice_date <= %(as_of)s
+               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+             GROUP BY am.commercial_partner_id
+        """
+    return """
+            SELECT cp.commercial_partner_id AS partner_id,
+                   BOOL_OR(by_partner.in_first) AS in_first,
+                   BOOL_OR(by_partner.in_second) AS in_second
+              FROM (SELECT so.partner_id,
+                           BOOL_OR(so.date_order < %(first_end_utc)s) AS in_first,
+                           BOOL_OR(so.date_order >= %(second_start_utc)s) AS in_second
+                      FROM sale_order so
+                     WHERE so.company_id = %(company_id)s
+                       AND so.state = 'sale'
+                       AND so.date_order >= %(first_start_utc)s
+                       AND so.date_order < %(cutoff_utc)s
+                     GROUP BY so.partner_id) AS by_partner
+              JOIN res_partner cp ON cp.id = by_partner.partner_id
+             WHERE cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+             GROUP BY cp.commercial_partner_id
     """
 
 

@@ -18,6 +18,7 @@ the order of its ``*_COLUMNS``. The named parameters are built by
     start_window_floor            customers at the start bought after this date...
     end_window_floor              ...customers at the end after this one
     window_start_utc              start_window_floor + 1 day as a UTC datetime
+    end_window_start_utc          end_window_floor + 1 day as a UTC datetime
     portfolio_at                  the end of the period as a UTC datetime when it is
                                   past, else None (the salespeople set now)
 
@@ -52,13 +53,21 @@ REPORT_INDEXES = (
         (),
         "mail_activity_type_id IS NOT NULL",
     ),
-    # a period of confirmed orders of a company (orders, and sales for the retention)
-    # read from the index alone
+    # a period of confirmed orders of a company, read from the index alone (orders)
     (
         "crm_xyz_report_confirmed_order_date_idx",
         "sale_order",
         ("company_id", "date_order"),
-        ("user_id", "partner_id", "amount_untaxed", "margin", "currency_rate", "xyz_completed"),
+        ("user_id", "amount_untaxed", "margin", "currency_rate", "xyz_completed"),
+        "state = 'sale'",
+    ),
+    # the confirmed orders of a company by customer, in date order: whether each
+    # customer bought in a window, without sorting a year of orders (retention)
+    (
+        "crm_xyz_report_confirmed_order_partner_idx",
+        "sale_order",
+        ("company_id", "partner_id", "date_order"),
+        (),
         "state = 'sale'",
     ),
 )
@@ -102,24 +111,19 @@ def salesperson_ranges(params):
     its first salesperson). A customer without any row (its salesperson set
     by SQL, or never set) has its salesperson of now, at any time.
     """
-    # one pass over the customers, their history rows joined (an anti-join for the
-    # customers without any row would read the customers a second time)
+    # one pass over the customers, their history rows joined with the ranges the
+    # history keeps (crm.xyz.salesperson.history._refresh_ranges)
     return SQL(
         """
         SELECT customer.id AS customer_id,
                CASE WHEN history.id IS NULL THEN customer.user_id
                     ELSE history.user_id END AS user_id,
-               CASE WHEN history.id IS NULL OR ROW_NUMBER() OVER customer_rows = 1
-                    THEN '-infinity'::timestamp
-                    ELSE history.date_from END AS valid_from,
-               COALESCE(LEAD(history.date_from) OVER customer_rows, 'infinity'::timestamp)
-                   AS valid_to
+               COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
+               COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to
           FROM res_partner customer
           LEFT JOIN crm_xyz_salesperson_history history ON history.partner_id = customer.id
          WHERE %(scope)s
            AND (history.id IS NOT NULL OR customer.user_id IS NOT NULL)
-        WINDOW customer_rows AS (PARTITION BY customer.id
-                                 ORDER BY history.date_from, history.id)
     """,
         scope=_customer_scope(params),
     )
@@ -360,29 +364,31 @@ RETENTION_COLUMNS = (
 )
 
 
-def company_sales_query(params):
-    """Rows (customer_id, sale_date): the sales of the company that make a partner a
-    customer, from the start of the analysis window before the period to its end.
+def customer_windows_query(params):
+    """Rows (customer_id, at_start, at_end): the customers of the company at the start
+    of the period and at its end, each with a purchase in the analysis window
+    that ends on that day.
 
-    The classification's own definition of the sales of a company
-    (``classification_query.company_sales``, for the source it analyses:
-    confirmed orders or posted invoices, with the local date of the sale),
-    purchases only: a credit note does not make a customer.
+    The classification's own definition of the sales of a company (for the
+    source it analyses: confirmed orders or posted invoices, on the local date
+    of the sale), read per customer (``classification_query.company_customer_windows``).
     """
-    sales = classification_query.company_sales(params["source"], "count", since_floor=True)
+    windows = classification_query.company_customer_windows(params["source"])
     return SQL(
-        """
-        SELECT sales.partner_id AS customer_id, sales.sale_date
-          FROM (%(sales)s) AS sales
-         WHERE sales.purchase > 0
-           AND sales.sale_date > %(start_window_floor)s
-    """,
-        sales=SQL(sales, **params),
-        start_window_floor=params["start_window_floor"],
+        windows,
+        company_id=params["company_id"],
+        first_floor=params["start_window_floor"],
+        first_last=params["start_as_of"],
+        second_floor=params["end_window_floor"],
+        as_of=params["date_to"],
+        first_start_utc=params["window_start_utc"],
+        first_end_utc=params["start_utc"],
+        second_start_utc=params["end_window_start_utc"],
+        cutoff_utc=params["end_utc"],
     )
 
 
-def retention_query(params, sales=None):
+def retention_query(params, customer_windows=None):
     """Customers at the start, at the end, and new in the period, of each salesperson.
 
     A customer "at" a date bought in the analysis window that ends on that
@@ -396,22 +402,14 @@ def retention_query(params, sales=None):
     him (``retained_customers``) if he is still a customer at the end, whoever
     his salesperson then; a customer at the end, new or not, counts for his
     salesperson at the end. A customer handed over during the period is thus
-    kept by the first salesperson and not new for the second one. ``sales``: the
-    SQL of the sales (default: company_sales_query()).
+    kept by the first salesperson and not new for the second one.
+    ``customer_windows``: the SQL of the customers at the start and at the end
+    (default: customer_windows_query()).
     """
     return SQL(
         """
         WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
-        sales AS (%(sales)s),
-        status AS (
-            SELECT customer_id,
-                   BOOL_OR(sale_date > %(start_window_floor)s
-                           AND sale_date <= %(start_as_of)s) AS at_start,
-                   BOOL_OR(sale_date > %(end_window_floor)s
-                           AND sale_date <= %(date_to)s) AS at_end
-              FROM sales
-             GROUP BY customer_id
-        ),
+        status AS (%(customer_windows)s),
         counted AS (
             SELECT start_owner.user_id, 1 AS at_start, 0 AS at_end, 0 AS new,
                    CASE WHEN status.at_end THEN 1 ELSE 0 END AS retained
@@ -432,7 +430,10 @@ def retention_query(params, sales=None):
          GROUP BY user_id
     """,
         ranges=salesperson_ranges(params),
-        sales=company_sales_query(params) if sales is None else sales,
+        customer_windows=SQL(
+            "SELECT windows.* FROM (%s) AS windows(customer_id, at_start, at_end)",
+            customer_windows_query(params) if customer_windows is None else customer_windows,
+        ),
         owner_at_start=_owner_at("start_owner", params["start_utc"]),
         owner_at_end=_owner_at("end_owner", params["end_utc"]),
         **params,

@@ -52,7 +52,13 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             [dst_partner.id, src_partners.ids],
         )
         self.env["crm.xyz.history"].invalidate_model(["partner_id"])
-        return super()._update_foreign_keys(src_partners, dst_partner)
+        result = super()._update_foreign_keys(src_partners, dst_partner)
+        # Odoo moved the sources' salesperson history in SQL: the ranges of the
+        # destination's rows follow their new order
+        salesperson_history = self.env["crm.xyz.salesperson.history"].sudo()
+        salesperson_history.invalidate_model(["partner_id"])
+        salesperson_history._refresh_ranges(dst_partner.ids)
+        return result
 
     def _xyz_merge_manual_overrides(self, destination, own, others):
         """In the company of `destination`'s environment, keep its own manual overrides
