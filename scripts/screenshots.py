@@ -171,6 +171,55 @@ class OdooSession:
         self.call_kw("res.users", "write", [[self.uid], {"lang": lang}])
 
 
+# the PDF reports, printed as Anna (sales manager) prints them: (file name, report kind)
+PDF_REPORTS = (("manager_report_pdf", "performance"), ("executive_ranking_pdf", "executive"))
+PDF_REPORT = "crm_xyz_addon.report_manager_performance"
+PDF_DPI = 110
+
+
+def take_pdfs(session, out, suffix=""):
+    """Print each report to PDF as the user of `session` and save its first page as
+    out/<name><suffix>.png (pdftoppm, of poppler-utils)."""
+    written = []
+    for name, kind in PDF_REPORTS:
+        report_id = session.call_kw(
+            "crm.xyz.manager.report",
+            "create",
+            [{}],
+            context={"default_report_kind": kind, "lang": session.lang},
+        )
+        response = session.http.get(
+            f"{session.url}/report/pdf/{PDF_REPORT}/{report_id}", timeout=300
+        )
+        response.raise_for_status()
+        if not response.content.startswith(b"%PDF"):
+            raise ScreenshotError(f"{name}: the report did not print a PDF")
+        with tempfile.TemporaryDirectory() as folder:
+            pdf = Path(folder) / f"{name}.pdf"
+            pdf.write_bytes(response.content)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    str(PDF_DPI),
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    str(pdf),
+                    str(Path(folder) / name),
+                ],
+                check=True,
+            )
+            target = out / f"{name}{suffix}.png"
+            shutil.move(Path(folder) / f"{name}.png", target)
+        written.append(target)
+        print(f"[screenshots] {target} (PDF, page 1)", flush=True)
+    return written
+
+
 def classified_partner(session):
     """A regular customer of class A with its figures: the richest classification box."""
     for domain in (
@@ -332,6 +381,7 @@ def take(url, db, out, lang=None, suffix=""):
             browser.capture(target)
             written.append(target)
             print(f"[screenshots] {target} ({login})", flush=True)
+        written += take_pdfs(sessions["anna.manager"], out, suffix)
     finally:
         browser.close()
         for login, original in original_langs.items():
