@@ -679,14 +679,14 @@ BUILD_STATEMENTS = (
     # the receivable line (set against the document's) and the bank line
     """
     INSERT INTO account_move_line
-           (id, move_id, move_name, date, parent_state, journal_id, company_id,
+           (id, move_id, move_name, date, parent_state, journal_id, company_id, payment_id,
             company_currency_id, account_id, currency_id, partner_id, name, display_type,
             sequence, quantity, price_unit, price_subtotal, price_total, discount, balance,
             amount_currency, debit, credit, amount_residual, amount_residual_currency,
             tax_base_amount, reconciled, is_imported, tax_tag_invert, is_downpayment,
             create_uid, write_uid, create_date, write_date)
     SELECT p.counterpart_line_id, p.payment_move_id, 'BPAY/' || p.payment_move_id, p.day,
-           'posted', %(bank_journal_id)s, %(company_id)s, %(currency_id)s,
+           'posted', %(bank_journal_id)s, %(company_id)s, p.payment_id, %(currency_id)s,
            %(receivable_account_id)s, p.currency_id, p.customer_id, 'Payment', 'product', 10,
            0, 0, 0, 0, 0, -p.sign * p.part_amount, -p.sign * p.part_currency,
            CASE WHEN p.sign < 0 THEN p.part_amount ELSE 0 END,
@@ -695,7 +695,7 @@ BUILD_STATEMENTS = (
       FROM bench_payment p
      UNION ALL
     SELECT p.liquidity_line_id, p.payment_move_id, 'BPAY/' || p.payment_move_id, p.day,
-           'posted', %(bank_journal_id)s, %(company_id)s, %(currency_id)s,
+           'posted', %(bank_journal_id)s, %(company_id)s, p.payment_id, %(currency_id)s,
            %(bank_account_id)s, p.currency_id, p.customer_id, 'Payment', 'product', 20,
            0, 0, 0, 0, 0, p.sign * p.part_amount, p.sign * p.part_currency,
            CASE WHEN p.sign > 0 THEN p.part_amount ELSE 0 END,

@@ -6,7 +6,8 @@ release with its demo data into a database, adds manual overrides in every
 company, takes a snapshot through the ORM (so that it does not depend on how
 either release stores the values), upgrades the database to the working tree,
 takes the snapshot again and compares: every override, automatic value, history
-row and run of the snapshot before must be found unchanged after.
+row and run of the snapshot before must be found unchanged after, and the manager
+report of the last year must give the same figures.
 """
 
 import json
@@ -123,6 +124,20 @@ for company in env["res.company"].search([]):
 history = env["crm.xyz.history"].search([], order="id")
 snapshot["history"] = plain(history, fields_of["crm.xyz.history"])
 snapshot["runs"] = plain(env["crm.xyz.run"].search([], order="id"), fields_of["crm.xyz.run"])
+# the manager report of a year in each company, as the administrator sees it
+snapshot["report"] = {}
+if "crm.xyz.manager.report.service" in env:
+    import datetime
+    # up to yesterday: nothing of the period happens between the two snapshots
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    admin = env.ref("base.user_admin")
+    for company in admin.company_ids:
+        service = env["crm.xyz.manager.report.service"].with_user(admin).with_company(company)
+        snapshot["report"][str(company.id)] = [
+            {key: round(value, 2) if isinstance(value, float) else value
+             for key, value in row.items()}
+            for row in service.get_indicators(yesterday - datetime.timedelta(days=364), yesterday)
+        ]
 open(%(path)r, "w").write(json.dumps(snapshot, sort_keys=True))
 print("CRM_XYZ_SNAPSHOT", sum(map(len, snapshot["partners"].values())),
       len(snapshot["history"]), len(snapshot["runs"]))
@@ -196,6 +211,13 @@ def compare(before_file, after_file):
                 problems.append(f"{kind}: row {row['id']} lost")
             elif any(new.get(name) != value for name, value in row.items()):
                 problems.append(f"{kind}: row {row['id']} changed: {row} -> {new}")
+    # the figures of the manager report stay the same
+    for company, rows in before.get("report", {}).items():
+        if after.get("report", {}).get(company) != rows:
+            problems.append(
+                f"company {company}: the manager report's figures changed: {rows} before, "
+                f"{after.get('report', {}).get(company)} after"
+            )
     overrides = sum(
         1
         for rows in before["partners"].values()

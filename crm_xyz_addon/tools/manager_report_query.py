@@ -556,36 +556,38 @@ def payments_query(params):
     invoices and payments (or bank statement lines) dated in the period, less
     the money paid back the same way on his credit notes. A credit note set
     against an invoice is not a payment and moves nothing; exchange differences
-    are left out, so a payment counts at the rate of its own date.
+    are left out, so a payment counts at the rate of its own date. A payment's
+    journal item carries its payment or statement line itself (``payment_id``,
+    ``statement_line_id``, stored from its entry): the entries are not read.
     """
     return SQL(
         """
         WITH received AS (
             SELECT invoice.invoice_user_id AS user_id, partial.amount AS amount
-              FROM account_partial_reconcile partial
+              FROM account_move_line payment_line
+              JOIN account_partial_reconcile partial ON partial.credit_move_id = payment_line.id
               JOIN account_move_line invoice_line ON invoice_line.id = partial.debit_move_id
               JOIN account_move invoice ON invoice.id = invoice_line.move_id
-              JOIN account_move_line payment_line ON payment_line.id = partial.credit_move_id
-              JOIN account_move payment ON payment.id = payment_line.move_id
-             WHERE invoice.move_type = 'out_invoice'
+             WHERE (payment_line.payment_id IS NOT NULL
+                    OR payment_line.statement_line_id IS NOT NULL)
+               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
+               AND invoice.move_type = 'out_invoice'
                AND invoice.state = 'posted'
                AND invoice.company_id = %(company_id)s
                AND invoice.invoice_user_id = ANY(%(user_ids)s)
-               AND (payment.origin_payment_id IS NOT NULL OR payment.statement_line_id IS NOT NULL)
-               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
              UNION ALL
             SELECT refund.invoice_user_id, -partial.amount
-              FROM account_partial_reconcile partial
+              FROM account_move_line payment_line
+              JOIN account_partial_reconcile partial ON partial.debit_move_id = payment_line.id
               JOIN account_move_line refund_line ON refund_line.id = partial.credit_move_id
               JOIN account_move refund ON refund.id = refund_line.move_id
-              JOIN account_move_line payment_line ON payment_line.id = partial.debit_move_id
-              JOIN account_move payment ON payment.id = payment_line.move_id
-             WHERE refund.move_type = 'out_refund'
+             WHERE (payment_line.payment_id IS NOT NULL
+                    OR payment_line.statement_line_id IS NOT NULL)
+               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
+               AND refund.move_type = 'out_refund'
                AND refund.state = 'posted'
                AND refund.company_id = %(company_id)s
                AND refund.invoice_user_id = ANY(%(user_ids)s)
-               AND (payment.origin_payment_id IS NOT NULL OR payment.statement_line_id IS NOT NULL)
-               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
         )
         SELECT user_id, SUM(amount)
           FROM received
