@@ -114,13 +114,18 @@ def build_benchmark_data(
         cr.execute("SET LOCAL session_replication_role = origin")
     # the stored flag of completed orders, as the ORM keeps it (imported here: the
     # addons path is known once Odoo's configuration is read)
-    from odoo.addons.crm_xyz_addon.tools.manager_report_query import COMPLETED_ORDERS
+    from odoo.addons.crm_xyz_addon.tools.manager_report_query import (
+        COMPLETED_ORDERS,
+        record_received_payments_query,
+    )
 
     cr.execute(
         f"UPDATE sale_order SET xyz_completed = TRUE WHERE id IN ({COMPLETED_ORDERS}) "
         "AND company_id = %(company_id)s",
         params,
     )
+    # ... and the payments received, as the reconciliations made through the ORM write them
+    cr.execute(record_received_payments_query())
     cr.execute(COUNTS_QUERY)
     counts = dict(zip([desc[0] for desc in cr.description], cr.fetchone(), strict=True))
     cr.execute("SELECT user_id, is_manager, is_agenda FROM bench_salesperson ORDER BY k")

@@ -7,6 +7,9 @@ from . import crm_xyz_run
 from . import crm_xyz_warning
 from . import crm_xyz_history
 from . import crm_xyz_completeness_snapshot
+from . import crm_xyz_received_payment
+from . import account_partial_reconcile
+from . import account_move
 from . import sale_order
 from . import sale_report
 from . import mail_activity

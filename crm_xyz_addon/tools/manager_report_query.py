@@ -548,50 +548,83 @@ def orders_query(params):
 
 PAYMENT_COLUMNS = ("payments",)
 
+# The money received on customer invoices and paid back on credit notes, one row per
+# reconciliation (``account_partial_reconcile``) of a payment or bank statement line
+# with a posted invoice or credit note: (partial_id, company_id, user_id, date,
+# amount). The user is the document's salesperson, the date the payment's, the
+# amount in company currency, negative when paid back. A credit note set against an
+# invoice is not a payment; exchange differences are left out, so a payment counts
+# at the rate of its own date. A payment's journal item carries its payment or
+# statement line (``payment_id``, ``statement_line_id``, stored from its entry).
+# Kept in crm_xyz_received_payment (crm.xyz.received.payment) for the partials of
+# ``partial_ids`` (None: every partial).
+RECEIVED_PAYMENTS = """
+    SELECT partial.id, invoice.company_id, invoice.invoice_user_id, payment_line.date,
+           partial.amount
+      FROM account_partial_reconcile partial
+      JOIN account_move_line payment_line ON payment_line.id = partial.credit_move_id
+      JOIN account_move_line invoice_line ON invoice_line.id = partial.debit_move_id
+      JOIN account_move invoice ON invoice.id = invoice_line.move_id
+     WHERE (payment_line.payment_id IS NOT NULL OR payment_line.statement_line_id IS NOT NULL)
+       AND invoice.move_type = 'out_invoice'
+       AND invoice.state = 'posted'
+       AND %(partials)s
+     UNION ALL
+    SELECT partial.id, refund.company_id, refund.invoice_user_id, payment_line.date,
+           -partial.amount
+      FROM account_partial_reconcile partial
+      JOIN account_move_line payment_line ON payment_line.id = partial.debit_move_id
+      JOIN account_move_line refund_line ON refund_line.id = partial.credit_move_id
+      JOIN account_move refund ON refund.id = refund_line.move_id
+     WHERE (payment_line.payment_id IS NOT NULL OR payment_line.statement_line_id IS NOT NULL)
+       AND refund.move_type = 'out_refund'
+       AND refund.state = 'posted'
+       AND %(partials)s
+"""
 
-def payments_query(params):
-    """Money received in the period on each salesperson's customer invoices.
 
-    The amounts of the reconciliations, in company currency, between his posted
-    invoices and payments (or bank statement lines) dated in the period, less
-    the money paid back the same way on his credit notes. A credit note set
-    against an invoice is not a payment and moves nothing; exchange differences
-    are left out, so a payment counts at the rate of its own date. A payment's
-    journal item carries its payment or statement line itself (``payment_id``,
-    ``statement_line_id``, stored from its entry): the entries are not read.
-    """
+def record_received_payments_query(partial_ids=None):
+    """Write the received payments of ``partial_ids`` (None: of every partial) into
+    crm_xyz_received_payment, replacing their rows."""
+    partials = (
+        SQL("TRUE") if partial_ids is None else SQL("partial.id = ANY(%s)", list(partial_ids))
+    )
+    select = SQL(RECEIVED_PAYMENTS, partials=partials)
     return SQL(
         """
-        WITH received AS (
-            SELECT invoice.invoice_user_id AS user_id, partial.amount AS amount
-              FROM account_move_line payment_line
-              JOIN account_partial_reconcile partial ON partial.credit_move_id = payment_line.id
-              JOIN account_move_line invoice_line ON invoice_line.id = partial.debit_move_id
-              JOIN account_move invoice ON invoice.id = invoice_line.move_id
-             WHERE (payment_line.payment_id IS NOT NULL
-                    OR payment_line.statement_line_id IS NOT NULL)
-               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
-               AND invoice.move_type = 'out_invoice'
-               AND invoice.state = 'posted'
-               AND invoice.company_id = %(company_id)s
-               AND invoice.invoice_user_id = ANY(%(user_ids)s)
-             UNION ALL
-            SELECT refund.invoice_user_id, -partial.amount
-              FROM account_move_line payment_line
-              JOIN account_partial_reconcile partial ON partial.debit_move_id = payment_line.id
-              JOIN account_move_line refund_line ON refund_line.id = partial.credit_move_id
-              JOIN account_move refund ON refund.id = refund_line.move_id
-             WHERE (payment_line.payment_id IS NOT NULL
-                    OR payment_line.statement_line_id IS NOT NULL)
-               AND payment_line.date >= %(date_from)s AND payment_line.date <= %(date_to)s
-               AND refund.move_type = 'out_refund'
-               AND refund.state = 'posted'
-               AND refund.company_id = %(company_id)s
-               AND refund.invoice_user_id = ANY(%(user_ids)s)
+        WITH received AS (%(select)s),
+        replaced AS (
+            DELETE FROM crm_xyz_received_payment
+             WHERE %(replaced)s
         )
-        SELECT user_id, SUM(amount)
-          FROM received
-         GROUP BY user_id
+        INSERT INTO crm_xyz_received_payment (partial_id, company_id, user_id, date, amount)
+        SELECT * FROM received
+        ON CONFLICT (partial_id) DO UPDATE
+           SET company_id = EXCLUDED.company_id, user_id = EXCLUDED.user_id,
+               date = EXCLUDED.date, amount = EXCLUDED.amount
+        """,
+        select=select,
+        replaced=SQL("FALSE")
+        if partial_ids is None
+        else SQL(
+            "partial_id = ANY(%s) AND partial_id NOT IN (SELECT id FROM received)",
+            list(partial_ids),
+        ),
+    )
+
+
+def payments_query(params):
+    """Money received in the period on each salesperson's customer invoices, less the
+    money paid back on his credit notes (see RECEIVED_PAYMENTS): the rows of
+    crm_xyz_received_payment dated in the period."""
+    return SQL(
+        """
+        SELECT payment.user_id, SUM(payment.amount)
+          FROM crm_xyz_received_payment payment
+         WHERE payment.company_id = %(company_id)s
+           AND payment.date >= %(date_from)s AND payment.date <= %(date_to)s
+           AND payment.user_id = ANY(%(user_ids)s)
+         GROUP BY payment.user_id
     """,
         **params,
     )
