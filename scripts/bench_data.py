@@ -115,15 +115,11 @@ def build_benchmark_data(
     # the stored flag of completed orders, as the ORM keeps it (imported here: the
     # addons path is known once Odoo's configuration is read)
     from odoo.addons.crm_xyz_addon.tools.manager_report_query import (
-        COMPLETED_ORDERS,
+        flag_completed_orders,
         record_received_payments_query,
     )
 
-    cr.execute(
-        f"UPDATE sale_order SET xyz_completed = TRUE WHERE id IN ({COMPLETED_ORDERS}) "
-        "AND company_id = %(company_id)s",
-        params,
-    )
+    flag_completed_orders(cr)
     # ... and the payments received, as the reconciliations made through the ORM write them
     cr.execute(record_received_payments_query())
     cr.execute(COUNTS_QUERY)

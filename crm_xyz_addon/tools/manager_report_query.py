@@ -509,6 +509,12 @@ def fill_completed_orders(cr):
     if sql.column_exists(cr, "sale_order", "xyz_completed"):
         return
     sql.create_column(cr, "sale_order", "xyz_completed", "boolean")
+    flag_completed_orders(cr)
+
+
+def flag_completed_orders(cr):
+    """Set sale_order.xyz_completed of the completed orders (COMPLETED_ORDERS) by SQL,
+    as the ORM keeps it: for orders written without the ORM."""
     cr.execute(
         SQL(
             "UPDATE sale_order SET xyz_completed = TRUE WHERE id IN (%s)",
