@@ -75,7 +75,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
         weights = self.env.company._xyz_weights()
         if not any(weight > 0 for weight in weights.values()):
             raise UserError(self._weights_error())
-        rows = self._team_rows(date_from, date_to, weights, visible_ids)[0]
+        rows = self._team_rows(date_from, date_to, weights, visible_ids, with_previous=False)[0]
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse(visible_ids)}
         ordered = sorted(visible_ids, key=lambda uid: self._rank_order(rows[uid], names[uid]))
         return [{"user_id": uid, **{key: rows[uid][key] for key in PUBLIC_KEYS}} for uid in ordered]
@@ -216,7 +216,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
         return users | self.env["res.users"].sudo().browse(extra_user_ids).exists()
 
     @api.model
-    def _team_rows(self, date_from, date_to, weights, extra_user_ids=()):
+    def _team_rows(self, date_from, date_to, weights, extra_user_ids=(), with_previous=True):
         """Indicators, shares of the team total, score and rank of every salesperson.
 
         Returns two dicts by salesperson: the period and the previous one. The
@@ -224,13 +224,29 @@ class CrmXyzManagerReportService(models.AbstractModel):
         whoever may see them: shares, best values and ranks are the team's. A
         salesperson without customers and without activity in both periods has
         no data (``has_data``): he is not ranked (score and rank None).
+        ``with_previous`` False: the period only, as a tuple of one dict; the
+        previous period is then measured only for the salespeople without data
+        in the period, whether they are ranked.
         """
         team_ids = self._team_users(extra_user_ids).ids
-        periods = (
-            self._figures(team_ids, date_from, date_to),
-            self._figures(team_ids, *calc.previous_period(date_from, date_to)),
-        )
-        ranked = [uid for uid in team_ids if any(calc.has_data(rows[uid]) for rows in periods)]
+        previous_period = calc.previous_period(date_from, date_to)
+        self.env.flush_all()
+        ranges_stored = queries.store_salesperson_ranges(self.env.cr, self.env.company.id)
+        current = self._figures(team_ids, date_from, date_to, ranges_stored=ranges_stored)
+        if with_previous:
+            periods = (current, self._figures(team_ids, *previous_period, ranges_stored))
+            ranked = [uid for uid in team_ids if any(calc.has_data(rows[uid]) for rows in periods)]
+        else:
+            periods = (current,)
+            idle_ids = [uid for uid in team_ids if not calc.has_data(current[uid])]
+            before = self._figures(
+                idle_ids, *previous_period, ranges_stored, names=self._has_data_queries()
+            )
+            ranked = [
+                uid
+                for uid in team_ids
+                if calc.has_data(current[uid]) or (uid in before and calc.has_data(before[uid]))
+            ]
         total_weights = sum(1 for weight in weights.values() if weight > 0)
         for rows in periods:
             for indicator in calc.INDICATORS:
@@ -251,14 +267,25 @@ class CrmXyzManagerReportService(models.AbstractModel):
 
     # ------------------------------------------------------------ figures
     @api.model
-    def _figures(self, user_ids, date_from, date_to):
-        """Absolute indicators of each salesperson: one grouped query per group of indicators."""
+    def _figures(self, user_ids, date_from, date_to, ranges_stored=False, names=None):
+        """Absolute indicators of each salesperson: one grouped query per group of indicators.
+
+        ``ranges_stored``: the salesperson ranges of the company are stored already
+        (``store_salesperson_ranges``), as they are when several periods are measured.
+        ``names``: run only these queries of ``_figure_queries()`` (the figures of
+        the others stay 0).
+        """
         figure_queries = self._figure_queries()
         raw_columns = [column for _query, columns in figure_queries.values() for column in columns]
         raw = {uid: dict.fromkeys(raw_columns, 0) for uid in user_ids}
+        if names is not None:
+            figure_queries = {name: figure_queries[name] for name in names}
         if user_ids:
             params = self._query_params(user_ids, date_from, date_to)
             self.env.flush_all()
+            params["ranges_stored"] = ranges_stored or queries.store_salesperson_ranges(
+                self.env.cr, params["company_id"]
+            )
             with queries.jit_disabled(self.env.cr):
                 for query, columns in figure_queries.values():
                     self.env.cr.execute(query(params))
@@ -366,6 +393,13 @@ class CrmXyzManagerReportService(models.AbstractModel):
             "payments": (self._query_payments, queries.PAYMENT_COLUMNS),
             "won_back": (self._query_won_back, queries.WON_BACK_COLUMNS),
         }
+
+    @api.model
+    def _has_data_queries(self):
+        """The names of the figure queries that tell whether a salesperson has data
+        (``calc.has_data``: customers, or a count or an amount of the period); the
+        others only make percentages."""
+        return [name for name in self._figure_queries() if name != "retention"]
 
     @api.model
     def _query_portfolio(self, params):

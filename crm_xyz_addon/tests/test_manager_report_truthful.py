@@ -177,6 +177,27 @@ class TestUnrankedSalespeople(ManagerReportCommon):
         self.assertFalse(self.report_as(self.nick, show_without_data=False).line_ids)
         self.assertEqual(len(self.report_as(self.nick).line_ids), 1)
 
+    def test_ranked_for_data_in_the_previous_period_only(self):
+        # Nick sold in the previous period only: he is ranked, by the integrations'
+        # figures (which measure the previous period for him alone) as on the screen
+        self.create_order(self.zeta, 100, date(2026, 2, 10), user=self.nick)
+        result = {
+            row["user_id"]: row
+            for row in self.env["crm.xyz.manager.report"]
+            .with_user(self.mia)
+            .get_indicators(*PERIOD)
+        }
+        self.assertEqual(result[self.nick.id]["rank"], 4)
+        self.assertIsNone(result[self.accountman.id]["rank"])
+        report = self.report_as(self.mia, report_kind="executive")
+        for user in (self.sam, self.sally, self.mia, self.nick, self.accountman):
+            line = self.line_of(report, user)
+            self.assertEqual(
+                (result[user.id]["score"], result[user.id]["rank"]),
+                (line._value_or_none("score"), line._value_or_none("rank")),
+                user.name,
+            )
+
     def test_score_rests_on_the_known_indicators(self):
         # analysed on invoices, Sam and Sally had no customers at the start of the period:
         # their retention cannot be known and their score rests on the revenue alone

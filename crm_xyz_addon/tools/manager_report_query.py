@@ -102,6 +102,45 @@ def _customer_scope(params):
     )
 
 
+# the salesperson ranges of the report's company, computed once for all the queries of
+# a report (they do not depend on the period): a temporary table of the transaction
+RANGES_TABLE = SQL.identifier("pg_temp", "crm_xyz_report_salesperson_ranges")
+
+
+def store_salesperson_ranges(cr, company_id):
+    """Compute the salesperson ranges of the company into RANGES_TABLE, for the
+    queries whose ``params["ranges_stored"]`` is True to read them from there.
+
+    Returns whether it did: not in a read-only transaction, where no table can
+    be made (each query then computes the ranges itself).
+    """
+    cr.execute(SQL("SELECT current_setting('transaction_read_only') = 'on'"))
+    if cr.fetchone()[0]:
+        return False
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", RANGES_TABLE))
+    cr.execute(
+        SQL(
+            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s",
+            RANGES_TABLE,
+            salesperson_ranges({"company_id": company_id}),
+        )
+    )
+    # its statistics: the joins on it are planned on its real size
+    cr.execute(SQL("ANALYZE %s", RANGES_TABLE))
+    return True
+
+
+def _ranges_cte(params):
+    """The CTE ``salesperson_ranges`` of a query: the stored table itself (NOT
+    MATERIALIZED: planned with its statistics), else computed once (MATERIALIZED)
+    for the query's joins."""
+    return SQL(
+        "salesperson_ranges AS %s (%s)",
+        SQL("NOT MATERIALIZED" if params.get("ranges_stored") else "MATERIALIZED"),
+        salesperson_ranges(params),
+    )
+
+
 def salesperson_ranges(params):
     """Rows (customer_id, user_id, valid_from, valid_to): who was the salesperson of
     each customer from ``valid_from`` (included) to ``valid_to`` (excluded), UTC.
@@ -109,8 +148,11 @@ def salesperson_ranges(params):
     From the salesperson history; its first row of a customer reaches back to
     the beginning (documents dated before the customer was recorded belong to
     its first salesperson). A customer without any row (its salesperson set
-    by SQL, or never set) has its salesperson of now, at any time.
+    by SQL, or never set) has its salesperson of now, at any time. Read from
+    RANGES_TABLE when ``params["ranges_stored"]`` (store_salesperson_ranges()).
     """
+    if params.get("ranges_stored"):
+        return SQL("SELECT customer_id, user_id, valid_from, valid_to FROM %s", RANGES_TABLE)
     # one pass over the customers, their history rows joined with the ranges the
     # history keeps (crm.xyz.salesperson.history._refresh_ranges)
     return SQL(
@@ -140,10 +182,12 @@ def _owner_at(ranges, moment):
 
 
 def _portfolio(params):
-    """Rows (customer_id, user_id): the customers of the team.
+    """Rows (customer_id, user_id, customer_data): the customers of the team.
 
     A salesperson's customers are those he had at ``portfolio_at`` (None: now).
-    ``user_ids`` None: the customers of every salesperson.
+    ``user_ids`` None: the customers of every salesperson. ``customer_data``:
+    the customer's own contact data (_contact_data_bits) when ``portfolio_at``
+    is None, else NULL (contact data keeps no history).
     """
     at = params.get("portfolio_at")
     if at is None:
@@ -153,13 +197,15 @@ def _portfolio(params):
             of_users = SQL("customer.user_id = ANY(%s)", params["user_ids"])
         return SQL(
             """
-            SELECT customer.id AS customer_id, customer.user_id
+            SELECT customer.id AS customer_id, customer.user_id,
+                   %(customer_data)s AS customer_data
               FROM res_partner customer
              WHERE %(scope)s
                AND %(of_users)s
         """,
             scope=_customer_scope(params),
             of_users=of_users,
+            customer_data=_contact_data_bits("customer"),
         )
     if params["user_ids"] is None:
         of_users = SQL("ranges.user_id IS NOT NULL")
@@ -167,7 +213,7 @@ def _portfolio(params):
         of_users = SQL("ranges.user_id = ANY(%s)", params["user_ids"])
     return SQL(
         """
-        SELECT ranges.customer_id, ranges.user_id
+        SELECT ranges.customer_id, ranges.user_id, NULL::integer AS customer_data
           FROM (%(ranges)s) AS ranges
          WHERE %(owner)s
            AND %(of_users)s
@@ -201,31 +247,48 @@ def portfolio_query(params):
     return SQL(
         """
         WITH portfolio AS (%(portfolio)s),
-        -- over every commercial partner, then joined: PostgreSQL underestimates the
-        -- portfolio (id = commercial_partner_id has no statistics) and would look
-        -- the contacts up customer by customer
-        contact_data AS (
-            SELECT member.commercial_partner_id AS customer_id,
-                   BOOL_OR(COALESCE(TRIM(member.email), '') <> '') AS has_email,
-                   BOOL_OR(COALESCE(TRIM(member.phone), '') <> ''
-                           OR COALESCE(TRIM(member.mobile), '') <> '') AS has_phone,
-                   BOOL_OR(COALESCE(TRIM(member.street), '') <> ''
-                           AND COALESCE(TRIM(member.city), '') <> ''
-                           AND member.country_id IS NOT NULL) AS has_address
+        -- the data of the customers' contacts, over all of them, then joined: PostgreSQL
+        -- underestimates the portfolio (id = commercial_partner_id has no statistics)
+        -- and would look the contacts up customer by customer
+        contacts_data AS (
+            SELECT member.commercial_partner_id AS customer_id, BIT_OR(%(member_data)s) AS data
               FROM res_partner member
-             WHERE member.active OR member.id = member.commercial_partner_id
+             WHERE member.active
+               AND member.id <> member.commercial_partner_id
              GROUP BY member.commercial_partner_id
         )
         SELECT portfolio.user_id,
                COUNT(*),
-               COUNT(*) FILTER (WHERE contact_data.has_email AND contact_data.has_phone
-                                      AND contact_data.has_address)
+               COUNT(*) FILTER (WHERE (portfolio.customer_data | COALESCE(contacts_data.data, 0))
+                                      = %(complete)s)
           FROM portfolio
-          JOIN contact_data ON contact_data.customer_id = portfolio.customer_id
+          LEFT JOIN contacts_data ON contacts_data.customer_id = portfolio.customer_id
          GROUP BY portfolio.user_id
     """,
         portfolio=_portfolio(params),
-        **params,
+        member_data=_contact_data_bits("member"),
+        complete=CONTACT_DATA_COMPLETE,
+    )
+
+
+# the contact data of a partner as bits: an email, a phone (or a mobile), an address
+CONTACT_DATA_EMAIL, CONTACT_DATA_PHONE, CONTACT_DATA_ADDRESS = 1, 2, 4
+CONTACT_DATA_COMPLETE = CONTACT_DATA_EMAIL | CONTACT_DATA_PHONE | CONTACT_DATA_ADDRESS
+
+
+def _contact_data_bits(partner):
+    """The contact data of the res_partner ``partner`` as CONTACT_DATA_* bits."""
+    return SQL(
+        """(CASE WHEN TRIM(%(p)s.email) <> '' THEN %(email)s ELSE 0 END
+            | CASE WHEN TRIM(%(p)s.phone) <> '' OR TRIM(%(p)s.mobile) <> ''
+                   THEN %(phone)s ELSE 0 END
+            | CASE WHEN TRIM(%(p)s.street) <> '' AND TRIM(%(p)s.city) <> ''
+                        AND %(p)s.country_id IS NOT NULL
+                   THEN %(address)s ELSE 0 END)""",
+        p=SQL.identifier(partner),
+        email=CONTACT_DATA_EMAIL,
+        phone=CONTACT_DATA_PHONE,
+        address=CONTACT_DATA_ADDRESS,
     )
 
 
@@ -246,7 +309,7 @@ def contacts_query(params):
     """
     return SQL(
         """
-        WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
+        WITH %(ranges)s,
         -- the messages of the activities done in the period, then per model the
         -- customer they were done on (one join each rather than three outer joins
         -- over every message)
@@ -321,7 +384,7 @@ def contacts_query(params):
           FROM activities
           FULL JOIN meetings ON meetings.user_id = activities.user_id
     """,
-        ranges=salesperson_ranges(params),
+        ranges=_ranges_cte(params),
         **params,
     )
 
@@ -408,7 +471,7 @@ def retention_query(params, customer_windows=None):
     """
     return SQL(
         """
-        WITH salesperson_ranges AS MATERIALIZED (%(ranges)s),
+        WITH %(ranges)s,
         status AS (%(customer_windows)s),
         counted AS (
             SELECT start_owner.user_id, 1 AS at_start, 0 AS at_end, 0 AS new,
@@ -429,7 +492,7 @@ def retention_query(params, customer_windows=None):
          WHERE user_id = ANY(%(user_ids)s)
          GROUP BY user_id
     """,
-        ranges=salesperson_ranges(params),
+        ranges=_ranges_cte(params),
         customer_windows=SQL(
             "SELECT windows.* FROM (%s) AS windows(customer_id, at_start, at_end)",
             customer_windows_query(params) if customer_windows is None else customer_windows,
