@@ -242,11 +242,8 @@ class CrmXyzManagerReportService(models.AbstractModel):
             before = self._figures(
                 idle_ids, *previous_period, ranges_stored, names=self._has_data_queries()
             )
-            ranked = [
-                uid
-                for uid in team_ids
-                if calc.has_data(current[uid]) or (uid in before and calc.has_data(before[uid]))
-            ]
+            # ranked: those with data in the period, and the others with data before it
+            ranked = [uid for uid in team_ids if uid not in before or calc.has_data(before[uid])]
         total_weights = sum(1 for weight in weights.values() if weight > 0)
         for rows in periods:
             for indicator in calc.INDICATORS:
