@@ -110,16 +110,25 @@ def build_benchmark_data(
         cr.execute("SET LOCAL session_replication_role = replica")
     for statement in BUILD_STATEMENTS:
         cr.execute(statement.format(**optional) if "{" in statement else statement, params)
-    if skip_checks:
-        cr.execute("SET LOCAL session_replication_role = origin")
     # the stored flag of completed orders, as the ORM keeps it (imported here: the
     # addons path is known once Odoo's configuration is read)
     from odoo.addons.crm_xyz_addon.tools.manager_report_query import (
         flag_completed_orders,
         record_received_payments_query,
     )
+    from odoo.addons.crm_xyz_addon.tools.report_summaries import (
+        rebuild_customers,
+        rebuild_daily_sales,
+        rebuild_sale_days,
+    )
 
     flag_completed_orders(cr)
+    if skip_checks:
+        cr.execute("SET LOCAL session_replication_role = origin")
+    # ... what the report keeps ahead, as the triggers keep it (off in replica mode)
+    rebuild_sale_days(cr, [company.id])
+    rebuild_daily_sales(cr, [company.id])
+    rebuild_customers(cr)
     # ... and the payments received, as the reconciliations made through the ORM write them
     cr.execute(record_received_payments_query())
     cr.execute(COUNTS_QUERY)

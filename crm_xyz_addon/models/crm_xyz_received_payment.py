@@ -52,6 +52,13 @@ class CrmXyzReceivedPayment(models.Model):
                        ON crm_xyz_received_payment (company_id, date) INCLUDE (user_id, amount)"""
             )
         )
+        # ... and a few salespeople's (the previous period of those without data)
+        self.env.cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS crm_xyz_received_payment_user_date_idx
+                       ON crm_xyz_received_payment (company_id, user_id, date) INCLUDE (amount)"""
+            )
+        )
         # install and upgrade: the reconciliations made before, once
         self.env.cr.execute(SQL("SELECT 1 FROM crm_xyz_received_payment LIMIT 1"))
         if not self.env.cr.fetchone():

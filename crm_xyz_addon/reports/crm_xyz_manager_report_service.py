@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from ..tools import classification as classification_calc
-from ..tools import classification_query
+from ..tools import classification_query, report_summaries
 from ..tools import manager_report as calc
 from ..tools import manager_report_query as queries
 
@@ -40,6 +40,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
 
     def init(self):
         queries.create_report_indexes(self.env.cr)
+        report_summaries.install_report_summaries(self.env.cr)
 
     # ------------------------------------------------------------ public API
     @api.model

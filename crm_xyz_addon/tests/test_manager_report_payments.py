@@ -6,6 +6,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..tools import manager_report_query as queries
+from ..tools import report_summaries
 from .common import XyzCommon
 
 RECEIVED = "crm.xyz.received.payment"
@@ -42,6 +43,30 @@ class TestReceivedPayments(XyzCommon):
         rows = self.env[RECEIVED].sudo().search([("partial_id", "in", partials.ids)])
         return sorted((row.user_id.login, row.date, row.amount) for row in rows)
 
+    def assertDailyAsReceived(self):
+        """The daily sums the report reads are those of the rows (a day whose payments
+        were all undone keeps a sum of 0)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT user_id, day, amount FROM %s
+                    WHERE company_id = %s AND amount <> 0 ORDER BY 1, 2""",
+                SQL.identifier(report_summaries.DAILY_PAYMENTS_TABLE),
+                self.company.id,
+            )
+        )
+        daily = self.env.cr.fetchall()
+        self.env.cr.execute(
+            SQL(
+                """SELECT user_id, date, SUM(amount) FROM crm_xyz_received_payment
+                    WHERE company_id = %s AND user_id IS NOT NULL
+                    GROUP BY 1, 2 HAVING SUM(amount) <> 0 ORDER BY 1, 2""",
+                self.company.id,
+            )
+        )
+        self.assertEqual(daily, self.env.cr.fetchall())
+        return daily
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -61,12 +86,18 @@ class TestReceivedPayments(XyzCommon):
         refund = self.invoice(150.0, date(2026, 5, 5), self.salesman, refund=True)
         self.pay(refund, date(2026, 5, 6))
         self.assertEqual(self.received(refund), [(login, date(2026, 5, 6), -150.0)])
+        self.assertEqual(len(self.assertDailyAsReceived()), 3)
         # the invoice handed over to another salesperson: its payments go with it
         invoice.invoice_user_id = self.salesman_2
         self.assertEqual([row[0] for row in self.received(invoice)], [self.salesman_2.login] * 2)
+        self.assertEqual(
+            [user_id for user_id, _day, _amount in self.assertDailyAsReceived()],
+            [self.salesman.id, self.salesman_2.id, self.salesman_2.id],
+        )
         # undone: the rows go with the reconciliations
         invoice.line_ids.remove_move_reconcile()
         self.assertEqual(self.received(invoice), [])
+        self.assertEqual(len(self.assertDailyAsReceived()), 1)
 
     def test_a_credit_note_set_against_an_invoice_is_no_payment(self):
         invoice = self.invoice(500.0, date(2026, 4, 1), self.salesman)
@@ -93,6 +124,7 @@ class TestReceivedPayments(XyzCommon):
         self.env[RECEIVED].init()
         self.env.cr.execute(SQL("SELECT %s FROM crm_xyz_received_payment ORDER BY 1", columns))
         self.assertEqual(self.env.cr.fetchall(), kept)
+        self.assertEqual(len(self.assertDailyAsReceived()), 2)
         # the definition reads the reconciliations
         self.env.cr.execute(
             SQL("%s ORDER BY 1", SQL(queries.RECEIVED_PAYMENTS, partials=SQL("TRUE")))

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 
 from odoo.tools import SQL, sql
 
-from . import classification_query
+from . import report_summaries
 
 # indexes the report's queries need on other addons' tables: (name, table, columns,
 # included columns, predicate); made by crm.xyz.manager.report.service.init() with
@@ -89,15 +89,18 @@ def create_report_indexes(cr):
         )
 
 
-def _customer_scope(params):
-    """The condition on ``customer`` (a res_partner) that makes it a customer of the
-    report: an active commercial partner, shared between companies or of the
-    report's company, other than a company's own partner."""
+def _customers(params):
+    """The customers of the report: the active commercial partners, shared between
+    companies or of the report's company, other than a company's own partner;
+    from their narrow rows (``report_summaries``): ``partner_id``, ``user_id``,
+    ``contact_data``."""
     return SQL(
-        """customer.active
-           AND customer.id = customer.commercial_partner_id
-           AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
-           AND customer.id NOT IN (SELECT partner_id FROM res_company)""",
+        """SELECT customer.partner_id, customer.user_id, customer.contact_data
+             FROM %(customers)s customer
+            WHERE customer.active
+              AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
+              AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)""",
+        customers=SQL.identifier(report_summaries.CUSTOMER_TABLE),
         company_id=params["company_id"],
     )
 
@@ -157,17 +160,17 @@ def salesperson_ranges(params):
     # history keeps (crm.xyz.salesperson.history._refresh_ranges)
     return SQL(
         """
-        SELECT customer.id AS customer_id,
+        SELECT customer.partner_id AS customer_id,
                CASE WHEN history.id IS NULL THEN customer.user_id
                     ELSE history.user_id END AS user_id,
                COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
                COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to
-          FROM res_partner customer
-          LEFT JOIN crm_xyz_salesperson_history history ON history.partner_id = customer.id
-         WHERE %(scope)s
-           AND (history.id IS NOT NULL OR customer.user_id IS NOT NULL)
+          FROM (%(customers)s) AS customer
+          LEFT JOIN crm_xyz_salesperson_history history
+            ON history.partner_id = customer.partner_id
+         WHERE history.id IS NOT NULL OR customer.user_id IS NOT NULL
     """,
-        scope=_customer_scope(params),
+        customers=_customers(params),
     )
 
 
@@ -182,12 +185,12 @@ def _owner_at(ranges, moment):
 
 
 def _portfolio(params):
-    """Rows (customer_id, user_id, customer_data): the customers of the team.
+    """Rows (customer_id, user_id, contact_data): the customers of the team.
 
     A salesperson's customers are those he had at ``portfolio_at`` (None: now).
-    ``user_ids`` None: the customers of every salesperson. ``customer_data``:
-    the customer's own contact data (_contact_data_bits) when ``portfolio_at``
-    is None, else NULL (contact data keeps no history).
+    ``user_ids`` None: the customers of every salesperson. ``contact_data``:
+    the CONTACT_DATA_* bits of the customer and its contacts when
+    ``portfolio_at`` is None, else NULL (contact data keeps no history).
     """
     at = params.get("portfolio_at")
     if at is None:
@@ -197,15 +200,12 @@ def _portfolio(params):
             of_users = SQL("customer.user_id = ANY(%s)", params["user_ids"])
         return SQL(
             """
-            SELECT customer.id AS customer_id, customer.user_id,
-                   %(customer_data)s AS customer_data
-              FROM res_partner customer
-             WHERE %(scope)s
-               AND %(of_users)s
+            SELECT customer.partner_id AS customer_id, customer.user_id, customer.contact_data
+              FROM (%(customers)s) AS customer
+             WHERE %(of_users)s
         """,
-            scope=_customer_scope(params),
+            customers=_customers(params),
             of_users=of_users,
-            customer_data=_contact_data_bits("customer"),
         )
     if params["user_ids"] is None:
         of_users = SQL("ranges.user_id IS NOT NULL")
@@ -213,7 +213,7 @@ def _portfolio(params):
         of_users = SQL("ranges.user_id = ANY(%s)", params["user_ids"])
     return SQL(
         """
-        SELECT ranges.customer_id, ranges.user_id, NULL::integer AS customer_data
+        SELECT ranges.customer_id, ranges.user_id, NULL::smallint AS contact_data
           FROM (%(ranges)s) AS ranges
          WHERE %(owner)s
            AND %(of_users)s
@@ -231,9 +231,10 @@ def portfolio_query(params):
     """Customers of each salesperson and how many of them have complete contact data.
 
     Complete: an email, a phone or a mobile, and an address with street, city
-    and country; the data of the customer's contacts counts for the customer.
-    Contact data keeps no history: for a past period (``portfolio_at`` set) the
-    complete customers are not counted (None), the report reads its snapshot.
+    and country; the data of the customer's active contacts counts for the
+    customer (kept per customer: ``report_summaries``). Contact data keeps no
+    history: for a past period (``portfolio_at`` set) the complete customers are
+    not counted (None), the report reads its snapshot.
     """
     if params.get("portfolio_at") is not None:
         return SQL(
@@ -246,49 +247,14 @@ def portfolio_query(params):
         )
     return SQL(
         """
-        WITH portfolio AS (%(portfolio)s),
-        -- the data of the customers' contacts, over all of them, then joined: PostgreSQL
-        -- underestimates the portfolio (id = commercial_partner_id has no statistics)
-        -- and would look the contacts up customer by customer
-        contacts_data AS (
-            SELECT member.commercial_partner_id AS customer_id, BIT_OR(%(member_data)s) AS data
-              FROM res_partner member
-             WHERE member.active
-               AND member.id <> member.commercial_partner_id
-             GROUP BY member.commercial_partner_id
-        )
         SELECT portfolio.user_id,
                COUNT(*),
-               COUNT(*) FILTER (WHERE (portfolio.customer_data | COALESCE(contacts_data.data, 0))
-                                      = %(complete)s)
-          FROM portfolio
-          LEFT JOIN contacts_data ON contacts_data.customer_id = portfolio.customer_id
+               COUNT(*) FILTER (WHERE portfolio.contact_data = %(complete)s)
+          FROM (%(portfolio)s) AS portfolio
          GROUP BY portfolio.user_id
     """,
         portfolio=_portfolio(params),
-        member_data=_contact_data_bits("member"),
-        complete=CONTACT_DATA_COMPLETE,
-    )
-
-
-# the contact data of a partner as bits: an email, a phone (or a mobile), an address
-CONTACT_DATA_EMAIL, CONTACT_DATA_PHONE, CONTACT_DATA_ADDRESS = 1, 2, 4
-CONTACT_DATA_COMPLETE = CONTACT_DATA_EMAIL | CONTACT_DATA_PHONE | CONTACT_DATA_ADDRESS
-
-
-def _contact_data_bits(partner):
-    """The contact data of the res_partner ``partner`` as CONTACT_DATA_* bits."""
-    return SQL(
-        """(CASE WHEN TRIM(%(p)s.email) <> '' THEN %(email)s ELSE 0 END
-            | CASE WHEN TRIM(%(p)s.phone) <> '' OR TRIM(%(p)s.mobile) <> ''
-                   THEN %(phone)s ELSE 0 END
-            | CASE WHEN TRIM(%(p)s.street) <> '' AND TRIM(%(p)s.city) <> ''
-                        AND %(p)s.country_id IS NOT NULL
-                   THEN %(address)s ELSE 0 END)""",
-        p=SQL.identifier(partner),
-        email=CONTACT_DATA_EMAIL,
-        phone=CONTACT_DATA_PHONE,
-        address=CONTACT_DATA_ADDRESS,
+        complete=report_summaries.CONTACT_DATA_COMPLETE,
     )
 
 
@@ -310,39 +276,26 @@ def contacts_query(params):
     return SQL(
         """
         WITH %(ranges)s,
-        -- the messages of the activities done in the period, then per model the
-        -- customer they were done on (one join each rather than three outer joins
-        -- over every message)
-        activity_messages AS MATERIALIZED (
-            SELECT message.model, message.res_id, message.date AS done_at
-              FROM mail_message message
-              JOIN mail_activity_type activity_type
-                ON activity_type.id = message.mail_activity_type_id
-             WHERE message.mail_activity_type_id IS NOT NULL
-               AND message.model IN ('res.partner', 'crm.lead', 'sale.order')
-               AND message.date >= %(start_utc)s AND message.date < %(end_utc)s
-               AND activity_type.category IS DISTINCT FROM 'meeting'
-        ),
+        -- the messages of the activities done in the period, per model the customer
+        -- they were done on (one scan each of the done activities of the period:
+        -- planned on the statistics of each model's messages)
         done_activities AS (
-            SELECT customer.commercial_partner_id AS customer_id, message.done_at
-              FROM activity_messages message
-              JOIN res_partner customer ON customer.id = message.res_id
-             WHERE message.model = 'res.partner'
+            SELECT %(customer_of_message)s AS customer_id, message.done_at
+              FROM (%(partner_messages)s) AS message
+              LEFT JOIN %(customers)s customer ON customer.partner_id = message.res_id
              UNION ALL
             SELECT customer.commercial_partner_id, message.done_at
-              FROM activity_messages message
+              FROM (%(lead_messages)s) AS message
               JOIN crm_lead lead
                 ON lead.id = message.res_id
                AND (lead.company_id IS NULL OR lead.company_id = %(company_id)s)
               JOIN res_partner customer ON customer.id = lead.partner_id
-             WHERE message.model = 'crm.lead'
              UNION ALL
             SELECT customer.commercial_partner_id, message.done_at
-              FROM activity_messages message
+              FROM (%(order_messages)s) AS message
               JOIN sale_order sale
                 ON sale.id = message.res_id AND sale.company_id = %(company_id)s
               JOIN res_partner customer ON customer.id = sale.partner_id
-             WHERE message.model = 'sale.order'
         ),
         activities AS (
             SELECT owner.user_id, COUNT(*) AS done
@@ -357,12 +310,12 @@ def contacts_query(params):
         -- the customers at the meetings of the period first (MATERIALIZED: else the
         -- underestimated salesperson ranges drive the join, customer by customer)
         meeting_guests AS MATERIALIZED (
-            SELECT event.id AS event_id, guest.commercial_partner_id AS customer_id,
+            SELECT event.id AS event_id, %(customer_of_guest)s AS customer_id,
                    event.stop AS held_at
               FROM calendar_event event
               JOIN calendar_attendee attendee
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
-              JOIN res_partner guest ON guest.id = attendee.partner_id
+              LEFT JOIN %(customers)s customer ON customer.partner_id = attendee.partner_id
              WHERE event.active
                AND event.stop >= %(start_utc)s
                AND event.stop < %(end_utc)s
@@ -385,7 +338,45 @@ def contacts_query(params):
           FULL JOIN meetings ON meetings.user_id = activities.user_id
     """,
         ranges=_ranges_cte(params),
+        customers=SQL.identifier(report_summaries.CUSTOMER_TABLE),
+        customer_of_message=_commercial_partner("message.res_id"),
+        partner_messages=_done_activity_messages("res.partner", params),
+        lead_messages=_done_activity_messages("crm.lead", params),
+        order_messages=_done_activity_messages("sale.order", params),
+        customer_of_guest=_commercial_partner("attendee.partner_id"),
         **params,
+    )
+
+
+def _done_activity_messages(model, params):
+    """Rows (res_id, done_at): the activities done in the period on records of
+    ``model``, other than meetings (their calendar events count)."""
+    return SQL(
+        """
+        SELECT message.res_id, message.date AS done_at
+          FROM mail_message message
+          JOIN mail_activity_type activity_type
+            ON activity_type.id = message.mail_activity_type_id
+         WHERE message.mail_activity_type_id IS NOT NULL
+           AND message.model = %(model)s
+           AND message.date >= %(start_utc)s AND message.date < %(end_utc)s
+           AND activity_type.category IS DISTINCT FROM 'meeting'
+    """,
+        model=model,
+        start_utc=params["start_utc"],
+        end_utc=params["end_utc"],
+    )
+
+
+def _commercial_partner(partner_id):
+    """The commercial partner of the res_partner whose id is the column ``partner_id``,
+    joined to its row ``customer`` of the report's customers when it is one (most
+    are: read without looking the partner up), else looked up."""
+    return SQL(
+        """COALESCE(customer.partner_id,
+                    (SELECT member.commercial_partner_id FROM res_partner member
+                      WHERE member.id = %(partner_id)s))""",
+        partner_id=SQL(partner_id),
     )
 
 
@@ -434,21 +425,10 @@ def customer_windows_query(params):
 
     The classification's own definition of the sales of a company (for the
     source it analyses: confirmed orders or posted invoices, on the local date
-    of the sale), read per customer (``classification_query.company_customer_windows``).
+    of the sale, ``classification_query.company_customer_windows``), read from
+    the sale days the database keeps per customer (``report_summaries``).
     """
-    windows = classification_query.company_customer_windows(params["source"])
-    return SQL(
-        windows,
-        company_id=params["company_id"],
-        first_floor=params["start_window_floor"],
-        first_last=params["start_as_of"],
-        second_floor=params["end_window_floor"],
-        as_of=params["date_to"],
-        first_start_utc=params["window_start_utc"],
-        first_end_utc=params["start_utc"],
-        second_start_utc=params["end_window_start_utc"],
-        cutoff_utc=params["end_utc"],
-    )
+    return report_summaries.customer_windows(params)
 
 
 def retention_query(params, customer_windows=None):
@@ -469,36 +449,31 @@ def retention_query(params, customer_windows=None):
     ``customer_windows``: the SQL of the customers at the start and at the end
     (default: customer_windows_query()).
     """
+    # one pass over the customers and their salesperson ranges: each range that holds
+    # the customer at the start or at the end counts for its salesperson then
     return SQL(
         """
-        WITH %(ranges)s,
-        status AS (%(customer_windows)s),
-        counted AS (
-            SELECT start_owner.user_id, 1 AS at_start, 0 AS at_end, 0 AS new,
-                   CASE WHEN status.at_end THEN 1 ELSE 0 END AS retained
-              FROM status
-              JOIN salesperson_ranges start_owner
-                ON start_owner.customer_id = status.customer_id AND %(owner_at_start)s
-             WHERE status.at_start
-             UNION ALL
-            SELECT end_owner.user_id, 0, 1, CASE WHEN status.at_start THEN 0 ELSE 1 END, 0
-              FROM status
-              JOIN salesperson_ranges end_owner
-                ON end_owner.customer_id = status.customer_id AND %(owner_at_end)s
-             WHERE status.at_end
-        )
-        SELECT user_id, SUM(at_start), SUM(at_end), SUM(new), SUM(retained)
-          FROM counted
-         WHERE user_id = ANY(%(user_ids)s)
-         GROUP BY user_id
+        WITH %(ranges)s
+        SELECT owner.user_id,
+               COUNT(*) FILTER (WHERE status.at_start AND %(owner_at_start)s),
+               COUNT(*) FILTER (WHERE status.at_end AND %(owner_at_end)s),
+               COUNT(*) FILTER (WHERE status.at_end AND NOT status.at_start
+                                      AND %(owner_at_end)s),
+               COUNT(*) FILTER (WHERE status.at_start AND status.at_end AND %(owner_at_start)s)
+          FROM (%(customer_windows)s) AS status
+          JOIN salesperson_ranges owner
+            ON owner.customer_id = status.customer_id
+           AND (%(owner_at_start)s OR %(owner_at_end)s)
+         WHERE owner.user_id = ANY(%(user_ids)s)
+         GROUP BY owner.user_id
     """,
         ranges=_ranges_cte(params),
         customer_windows=SQL(
             "SELECT windows.* FROM (%s) AS windows(customer_id, at_start, at_end)",
             customer_windows_query(params) if customer_windows is None else customer_windows,
         ),
-        owner_at_start=_owner_at("start_owner", params["start_utc"]),
-        owner_at_end=_owner_at("end_owner", params["end_utc"]),
+        owner_at_start=_owner_at("owner", params["start_utc"]),
+        owner_at_end=_owner_at("owner", params["end_utc"]),
         **params,
     )
 
@@ -594,23 +569,23 @@ def orders_query(params):
     when each of its product lines is fully delivered and fully invoiced by
     posted invoices (a credit note made from the order lowers the invoiced
     quantity again; a draft invoice does not count yet): the stored flag
-    ``xyz_completed`` of the order (see COMPLETED_ORDERS).
+    ``xyz_completed`` of the order (see COMPLETED_ORDERS). Read from the daily
+    sales the database keeps per salesperson (``report_summaries``): the local
+    days of the period are exactly its orders.
     """
     return SQL(
         """
-        SELECT sale.user_id,
-               COUNT(*) FILTER (WHERE sale.xyz_completed),
-               COALESCE(SUM(ROUND(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
-                                  %(digits)s)), 0),
-               COALESCE(SUM(ROUND(COALESCE(sale.margin, 0) / NULLIF(sale.currency_rate, 0),
-                                  %(digits)s)), 0)
-          FROM sale_order sale
-         WHERE sale.company_id = %(company_id)s
-           AND sale.state = 'sale'
-           AND sale.date_order >= %(start_utc)s AND sale.date_order < %(end_utc)s
-           AND sale.user_id = ANY(%(user_ids)s)
-         GROUP BY sale.user_id
+        SELECT daily.user_id,
+               SUM(daily.completed_count),
+               COALESCE(SUM(daily.revenue), 0),
+               COALESCE(SUM(daily.profit), 0)
+          FROM %(daily_sales)s daily
+         WHERE daily.company_id = %(company_id)s
+           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
+           AND daily.user_id = ANY(%(user_ids)s)
+         GROUP BY daily.user_id
     """,
+        daily_sales=SQL.identifier(report_summaries.DAILY_SALES_TABLE),
         **params,
     )
 
@@ -685,16 +660,18 @@ def record_received_payments_query(partial_ids=None):
 def payments_query(params):
     """Money received in the period on each salesperson's customer invoices, less the
     money paid back on his credit notes (see RECEIVED_PAYMENTS): the rows of
-    crm_xyz_received_payment dated in the period."""
+    crm_xyz_received_payment dated in the period, read from their sums per
+    salesperson and day (``report_summaries``)."""
     return SQL(
         """
-        SELECT payment.user_id, SUM(payment.amount)
-          FROM crm_xyz_received_payment payment
-         WHERE payment.company_id = %(company_id)s
-           AND payment.date >= %(date_from)s AND payment.date <= %(date_to)s
-           AND payment.user_id = ANY(%(user_ids)s)
-         GROUP BY payment.user_id
+        SELECT daily.user_id, SUM(daily.amount)
+          FROM %(daily_payments)s daily
+         WHERE daily.company_id = %(company_id)s
+           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
+           AND daily.user_id = ANY(%(user_ids)s)
+         GROUP BY daily.user_id
     """,
+        daily_payments=SQL.identifier(report_summaries.DAILY_PAYMENTS_TABLE),
         **params,
     )
 
