@@ -915,6 +915,13 @@ def _uninstall_step(conf, db, logs, step):
         "left = env['ir.model'].search_count([('model', 'like', 'crm.xyz.%')])\n"
         "env.cr.execute(\"SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'crm_xyz%'\")\n"
         "left += env.cr.fetchone()[0]\n"
+        # the report's summaries: tables, their triggers and functions
+        "env.cr.execute(\"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'crm_xyz%'\")\n"
+        "left += env.cr.fetchone()[0]\n"
+        "env.cr.execute(\"SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'crm_xyz%'\")\n"
+        "left += env.cr.fetchone()[0]\n"
+        "env.cr.execute(\"SELECT count(*) FROM pg_proc WHERE proname LIKE 'crm_xyz%'\")\n"
+        "left += env.cr.fetchone()[0]\n"
         "print('CRM_XYZ_LEFTOVERS', left)\n"
     )
     logfile = logs / f"{step.replace(' ', '_')}.log"
