@@ -1,15 +1,14 @@
-"""What the database keeps per customer for the manager report, kept exact by triggers.
+"""What the database keeps ahead for the manager report, kept exact by triggers.
 
-Two indicators read, for every customer of a company, something that the
-documents or the contacts only give by a long scan; here they read one narrow
-row per customer instead:
+Some indicators read, for every customer or every salesperson of a company,
+what the documents or the partners only give by a long scan (a year or two of
+orders, every contact); here they read narrow rows instead:
 
 * **sale days** (retention asks whether each customer bought in two windows of
   days, the analysis windows that end at the start and at the end of the
-  period; from the documents, a scan of up to two years of orders):
-  ``crm_xyz_customer_sale_days`` holds the local days (``datemultirange``) on
-  which each customer (commercial partner) bought from each company, for both
-  sources of the classification:
+  period): ``crm_xyz_customer_sale_days`` holds the local days
+  (``datemultirange``) on which each customer (commercial partner) bought from
+  each company, for both sources of the classification:
 
       source 'order'    confirmed sale orders, on the date of the order in the
                         company's time zone
@@ -18,23 +17,36 @@ row per customer instead:
 
 * **customers** (every indicator counts for the salesperson of a customer;
   completeness asks for an email, a phone, an address, on the customer or one
-  of its active contacts; from the partners, a pass over wide rows and every
-  contact): ``crm_xyz_report_customer`` holds one narrow row per commercial
-  partner: its company, salesperson, active flag and contact data, as
-  ``CONTACT_DATA_*`` bits.
+  of its active contacts): ``crm_xyz_report_customer`` holds one row per
+  commercial partner: its company, salesperson, active flag and contact data,
+  as ``CONTACT_DATA_*`` bits;
+
+* **daily sales** (completed orders, revenue, profit):
+  ``crm_xyz_salesperson_daily_sales`` holds, per company, salesperson and
+  local day, the confirmed orders, the completed ones and their untaxed amount
+  and margin in company currency, each order converted and rounded as the
+  report sums them;
+
+* **daily payments** (payments): ``crm_xyz_salesperson_daily_payments`` holds,
+  per company, salesperson and payment date, the sum of the received payments
+  (``crm_xyz_received_payment``).
 
 The rows are kept exact by triggers, whoever writes the rows they come from
-(the ORM, an import, a merge of partners, another addon's SQL): a change of a
-document's state, date, customer or company recomputes the sale days of the
-customers it concerns, as does a change of a contact's commercial partner (the
-orders of the contact move to another customer) and a change of a company's
-time zone (every local day of its orders moves); a change of a partner's
-contact data, commercial partner, active flag, salesperson or company
-recomputes the row of its customer(s). A recomputation reads one customer's
-rows; concurrent changes of one customer meet on its row, and the later
-transaction is retried by Odoo.
-The tables are filled once when they are created (install, upgrade) and
-dropped at uninstall, with their triggers.
+(the ORM, an import, a merge of partners, another addon's SQL). Each change
+recomputes the rows it concerns from their sources, never by adding a
+difference, so nothing drifts: a change of an order's or an invoice's state,
+date, customer, salesperson, company or amounts recomputes the sale days of
+its customer and the daily sales of its salesperson and day; a change of a
+contact's commercial partner, the sale days of both customers (the orders of
+the contact move along); a change of a partner's contact data, commercial
+partner, active flag, salesperson or company, the row of its customer(s); a
+change of a company's time zone (every local day moves), currency or its
+rounding, all of the company's rows. A recomputation reads one customer's, or
+one salesperson's day of, rows and writes with an upsert (or deletes a row left
+empty): concurrent changes of one row meet on it, and Odoo retries the later
+transaction. The tables are
+filled once when they are created (install, upgrade) and dropped at uninstall,
+with their triggers and functions.
 """
 
 from odoo.tools import SQL, sql
