@@ -432,7 +432,9 @@ REBUILD_DAILY_SALES_FUNCTION = f"""
                   FROM res_company company
                   JOIN res_currency currency ON currency.id = company.currency_id
                   JOIN res_partner company_partner
-                    ON company_partner.id = company.partner_id) AS company_tz
+                    ON company_partner.id = company.partner_id
+                -- computed once per company, not once per order (a fence: not pulled up)
+                OFFSET 0) AS company_tz
             ON company_tz.company_id = so.company_id
          WHERE so.state = 'sale'
            AND so.user_id IS NOT NULL
