@@ -321,10 +321,24 @@ REBUILD_CUSTOMERS = f"""
      WHERE customer.id = customer.commercial_partner_id
 """
 
-CUSTOMER_TRIGGER_FUNCTION = """
+# the columns of a partner its customer's contact data depends on, and all it reads
+CONTACT_DATA_COLUMNS = (
+    "email, phone, mobile, street, city, country_id, commercial_partner_id, active"
+)
+CUSTOMER_COLUMNS = f"{CONTACT_DATA_COLUMNS}, user_id, company_id"
+CUSTOMER_TRIGGER_FUNCTION = f"""
     CREATE OR REPLACE FUNCTION crm_xyz_res_partner_report_customer() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
+        IF TG_OP = 'UPDATE'
+           AND (OLD.{CONTACT_DATA_COLUMNS.replace(", ", ", OLD.")})
+               IS NOT DISTINCT FROM (NEW.{CONTACT_DATA_COLUMNS.replace(", ", ", NEW.")}) THEN
+            -- only its salesperson or company: no need to read its contacts (a customer
+            -- reassigned with thousands of others stays one indexed write)
+            UPDATE {CUSTOMER_TABLE} SET company_id = NEW.company_id, user_id = NEW.user_id
+             WHERE partner_id = NEW.id;
+            RETURN NULL;
+        END IF;
         IF TG_OP <> 'INSERT' THEN
             PERFORM crm_xyz_refresh_report_customer(OLD.commercial_partner_id);
         END IF;
@@ -335,10 +349,6 @@ CUSTOMER_TRIGGER_FUNCTION = """
         RETURN NULL;
     END $$
 """
-CUSTOMER_COLUMNS = (
-    "email, phone, mobile, street, city, country_id, commercial_partner_id, active, user_id, "
-    "company_id"
-)
 
 
 # ------------------------------------------------------------------ daily sales
