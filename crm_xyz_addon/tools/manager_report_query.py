@@ -573,20 +573,34 @@ def orders_query(params):
     sales the database keeps per salesperson (``report_summaries``): the local
     days of the period are exactly its orders.
     """
+    return _salesperson_days(
+        report_summaries.DAILY_SALES_TABLE,
+        SQL(
+            """SUM(daily.completed_count), COALESCE(SUM(daily.revenue), 0),
+               COALESCE(SUM(daily.profit), 0)"""
+        ),
+        params,
+    )
+
+
+def _salesperson_days(table, sums, params):
+    """Rows (user_id, *sums) of the rows ``daily`` of a table kept per company,
+    salesperson and day (``report_summaries``), over the days of the period."""
     return SQL(
         """
-        SELECT daily.user_id,
-               SUM(daily.completed_count),
-               COALESCE(SUM(daily.revenue), 0),
-               COALESCE(SUM(daily.profit), 0)
-          FROM %(daily_sales)s daily
+        SELECT daily.user_id, %(sums)s
+          FROM %(table)s daily
          WHERE daily.company_id = %(company_id)s
            AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
            AND daily.user_id = ANY(%(user_ids)s)
          GROUP BY daily.user_id
     """,
-        daily_sales=SQL.identifier(report_summaries.DAILY_SALES_TABLE),
-        **params,
+        sums=sums,
+        table=SQL.identifier(table),
+        company_id=params["company_id"],
+        date_from=params["date_from"],
+        date_to=params["date_to"],
+        user_ids=params["user_ids"],
     )
 
 
@@ -662,17 +676,8 @@ def payments_query(params):
     money paid back on his credit notes (see RECEIVED_PAYMENTS): the rows of
     crm_xyz_received_payment dated in the period, read from their sums per
     salesperson and day (``report_summaries``)."""
-    return SQL(
-        """
-        SELECT daily.user_id, SUM(daily.amount)
-          FROM %(daily_payments)s daily
-         WHERE daily.company_id = %(company_id)s
-           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
-           AND daily.user_id = ANY(%(user_ids)s)
-         GROUP BY daily.user_id
-    """,
-        daily_payments=SQL.identifier(report_summaries.DAILY_PAYMENTS_TABLE),
-        **params,
+    return _salesperson_days(
+        report_summaries.DAILY_PAYMENTS_TABLE, SQL("SUM(daily.amount)"), params
     )
 
 

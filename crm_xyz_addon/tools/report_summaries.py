@@ -53,8 +53,10 @@ from odoo.tools import SQL, sql
 
 SALE_DAYS_TABLE = "crm_xyz_customer_sale_days"
 
-# the local day of an order of the company (tz: the company's time zone, 'UTC' without one)
+# the local day of an order of the company (tz: the company's time zone, COMPANY_TZ)
 ORDER_DAY = "(so.date_order AT TIME ZONE 'UTC' AT TIME ZONE {tz})::date"
+# the time zone of a company, from its partner ``company_partner`` ('UTC' without one)
+COMPANY_TZ = "COALESCE(NULLIF(company_partner.tz, ''), 'UTC')"
 
 # (name, table, columns, predicate): the index a customer's posted invoices are read by
 SUMMARY_INDEXES = (
@@ -89,7 +91,7 @@ REFRESH_FUNCTION = f"""
             RETURN;
         END IF;
         IF refresh_source = 'order' THEN
-            SELECT COALESCE(NULLIF(company_partner.tz, ''), 'UTC') INTO company_tz
+            SELECT {COMPANY_TZ} INTO company_tz
               FROM res_company company
               JOIN res_partner company_partner ON company_partner.id = company.partner_id
              WHERE company.id = refresh_company;
@@ -141,7 +143,7 @@ REBUILD_FUNCTION = f"""
                       FROM sale_order so
                       JOIN res_partner member ON member.id = so.partner_id
                       JOIN (SELECT company.id AS company_id,
-                                   COALESCE(NULLIF(company_partner.tz, ''), 'UTC') AS name
+                                   {COMPANY_TZ} AS name
                               FROM res_company company
                               JOIN res_partner company_partner
                                 ON company_partner.id = company.partner_id) AS company_tz
@@ -394,7 +396,7 @@ REFRESH_DAILY_SALES_FUNCTION = f"""
         IF refresh_company IS NULL OR salesperson IS NULL OR order_date IS NULL THEN
             RETURN;
         END IF;
-        SELECT COALESCE(NULLIF(company_partner.tz, ''), 'UTC') INTO company_tz
+        SELECT {COMPANY_TZ} INTO company_tz
           FROM res_company company
           JOIN res_partner company_partner ON company_partner.id = company.partner_id
          WHERE company.id = refresh_company;
@@ -437,7 +439,7 @@ REBUILD_DAILY_SALES_FUNCTION = f"""
                {DAILY_SALES_SUMS.format(digits="company_tz.digits")}
           FROM sale_order so
           JOIN (SELECT company.id AS company_id,
-                       COALESCE(NULLIF(company_partner.tz, ''), 'UTC') AS name,
+                       {COMPANY_TZ} AS name,
                        {CURRENCY_DIGITS} AS digits
                   FROM res_company company
                   JOIN res_currency currency ON currency.id = company.currency_id
