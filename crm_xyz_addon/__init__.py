@@ -4,9 +4,13 @@ from . import models
 from . import wizards
 from . import reports
 from . import controllers
+from .tools import report_summaries
 from .tools.agenda_query import AGENDA_INDEXES
-from .tools.report_summaries import uninstall_report_summaries
-from .tools.manager_report_query import REPORT_INDEXES, fill_completed_orders
+from .tools.manager_report_query import (
+    FORMER_REPORT_INDEXES,
+    REPORT_INDEXES,
+    fill_completed_orders,
+)
 
 
 def pre_init_hook(env):
@@ -14,11 +18,22 @@ def pre_init_hook(env):
     fill_completed_orders(env.cr)
 
 
+def post_init_hook(env):
+    """Build the manager report's summaries soon, in a transaction of their own (until
+    then the report reads the documents alone)."""
+    env.ref("crm_xyz_addon.ir_cron_crm_xyz_report_refresh")._trigger()
+
+
 def uninstall_hook(env):
     """Drop the indexes the agenda and the manager report created on other addons'
-    tables, and the sale days of the customers with their triggers (Odoo does not
-    track them)."""
-    names = [index[0] for index in AGENDA_INDEXES] + [index[0] for index in REPORT_INDEXES]
+    tables, and the report's summary tables (Odoo does not track them)."""
+    names = [
+        *(index[0] for index in AGENDA_INDEXES),
+        *(index[0] for index in REPORT_INDEXES),
+        *FORMER_REPORT_INDEXES,
+        *(index[0] for index in report_summaries.DOCUMENT_INDEXES),
+    ]
     for name in names:
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
-    uninstall_report_summaries(env.cr)
+    for table in report_summaries.TABLES:
+        env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

@@ -2,7 +2,7 @@
     "name": "Customer XYZ Analysis, Agenda and Manager Performance",
     "summary": "Relationship stages, ABC and XYZ classes of customers, a salesperson agenda "
     "and manager performance indicators, as in 1C:Trade Management",
-    "version": "18.0.2.2.0",
+    "version": "18.0.3.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "crm_xyz_addon developers",
@@ -44,6 +44,7 @@
         "demo/crm_xyz_demo_generate.xml",
     ],
     "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,

@@ -8,6 +8,7 @@ from . import crm_xyz_warning
 from . import crm_xyz_history
 from . import crm_xyz_completeness_snapshot
 from . import crm_xyz_received_payment
+from . import crm_xyz_report_summary
 from . import account_partial_reconcile
 from . import account_move
 from . import sale_order

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from ..tools import report_summaries
+
 
 class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
@@ -10,3 +12,9 @@ class AccountPartialReconcile(models.Model):
         # the manager report's payments received (deleted with the partial, by cascade)
         self.env["crm.xyz.received.payment"].sudo()._record(partials)
         return partials
+
+    def unlink(self):
+        if self.ids:
+            # the days of the payments received that go with them, for the report's summaries
+            self.env.cr.execute(report_summaries.log_payment_changes(self.ids))
+        return super().unlink()

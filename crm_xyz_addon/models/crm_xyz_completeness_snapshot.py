@@ -47,7 +47,7 @@ class CrmXyzCompletenessSnapshot(models.Model):
         self.env.cr.execute(
             queries.take_completeness_snapshot_query(
                 {
-                    "company_id": company.id,
+                    **self.env["crm.xyz.report.summary"]._read_params(company),
                     "date": as_of,
                     "team_ids": team_ids,
                     "uid": self.env.uid,

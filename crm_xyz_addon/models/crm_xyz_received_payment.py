@@ -36,6 +36,9 @@ class CrmXyzReceivedPayment(models.Model):
     amount = fields.Monetary(
         readonly=True, help="In company currency; negative: paid back on a credit note."
     )
+    # when the row was written: the manager report reads the rows written since its
+    # summaries were refreshed from here (crm.xyz.report.summary)
+    recorded_at = fields.Datetime(string="Recorded On", readonly=True, index=True)
 
     _sql_constraints = [
         (

@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
+from ..tools import report_summaries
 from ..tools.classification import STAGE_REGULAR
 
 RELATIONSHIP_STAGES = [
@@ -49,6 +50,8 @@ MANAGER_GROUP = "sales_team.group_sale_manager"
 # then leaves the classification out. It only takes fields away (whoever sets it gets
 # nothing written that the checks would refuse), so a client passing it gains nothing.
 MERGE_CONTEXT_KEY = "crm_xyz_merge_values"
+# what moves a partner to another commercial partner (the manager report's summaries)
+COMMERCIAL_KEY_FIELDS = {"parent_id", "is_company"}
 
 
 # counted from the analysis date when read (see crm.xyz.classification): not searchable
@@ -502,6 +505,9 @@ class ResPartner(models.Model):
                 if name not in ANALYSIS_FIELDS and name not in MANUAL_FIELDS
             }
         self._check_classification_write(vals)
+        if COMMERCIAL_KEY_FIELDS & set(vals) and self.ids:
+            # the customers the partners may leave, for the manager report's summaries
+            self.env.cr.execute(report_summaries.log_partner_changes(self.ids))
         manual_write = any(name in vals for name in MANUAL_FIELDS)
         # a sales manager's override goes to the history; superuser writes (the merge
         # carrying a source's override over, scripts) are nobody's decision
@@ -514,6 +520,8 @@ class ResPartner(models.Model):
     def unlink(self):
         # the history has no foreign key to cascade (see crm.xyz.history)
         self.env["crm.xyz.history"].sudo().search([("partner_id", "in", self.ids)]).unlink()
+        if self.ids:
+            self.env.cr.execute(report_summaries.log_partner_changes(self.ids))
         return super().unlink()
 
     def _check_classification_write(self, vals):

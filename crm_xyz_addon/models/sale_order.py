@@ -1,8 +1,19 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
+from ..tools import report_summaries
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, XYZ_CLASSES
 
 SALES_GROUP = "sales_team.group_sale_salesman"
+# the customer's classes an order keeps from its confirmation
+CONFIRMED_CLASS_FIELDS = (
+    "confirmed_relationship_stage",
+    "confirmed_abc_class",
+    "confirmed_xyz_class",
+)
+# what places an order on a day and a customer of the manager report's summaries
+REPORT_KEY_FIELDS = {"date_order", "company_id", "partner_id"}
 
 
 class SaleOrder(models.Model):
@@ -100,15 +111,41 @@ class SaleOrder(models.Model):
             order.customer_abc_class = customer.abc_class
             order.customer_xyz_class = customer.xyz_class
 
-    def action_confirm(self):
-        result = super().action_confirm()
+    def write(self, vals):
+        if REPORT_KEY_FIELDS & set(vals) and self.ids:
+            # the day and customer the orders leave, for the manager report's summaries
+            self.env.cr.execute(report_summaries.log_order_changes(self.ids))
+        return super().write(vals)
+
+    def unlink(self):
+        if self.ids:
+            self.env.cr.execute(report_summaries.log_order_changes(self.ids))
+        return super().unlink()
+
+    def _xyz_confirmation_classes(self):
+        """{order: (stage, ABC, XYZ)} of each order's customer now, in the order's company."""
+        classes = {}
         for order in self.sudo():
             customer = order.partner_id.commercial_partner_id.with_company(order.company_id)
-            order.write(
-                {
-                    "confirmed_relationship_stage": customer.relationship_stage,
-                    "confirmed_abc_class": customer.abc_class,
-                    "confirmed_xyz_class": customer.xyz_class,
-                }
-            )
+            classes[order] = (customer.relationship_stage, customer.abc_class, customer.xyz_class)
+        return classes
+
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        # orders of one class (one order, most often) take it with the confirmation's
+        # own write; the others get theirs in action_confirm()
+        if self.env.su or self.env.user.has_group(SALES_GROUP):
+            classes = set(self._xyz_confirmation_classes().values())
+            if len(classes) == 1:
+                values.update(zip(CONFIRMED_CLASS_FIELDS, classes.pop(), strict=True))
+        return values
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        by_classes = defaultdict(lambda: self.env["sale.order"].sudo())
+        for order, classes in self._xyz_confirmation_classes().items():
+            if tuple(order[name] for name in CONFIRMED_CLASS_FIELDS) != classes:
+                by_classes[classes] |= order
+        for classes, orders in by_classes.items():
+            orders.write(dict(zip(CONFIRMED_CLASS_FIELDS, classes, strict=True)))
         return result

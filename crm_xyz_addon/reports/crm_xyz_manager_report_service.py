@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from ..tools import classification as classification_calc
-from ..tools import classification_query, report_summaries
+from ..tools import classification_query
 from ..tools import manager_report as calc
 from ..tools import manager_report_query as queries
 
@@ -40,9 +40,9 @@ class CrmXyzManagerReportService(models.AbstractModel):
 
     def init(self):
         queries.create_report_indexes(self.env.cr)
-        report_summaries.install_report_summaries(self.env.cr)
 
     # ------------------------------------------------------------ public API
+    @api.readonly
     @api.model
     def get_indicators(self, date_from, date_to, user_ids=None):
         """The indicators of each salesperson of the current company for a period.
@@ -231,18 +231,14 @@ class CrmXyzManagerReportService(models.AbstractModel):
         """
         team_ids = self._team_users(extra_user_ids).ids
         previous_period = calc.previous_period(date_from, date_to)
-        self.env.flush_all()
-        ranges_stored = queries.store_salesperson_ranges(self.env.cr, self.env.company.id)
-        current = self._figures(team_ids, date_from, date_to, ranges_stored=ranges_stored)
+        current = self._figures(team_ids, date_from, date_to)
         if with_previous:
-            periods = (current, self._figures(team_ids, *previous_period, ranges_stored))
+            periods = (current, self._figures(team_ids, *previous_period))
             ranked = [uid for uid in team_ids if any(calc.has_data(rows[uid]) for rows in periods)]
         else:
             periods = (current,)
             idle_ids = [uid for uid in team_ids if not calc.has_data(current[uid])]
-            before = self._figures(
-                idle_ids, *previous_period, ranges_stored, names=self._has_data_queries()
-            )
+            before = self._figures(idle_ids, *previous_period, names=self._has_data_queries())
             # ranked: those with data in the period, and the others with data before it
             ranked = [uid for uid in team_ids if uid not in before or calc.has_data(before[uid])]
         total_weights = sum(1 for weight in weights.values() if weight > 0)
@@ -265,13 +261,11 @@ class CrmXyzManagerReportService(models.AbstractModel):
 
     # ------------------------------------------------------------ figures
     @api.model
-    def _figures(self, user_ids, date_from, date_to, ranges_stored=False, names=None):
-        """Absolute indicators of each salesperson: one grouped query per group of indicators.
+    def _figures(self, user_ids, date_from, date_to, names=None):
+        """Absolute indicators of each salesperson: the queries of the groups of
+        indicators (``_figure_queries()``), run together in one read-only statement.
 
-        ``ranges_stored``: the salesperson ranges of the company are stored already
-        (``store_salesperson_ranges``), as they are when several periods are measured.
-        ``names``: run only these queries of ``_figure_queries()`` (the figures of
-        the others stay 0).
+        ``names``: run only these queries (the figures of the others stay 0).
         """
         figure_queries = self._figure_queries()
         raw_columns = [column for _query, columns in figure_queries.values() for column in columns]
@@ -281,15 +275,16 @@ class CrmXyzManagerReportService(models.AbstractModel):
         if user_ids:
             params = self._query_params(user_ids, date_from, date_to)
             self.env.flush_all()
-            params["ranges_stored"] = ranges_stored or queries.store_salesperson_ranges(
-                self.env.cr, params["company_id"]
-            )
+            chosen = [(query(params), columns) for query, columns in figure_queries.values()]
             with queries.jit_disabled(self.env.cr):
-                for query, columns in figure_queries.values():
-                    self.env.cr.execute(query(params))
-                    for uid, *values in self.env.cr.fetchall():
-                        if uid in raw:
-                            raw[uid].update(zip(columns, values, strict=True))
+                self.env.cr.execute(queries.report_statement(params, chosen))
+                rows = self.env.cr.fetchall()
+            for uid, *values in rows:
+                for (_query, columns), (found, *figures) in zip(
+                    chosen, queries.split_figures(values, chosen), strict=True
+                ):
+                    if found and uid in raw:
+                        raw[uid].update(zip(columns, figures, strict=True))
             self._set_completeness_base(raw, params)
         digits = self.env.company.currency_id.decimal_places
         return {uid: self._indicators_from_raw(values, digits) for uid, values in raw.items()}
@@ -352,24 +347,19 @@ class CrmXyzManagerReportService(models.AbstractModel):
         now_utc = fields.Datetime.now()
         end_utc = utc(date_to + timedelta(days=1))
         return {
-            "company_id": company.id,
+            **self.env["crm.xyz.report.summary"]._read_params(company),
             "user_ids": list(user_ids),
             "date_from": date_from,
             "date_to": date_to,
             "start_utc": utc(date_from),
             "end_utc": end_utc,
             "now_utc": now_utc,
-            "tz": tz,
             "source": settings["xyz_source"],
-            "digits": company.currency_id.decimal_places,
             "start_as_of": start_as_of,
             "start_window_floor": start_window_floor,
             "end_window_floor": end_window_floor,
             "window_start_utc": utc(start_window_floor + timedelta(days=1)),
             "end_window_start_utc": utc(end_window_floor + timedelta(days=1)),
-            # the end of the period for the classification's sales (company_sales)
-            "cutoff_utc": classification_query.company_day_end_utc(date_to, tz),
-            "as_of": date_to,
             # a past period's customers are those of its end; else those of now
             "portfolio_at": end_utc if end_utc <= now_utc else None,
         }

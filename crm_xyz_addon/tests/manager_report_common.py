@@ -247,7 +247,7 @@ class ManagerReportCommon(XyzCommon):
         cls.env.cr.execute(
             queries.take_completeness_snapshot_query(
                 {
-                    "company_id": company.id,
+                    **cls.env["crm.xyz.report.summary"]._read_params(company),
                     "date": day,
                     "team_ids": cls.env["crm.xyz.manager.report"]
                     .with_company(company)

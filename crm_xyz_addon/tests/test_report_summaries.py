@@ -1,338 +1,397 @@
 from datetime import date, datetime, timedelta
 
-from odoo.tests import tagged
-from odoo.tools import SQL
+import psycopg2.errors
 
-from ..tools import classification_query, report_summaries
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import SQL, mute_logger
+
+from ..tools import manager_report_query as queries
+from ..tools import report_summaries
 from .common import XyzCommon
 
 DAY = date(2024, 3, 14)
+# the periods compared: around the documents of the tests, and a year up to today
+PERIODS = (
+    (date(2024, 1, 1), date(2024, 3, 31)),
+    (date(2024, 3, 14), date(2024, 3, 14)),
+    (date(2024, 2, 1), date(2024, 6, 30)),
+)
+# what may have been written before the refresh: pushed back a day
+AGED = (
+    ("sale_order", "write_date"),
+    ("account_move", "write_date"),
+    ("res_partner", "write_date"),
+    ("crm_xyz_received_payment", "recorded_at"),
+    (report_summaries.CHANGE_TABLE, "changed_at"),
+)
 
 
-@tagged("post_install", "-at_install")
-class TestCustomerSaleDays(XyzCommon):
-    """The sale days the database keeps per customer (retention of the manager report)
-    stay what the documents say, however the documents change: each check compares
-    the kept rows of both companies with the rows a rebuild from the documents gives,
-    and the windows read from them with the classification's own query."""
+class SummariesCommon(XyzCommon):
+    """Helpers: a refresh of the summaries as the nightly job makes it, and the check
+    that the report reads through them what it reads from the documents alone."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customer = cls.create_customer("XYZ Days Customer")
+        cls.customer = cls.create_customer("XYZ Days Customer", email="days@example.com")
         cls.contact = cls.env["res.partner"].create(
             {"name": "Dora Days", "parent_id": cls.customer.id}
         )
         cls.other_customer = cls.create_customer("XYZ Days Other")
+        cls.env["res.partner"].browse(
+            [cls.customer.id, cls.other_customer.id]
+        ).user_id = cls.salesman
 
-    def kept_rows(self):
+    def refresh(self):
+        """The nightly refresh, as if everything written so far was written the day
+        before it: what the test writes next comes after its snapshot."""
         self.env.flush_all()
+        for table, column in AGED:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET %s = %s - interval '1 day' WHERE %s IS NOT NULL",
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    SQL.identifier(column),
+                    SQL.identifier(column),
+                )
+            )
+        self.env.invalidate_all()
+        self.assertTrue(self.env["crm.xyz.report.summary"]._refresh(self.env.cr.now()))
+
+    def params(self, company, date_from, date_to, direct=False, source="order"):
+        service = self.env["crm.xyz.manager.report.service"].with_company(company)
+        team = service._team_users().ids
+        params = {**service._query_params(team, date_from, date_to), "source": source}
+        if direct:
+            params.update(report_summaries.read_params(company.id, params["tz"], params["digits"]))
+        return params
+
+    def views(self, params):
+        """What the report reads through the summaries (or from the documents alone)."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "WITH %s SELECT * FROM all_customers ORDER BY partner_id",
+                queries.shared_ctes(params),
+            )
+        )
+        customers = cr.fetchall()
+        cr.execute(report_summaries.customer_windows(params))
+        windows = sorted(cr.fetchall())
+        cr.execute(
+            SQL(
+                """SELECT sale.user_id, SUM(sale.completed), SUM(sale.revenue), SUM(sale.profit)
+                     FROM (%s) AS sale(user_id, completed, revenue, profit)
+                    GROUP BY 1 ORDER BY 1""",
+                report_summaries.salesperson_orders(params),
+            )
+        )
+        orders = cr.fetchall()
+        cr.execute(
+            SQL(
+                """SELECT payment.user_id, SUM(payment.amount)
+                     FROM (%s) AS payment(user_id, amount) GROUP BY 1 ORDER BY 1""",
+                report_summaries.salesperson_payments(params),
+            )
+        )
+        payments = cr.fetchall()
+        return {"customers": customers, "windows": windows, "orders": orders, "payments": payments}
+
+    def assertReadAsDocuments(self, companies=None, sources=("order", "invoice")):
+        """For each company, period and source: the report's figures through the
+        summaries are those of the documents alone. Returns the views of the first
+        company and period, source 'order', for the test's own checks."""
+        first = None
+        for company in companies or (self.company, self.company_2):
+            params = self.params(company, *PERIODS[0])
+            self.assertFalse(params["all_direct"], "the summaries are read")
+            for date_from, date_to in PERIODS:
+                for source in sources:
+                    through = self.views(self.params(company, date_from, date_to, source=source))
+                    direct = self.views(
+                        self.params(company, date_from, date_to, direct=True, source=source)
+                    )
+                    self.assertEqual(through, direct, f"{company.name} {date_from} {source}")
+                    first = first or through
+            service = self.env["crm.xyz.manager.report.service"].with_company(company)
+            team = service._team_users().ids
+            through = service._figures(team, *PERIODS[2])
+            summary = (
+                self.env["crm.xyz.report.summary"].sudo().search([("company_id", "=", company.id)])
+            )
+            with self.env.cr.savepoint() as savepoint:
+                summary.unlink()
+                self.assertTrue(self.params(company, *PERIODS[0])["all_direct"])
+                self.assertEqual(through, service._figures(team, *PERIODS[2]))
+                savepoint.rollback()
+        return first
+
+    def changed_customers(self, company, source="order"):
+        params = self.params(company, *PERIODS[0], source=source)
+        self.env.flush_all()
+        self.env.cr.execute(report_summaries.changed_customers(params, source))
+        return {partner_id for (partner_id,) in self.env.cr.fetchall()}
+
+    def summary_rows(self, table, company=None):
         self.env.cr.execute(
             SQL(
-                """SELECT company_id, source, partner_id, sale_days::text FROM %s
-                    WHERE company_id = ANY(%s) ORDER BY 1, 2, 3""",
-                SQL.identifier(report_summaries.SALE_DAYS_TABLE),
-                [self.company.id, self.company_2.id],
+                "SELECT * FROM %s WHERE %s ORDER BY 1, 2, 3",
+                SQL.identifier(table),
+                SQL("company_id = %s", company.id) if company else SQL("TRUE"),
             )
         )
         return self.env.cr.fetchall()
 
-    def assertKeptAsDocumentsSay(self):
-        """The rows kept so far equal those of a rebuild (rolled back)."""
-        kept = self.kept_rows()
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            report_summaries.rebuild_sale_days(self.env.cr, [self.company.id, self.company_2.id])
-            rebuilt = self.kept_rows()
-            savepoint.rollback()
-        self.assertEqual(kept, rebuilt)
-        return kept
 
-    def sale_days(self, customer, source="order", company=None):
-        company = company or self.company
-        return [
-            days
-            for company_id, row_source, partner_id, days in self.kept_rows()
-            if (company_id, row_source, partner_id) == (company.id, source, customer.id)
-        ]
+@tagged("post_install", "-at_install")
+class TestSummariesFollowTheDocuments(SummariesCommon):
+    """After the refresh, whatever happens to the documents, the report reads what
+    they say: through the summaries for what did not change, from the documents for
+    what did."""
 
-    def windows(self, source, first_floor, first_last, second_floor, as_of):
-        """The windows of every customer: read from the kept sale days, and from the
-        documents by the classification's query."""
-        tz = self.company.partner_id.tz or "UTC"
-        params = {
-            "company_id": self.company.id,
-            "source": source,
-            "start_window_floor": first_floor,
-            "start_as_of": first_last,
-            "end_window_floor": second_floor,
-            "date_to": as_of,
-        }
-        self.env.flush_all()
-        self.env.cr.execute(report_summaries.customer_windows(params))
-        kept = sorted(self.env.cr.fetchall())
-
-        def utc(day):
-            return classification_query.company_day_start_utc(day, tz)
-
-        self.env.cr.execute(
-            SQL(
-                classification_query.company_customer_windows(source),
-                company_id=self.company.id,
-                first_floor=first_floor,
-                first_last=first_last,
-                second_floor=second_floor,
-                as_of=as_of,
-                first_start_utc=utc(first_floor + timedelta(days=1)),
-                first_end_utc=utc(first_last + timedelta(days=1)),
-                second_start_utc=utc(second_floor + timedelta(days=1)),
-                cutoff_utc=utc(as_of + timedelta(days=1)),
-            )
+    def test_refresh_builds_the_past_days(self):
+        self.create_order(self.contact, 100, DAY, cost=60)
+        self.create_order(self.customer, 50, datetime(2024, 3, 14, 23, 30), cost=10)
+        self.create_order(self.customer, 200, DAY, pricelist=self.eur_pricelist)
+        self.create_invoice(self.contact, 100, DAY)
+        self.refresh()
+        summary = (
+            self.env["crm.xyz.report.summary"].sudo().search([("company_id", "=", self.company.id)])
         )
-        from_documents = sorted(self.env.cr.fetchall())
-        self.assertEqual(kept, from_documents)
-        return kept
+        self.assertEqual(summary.summary_day, fields.Date.context_today(summary))
+        self.assertEqual(summary.tz, "UTC")
+        # the contact's orders count for its company; EUR at 2.0; margins 40 + 40 + 200 / 2
+        sale_days = {
+            (source, partner_id): days
+            for _company, source, partner_id, days in self.summary_rows(
+                report_summaries.SALE_DAYS_TABLE, self.company
+            )
+        }
+        self.assertEqual(str(sale_days["order", self.customer.id]), "{[2024-03-14,2024-03-15)}")
+        self.assertEqual(str(sale_days["invoice", self.customer.id]), "{[2024-03-14,2024-03-15)}")
+        daily = self.summary_rows(report_summaries.DAILY_SALES_TABLE, self.company)
+        self.assertEqual([row[1:5] for row in daily], [(DAY, self.salesman.id, 3, 0)])
+        self.assertEqual(float(daily[0][5]), 250.0)
+        self.assertEqual(float(daily[0][6]), 180.0)
+        # nothing changed since: the report reads the summaries alone
+        self.assertFalse(self.changed_customers(self.company))
+        self.assertFalse(self.changed_customers(self.company, "invoice"))
+        views = self.assertReadAsDocuments()
+        # a customer at the end of the first quarter, not at its start
+        self.assertIn((self.customer.id, False, True), views["windows"])
 
-    def test_orders(self):
+    def test_orders_changed_after_the_refresh(self):
         order = self.create_order(self.contact, 100, DAY)
         self.create_order(self.contact, 50, DAY + timedelta(days=1))
         self.create_order(self.customer, 70, DAY + timedelta(days=10))
         quotation = self.create_order(self.customer, 30, DAY + timedelta(days=20), confirm=False)
-        self.assertKeptAsDocumentsSay()
-        # the contact's orders count for its company; adjacent days make one range
-        self.assertEqual(
-            self.sale_days(self.customer), ["{[2024-03-14,2024-03-16),[2024-03-24,2024-03-25)}"]
-        )
-        self.assertEqual(
-            self.windows("order", DAY - timedelta(days=30), DAY, DAY, DAY + timedelta(days=30)),
-            [(self.customer.id, True, True)],
-        )
-        # a quotation confirmed, an order moved, another cancelled
+        moved = self.create_order(self.other_customer, 40, DAY + timedelta(days=3))
+        self.refresh()
+        self.assertReadAsDocuments()
+        # a quotation confirmed on a past day, an order moved back, another cancelled
         quotation.action_confirm()
         quotation.date_order = datetime(2024, 4, 3, 12)
         order.date_order = datetime(2024, 3, 1, 12)
         self.create_order(self.customer, 10, DAY + timedelta(days=2))._action_cancel()
-        self.assertEqual(
-            self.sale_days(self.customer),
-            [
-                "{[2024-03-01,2024-03-02),[2024-03-15,2024-03-16),[2024-03-24,2024-03-25),"
-                "[2024-04-03,2024-04-04)}"
-            ],
-        )
-        self.assertKeptAsDocumentsSay()
-        self.assertEqual(
-            self.windows(
-                "order",
-                date(2024, 2, 1),
-                date(2024, 3, 10),
-                date(2024, 3, 20),
-                DAY.replace(month=5),
-            ),
-            [(self.customer.id, True, True)],
-        )
-        # an order moved to another customer, and to the other company
+        self.assertReadAsDocuments()
+        self.assertEqual(self.changed_customers(self.company), {self.customer.id})
+        # an order moved to another customer, to another salesperson, to the other company
         order.partner_id = self.other_customer
-        self.assertKeptAsDocumentsSay()
-        self.assertEqual(self.sale_days(self.other_customer), ["{[2024-03-01,2024-03-02)}"])
+        moved.user_id = self.salesman_2
+        self.assertReadAsDocuments()
+        self.create_order(self.customer, 20, DAY, company=self.company_2, user=self.manager_2)
+        self.assertReadAsDocuments()
+        # amounts changed on a confirmed order, one completed by SQL, one deleted
+        order.order_line.price_unit = 130
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sale_order SET xyz_completed = TRUE, write_date = %s WHERE id = %s",
+                self.env.cr.now(),
+                order.id,
+            )
+        )
+        self.env.invalidate_all()
+        self.assertReadAsDocuments()
         order._action_cancel()
-        self.assertEqual(self.sale_days(self.other_customer), [])
-        self.create_order(self.other_customer, 10, DAY, company=self.company_2, user=self.manager_2)
-        self.assertKeptAsDocumentsSay()
-        self.assertTrue(self.sale_days(self.other_customer, company=self.company_2))
+        order.unlink()
+        self.assertReadAsDocuments()
 
     def test_contacts_moving_and_merging(self):
         self.create_order(self.contact, 100, DAY)
         self.create_order(self.other_customer, 40, DAY + timedelta(days=5))
+        self.create_invoice(self.contact, 100, DAY)
+        self.refresh()
         # the contact moves to the other customer with its orders
         self.contact.parent_id = self.other_customer
-        self.assertEqual(self.sale_days(self.customer), [])
-        self.assertEqual(
-            self.sale_days(self.other_customer),
-            ["{[2024-03-14,2024-03-15),[2024-03-19,2024-03-20)}"],
-        )
-        self.assertKeptAsDocumentsSay()
+        self.assertReadAsDocuments()
         # ... becomes a customer of its own
         self.contact.write({"parent_id": False, "is_company": True})
-        self.assertEqual(self.sale_days(self.contact), ["{[2024-03-14,2024-03-15)}"])
-        self.assertKeptAsDocumentsSay()
-        # ... and is merged into the first customer
+        self.assertReadAsDocuments()
+        self.refresh()
+        # ... and is merged into the first customer (Odoo moves its documents in SQL)
         wizard = self.env["base.partner.merge.automatic.wizard"].create({})
         wizard._merge((self.contact | self.customer).ids, self.customer)
-        self.assertEqual(self.sale_days(self.customer), ["{[2024-03-14,2024-03-15)}"])
-        self.assertKeptAsDocumentsSay()
+        self.assertReadAsDocuments()
 
-    def test_company_time_zone(self):
-        """The local day of an order follows the company's time zone."""
-        self.create_order(self.customer, 100, datetime(2024, 3, 14, 22, 30))
-        self.assertEqual(self.sale_days(self.customer), ["{[2024-03-14,2024-03-15)}"])
-        self.company.partner_id.tz = "Europe/Moscow"
-        self.assertEqual(self.sale_days(self.customer), ["{[2024-03-15,2024-03-16)}"])
-        self.assertKeptAsDocumentsSay()
-        self.windows(
-            "order", date(2024, 3, 1), date(2024, 3, 14), date(2024, 3, 14), date(2024, 3, 31)
+    def test_contact_data_and_salespeople(self):
+        self.create_order(self.customer, 100, DAY)
+        self.refresh()
+        contact = self.env["res.partner"].create(
+            {"name": "Dan Data", "parent_id": self.customer.id, "mobile": "+1 555 0100"}
         )
+        self.customer.write({"street": "1 Main St", "city": "Springfield"})
+        self.customer.country_id = self.env.ref("base.us")
+        self.assertReadAsDocuments()
+        self.refresh()
+        contact.active = False
+        self.other_customer.user_id = self.salesman_2
+        self.assertReadAsDocuments()
+        self.refresh()
+        contact.unlink()
+        self.customer.active = False
+        self.assertReadAsDocuments()
+        self.refresh()
+        # a customer that becomes a contact is no longer a customer, and is deleted
+        self.other_customer.write({"parent_id": self.customer.id, "is_company": False})
+        self.assertReadAsDocuments()
+        self.refresh()
+        self.other_customer.unlink()
+        self.assertReadAsDocuments()
 
     def test_invoices(self):
         invoice = self.create_invoice(self.contact, 100, DAY)
         self.create_invoice(self.customer, 30, DAY + timedelta(days=3), refund=True)
         draft = self.create_invoice(self.customer, 20, DAY + timedelta(days=7), post=False)
-        # a credit note makes no sale day, nor does a draft
-        self.assertEqual(self.sale_days(self.customer, "invoice"), ["{[2024-03-14,2024-03-15)}"])
-        self.assertKeptAsDocumentsSay()
+        moved = self.create_invoice(self.customer, 20, DAY + timedelta(days=9))
+        self.refresh()
+        self.assertReadAsDocuments()
         draft.action_post()
         invoice.button_draft()
-        self.assertEqual(self.sale_days(self.customer, "invoice"), ["{[2024-03-21,2024-03-22)}"])
+        self.assertReadAsDocuments()
         invoice.invoice_date = DAY - timedelta(days=1)
         invoice.action_post()
         draft.button_draft()
         draft.button_cancel()
-        self.assertEqual(self.sale_days(self.customer, "invoice"), ["{[2024-03-13,2024-03-14)}"])
-        self.assertKeptAsDocumentsSay()
+        self.assertReadAsDocuments()
+        # reset, given to another customer, posted again
+        moved.button_draft()
+        moved.partner_id = self.other_customer
+        moved.action_post()
+        self.assertReadAsDocuments()
+        self.assertIn(self.customer.id, self.changed_customers(self.company, "invoice"))
+
+    def test_payments(self):
+        invoice = self.create_invoice(self.customer, 1000.0, DAY, post=False)
+        invoice.invoice_user_id = self.salesman
+        invoice.action_post()
+        payment = self.register_payment(invoice, DAY + timedelta(days=10), 400.0)
+        self.register_payment(invoice, DAY + timedelta(days=20))
+        self.refresh()
+        self.assertReadAsDocuments(sources=("order",))
+        # the salesperson of the invoice changes; a payment undone
+        invoice.invoice_user_id = self.salesman_2
+        self.assertReadAsDocuments(sources=("order",))
+        payment.move_id.line_ids.remove_move_reconcile()
+        self.assertReadAsDocuments(sources=("order",))
+        self.refresh()
         self.assertEqual(
-            self.windows(
-                "invoice", date(2024, 3, 1), date(2024, 3, 13), date(2024, 3, 13), date(2024, 3, 31)
-            ),
-            [(self.customer.id, True, False)],
+            [
+                row[2:]
+                for row in self.summary_rows(report_summaries.DAILY_PAYMENTS_TABLE)
+                if row[0] == self.company.id
+            ],
+            [(self.salesman_2.id, 600.0)],
         )
 
-
-@tagged("post_install", "-at_install")
-class TestReportCustomers(XyzCommon):
-    """The row the database keeps per customer (salesperson, company, active flag and
-    contact data, for the manager report) stays what the partners say: each check
-    compares every row with a rebuild."""
-
-    def kept(self):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """SELECT partner_id, company_id, user_id, active, contact_data
-                     FROM %s ORDER BY partner_id""",
-                SQL.identifier(report_summaries.CUSTOMER_TABLE),
-            )
+    def register_payment(self, move, when, amount=None):
+        values = {"payment_date": when}
+        if amount is not None:
+            values["amount"] = amount
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create(values)
+            ._create_payments()
         )
-        return {partner_id: values for partner_id, *values in self.env.cr.fetchall()}
 
-    def assertKept(self, customer, expected):
-        kept = self.kept()
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            report_summaries.rebuild_customers(self.env.cr)
-            rebuilt = self.kept()
-            savepoint.rollback()
-        self.assertEqual(kept, rebuilt)
-        self.assertEqual(kept[customer.id][-1], expected)
-        return kept[customer.id]
-
-    def test_contact_data_follows_the_partners(self):
-        email, phone, address = (
-            report_summaries.CONTACT_DATA_EMAIL,
-            report_summaries.CONTACT_DATA_PHONE,
-            report_summaries.CONTACT_DATA_ADDRESS,
-        )
-        customer = self.create_customer("XYZ Data Customer", email="data@example.com")
-        self.assertKept(customer, email)
-        contact = self.env["res.partner"].create(
-            {"name": "Dan Data", "parent_id": customer.id, "mobile": "+1 555 0100"}
-        )
-        self.assertKept(customer, email | phone)
-        # an address needs a street, a city and a country
-        customer.write({"street": "1 Main St", "city": "Springfield"})
-        self.assertKept(customer, email | phone)
-        customer.country_id = self.env.ref("base.us")
-        self.assertKept(customer, email | phone | address)
-        customer.email = "  "
-        self.assertKept(customer, phone | address)
-        # an archived contact no longer counts; nor a contact moved elsewhere
-        contact.active = False
-        self.assertKept(customer, address)
-        contact.active = True
-        other = self.create_customer("XYZ Data Other")
-        contact.parent_id = other
-        self.assertKept(customer, address)
-        # (the contact keeps the address it took from its former company)
-        self.assertKept(other, phone | address)
-        contact.unlink()
-        self.assertKept(other, 0)
-        # the customer's salesperson, company and active flag
-        customer.write({"user_id": self.salesman.id, "company_id": self.company.id})
-        self.assertEqual(
-            self.assertKept(customer, address)[:3], [self.company.id, self.salesman.id, True]
-        )
-        # archived: no customer of the report (nor its own data)
-        customer.active = False
-        self.assertFalse(self.assertKept(customer, 0)[2])
-        # a customer that becomes a contact is no longer a customer, and back
-        customer.write({"active": True, "parent_id": other.id, "is_company": False})
-        self.assertNotIn(customer.id, self.kept())
-        self.assertKept(other, address)
-        customer.write({"parent_id": False, "is_company": True})
-        self.assertKept(customer, address)
-        self.assertKept(other, 0)
-        customer.unlink()
-        self.assertNotIn(customer.id, self.kept())
-
-
-@tagged("post_install", "-at_install")
-class TestDailySales(XyzCommon):
-    """The sales the database keeps per salesperson and local day (orders, revenue and
-    profit of the manager report) stay what the orders say: each check compares the
-    rows of both companies with a rebuild from the orders (a day left without orders
-    keeps a row of zeros, which a rebuild does not make)."""
-
-    def kept(self):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """SELECT company_id, user_id, day, order_count, completed_count, revenue, profit
-                     FROM %s WHERE company_id = ANY(%s) AND order_count > 0
-                    ORDER BY 1, 2, 3""",
-                SQL.identifier(report_summaries.DAILY_SALES_TABLE),
-                [self.company.id, self.company_2.id],
-            )
-        )
-        return self.env.cr.fetchall()
-
-    def assertKeptAsOrdersSay(self):
-        kept = self.kept()
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            report_summaries.rebuild_daily_sales(self.env.cr, [self.company.id, self.company_2.id])
-            rebuilt = self.kept()
-            savepoint.rollback()
-        self.assertEqual(kept, rebuilt)
-        return {(user_id, day): values for _company, user_id, day, *values in kept}
-
-    def test_daily_sales_follow_the_orders(self):
-        customer = self.create_customer("XYZ Daily Customer")
-        first = self.create_order(customer, 100, DAY, cost=60)
-        self.create_order(customer, 50, datetime(2024, 3, 14, 23, 30), cost=10)
-        euro = self.create_order(customer, 200, DAY, pricelist=self.eur_pricelist)
-        kept = self.assertKeptAsOrdersSay()
-        # EUR at 2.0: 100 in company currency; margins 40 + 40 + 200 / 2
-        self.assertEqual(kept[(self.salesman.id, DAY)][:2], [3, 0])
-        self.assertEqual(float(kept[(self.salesman.id, DAY)][2]), 250.0)
-        # a later day in another time zone, another salesperson, a cancelled order
+    def test_company_time_zone_and_currency(self):
+        """A refresh made in another time zone, currency or rounding is not read: the
+        report reads the documents until the next refresh."""
+        self.create_order(self.customer, 100, datetime(2024, 3, 14, 22, 30))
+        self.refresh()
         self.company.partner_id.tz = "Europe/Moscow"
-        kept = self.assertKeptAsOrdersSay()
-        self.assertEqual(kept[(self.salesman.id, DAY)][0], 2)
-        self.assertEqual(kept[(self.salesman.id, DAY + timedelta(days=1))][0], 1)
-        first.user_id = self.salesman_2
-        euro._action_cancel()
-        kept = self.assertKeptAsOrdersSay()
-        self.assertEqual(kept[(self.salesman_2.id, DAY)][:3], [1, 0, 100])
-        self.assertNotIn((self.salesman.id, DAY), kept)
-        # completed, moved to another day, deleted
+        self.assertTrue(self.params(self.company, *PERIODS[0])["all_direct"])
+        self.refresh()
+        self.assertReadAsDocuments()
+        self.company.currency_id.rounding = 0.001
+        self.assertTrue(self.params(self.company, *PERIODS[0])["all_direct"])
+        self.refresh()
+        self.assertReadAsDocuments()
+
+    def test_todays_documents_are_read_from_the_documents(self):
+        """The days from the refresh's day on are not in the summaries, whoever writes
+        them (SQL included, which sets no write date)."""
+        today = fields.Date.context_today(self.env.user)
+        order = self.create_order(self.customer, 100, today)
+        self.refresh()
+        self.assertFalse(
+            [row for row in self.summary_rows(report_summaries.DAILY_SALES_TABLE, self.company)]
+        )
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("UPDATE sale_order SET xyz_completed = TRUE WHERE id = %s", first.id)
+            SQL("UPDATE sale_order SET amount_untaxed = 250 WHERE id = %s", order.id)
         )
-        self.assertEqual(self.assertKeptAsOrdersSay()[(self.salesman_2.id, DAY)][1], 1)
-        first.date_order = datetime(2024, 2, 1, 12)
-        kept = self.assertKeptAsOrdersSay()
-        self.assertIn((self.salesman_2.id, date(2024, 2, 1)), kept)
-        self.assertNotIn((self.salesman_2.id, DAY), kept)
-        euro.unlink()
-        first._action_cancel()
-        self.assertNotIn((self.salesman_2.id, date(2024, 2, 1)), self.assertKeptAsOrdersSay())
-        # in the other company; its currency rounded to more places
-        self.create_order(customer, 33.333, DAY, company=self.company_2, user=self.manager_2)
-        self.company_2.currency_id.rounding = 0.001
-        self.assertKeptAsOrdersSay()
+        params = self.params(self.company, today - timedelta(days=30), today)
+        self.assertEqual(self.views(params)["orders"][0][2], 250)
+        self.assertEqual(
+            self.views(params),
+            self.views(self.params(self.company, today - timedelta(days=30), today, direct=True)),
+        )
+
+    def test_the_change_log_is_purged(self):
+        order = self.create_order(self.customer, 100, DAY)
+        self.refresh()
+        order.date_order = datetime(2024, 3, 20, 12)
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) FROM %s", SQL.identifier(report_summaries.CHANGE_TABLE))
+        )
+        self.assertTrue(self.env.cr.fetchone()[0])
+        self.refresh()
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) FROM %s", SQL.identifier(report_summaries.CHANGE_TABLE))
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+
+@tagged("post_install", "-at_install")
+class TestSummariesReadOnly(SummariesCommon):
+    def test_get_indicators_in_a_read_only_transaction(self):
+        """The report reads: it runs in a read-only transaction (as on a replica)."""
+        self.create_order(self.customer, 100, DAY)
+        self.refresh()
+        self.create_order(self.customer, 50, DAY + timedelta(days=1))
+        service = self.env["crm.xyz.manager.report.service"].with_user(self.manager)
+        expected = service.get_indicators("2024-01-01", "2024-12-31")
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        with self.env.cr.savepoint(flush=False):
+            # as Odoo's read-only test cursors do: anything written fails
+            self.env.cr.execute("SET TRANSACTION READ ONLY")
+            self.assertEqual(service.get_indicators("2024-01-01", "2024-12-31"), expected)
+            with (
+                self.assertRaises(psycopg2.errors.ReadOnlySqlTransaction),
+                mute_logger("odoo.sql_db"),
+                self.env.cr.savepoint(),
+            ):
+                self.env.cr.execute("CREATE TEMPORARY TABLE crm_xyz_scratch (id integer)")
+        self.assertEqual(
+            [row["completed_orders"] for row in expected if row["user_id"] == self.salesman.id],
+            [0],
+        )
+        self.assertEqual(
+            [row["revenue"] for row in expected if row["user_id"] == self.salesman.id], [150.0]
+        )

@@ -9,11 +9,8 @@ the order of its ``*_COLUMNS``. The named parameters are built by
     date_from, date_to            the period, inclusive, in the company's time zone
     start_utc, end_utc            the same period as UTC datetimes [start, end)
     now_utc                       the present: meetings after it are not held yet
-    tz                            the company's time zone
+    tz, digits                    the company's time zone, decimal places of its currency
     source                        the sales the classification analyses: order or invoice
-    cutoff_utc, as_of             the end of the period for ``classification_query.company_sales``:
-                                  orders before this UTC instant, invoices up to this day
-    digits                        decimal places of the company currency
     start_as_of                   the day before the period (customers "at the start")
     start_window_floor            customers at the start bought after this date...
     end_window_floor              ...customers at the end after this one
@@ -21,6 +18,16 @@ the order of its ``*_COLUMNS``. The named parameters are built by
     end_window_start_utc          end_window_floor + 1 day as a UTC datetime
     portfolio_at                  the end of the period as a UTC datetime when it is
                                   past, else None (the salespeople set now)
+    all_direct, since,            what the summaries of past days cover
+    summary_day,                  (``report_summaries.read_params``)
+    summary_start_utc
+
+The figure queries run together in one read-only statement (``report_statement``),
+which computes once what several of them read: ``all_customers`` (every commercial
+partner: company, salesperson, active flag, contact data), ``report_customers``
+(the company's active customers) and ``salesperson_ranges`` (who was the
+salesperson of each customer, when). Each query is a common table expression of
+it, and may read those three.
 
 Who a figure counts for:
 * a customer is the commercial partner; it belongs to the salesperson it had
@@ -53,23 +60,11 @@ REPORT_INDEXES = (
         (),
         "mail_activity_type_id IS NOT NULL",
     ),
-    # a period of confirmed orders of a company, read from the index alone (orders)
-    (
-        "crm_xyz_report_confirmed_order_date_idx",
-        "sale_order",
-        ("company_id", "date_order"),
-        ("user_id", "amount_untaxed", "margin", "currency_rate", "xyz_completed"),
-        "state = 'sale'",
-    ),
-    # the confirmed orders of a company by customer, in date order: whether each
-    # customer bought in a window, without sorting a year of orders (retention)
-    (
-        "crm_xyz_report_confirmed_order_partner_idx",
-        "sale_order",
-        ("company_id", "partner_id", "date_order"),
-        (),
-        "state = 'sale'",
-    ),
+)
+# indexes of earlier releases, dropped at upgrade and uninstall
+FORMER_REPORT_INDEXES = (
+    "crm_xyz_report_confirmed_order_date_idx",
+    "crm_xyz_report_confirmed_order_partner_idx",
 )
 
 
@@ -89,93 +84,109 @@ def create_report_indexes(cr):
         )
 
 
-def _customers(params):
-    """The customers of the report: the active commercial partners, shared between
-    companies or of the report's company, other than a company's own partner;
-    from their narrow rows (``report_summaries``): ``partner_id``, ``user_id``,
-    ``contact_data``."""
-    return SQL(
-        """SELECT customer.partner_id, customer.user_id, customer.contact_data
-             FROM %(customers)s customer
-            WHERE customer.active
-              AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
-              AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)""",
-        customers=SQL.identifier(report_summaries.CUSTOMER_TABLE),
-        company_id=params["company_id"],
-    )
-
-
-# the salesperson ranges of the report's company, computed once for all the queries of
-# a report (they do not depend on the period): a temporary table of the transaction
-RANGES_TABLE = SQL.identifier("pg_temp", "crm_xyz_report_salesperson_ranges")
-
-
-def store_salesperson_ranges(cr, company_id):
-    """Compute the salesperson ranges of the company into RANGES_TABLE, for the
-    queries whose ``params["ranges_stored"]`` is True to read them from there.
-
-    Returns whether it did: not in a read-only transaction, where no table can
-    be made (each query then computes the ranges itself).
-    """
-    cr.execute(SQL("SELECT current_setting('transaction_read_only') = 'on'"))
-    if cr.fetchone()[0]:
-        return False
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", RANGES_TABLE))
-    cr.execute(
-        SQL(
-            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s",
-            RANGES_TABLE,
-            salesperson_ranges({"company_id": company_id}),
+def shared_ctes(params):
+    """The common table expressions the figure queries read (see the module's
+    docstring): ``all_customers``, ``report_customers`` and ``salesperson_ranges``."""
+    changed = (
+        SQL()
+        if params["all_direct"]
+        else SQL(
+            "%s AS MATERIALIZED (SELECT changed.* FROM (%s) AS changed(partner_id)),",
+            report_summaries.CUSTOMERS_CHANGED,
+            report_summaries.changed_partner_customers(params),
         )
     )
-    # its statistics: the joins on it are planned on its real size
-    cr.execute(SQL("ANALYZE %s", RANGES_TABLE))
-    return True
-
-
-def _ranges_cte(params):
-    """The CTE ``salesperson_ranges`` of a query: the stored table itself (NOT
-    MATERIALIZED: planned with its statistics), else computed once (MATERIALIZED)
-    for the query's joins."""
-    return SQL(
-        "salesperson_ranges AS %s (%s)",
-        SQL("NOT MATERIALIZED" if params.get("ranges_stored") else "MATERIALIZED"),
-        salesperson_ranges(params),
-    )
-
-
-def salesperson_ranges(params):
-    """Rows (customer_id, user_id, valid_from, valid_to): who was the salesperson of
-    each customer from ``valid_from`` (included) to ``valid_to`` (excluded), UTC.
-
-    From the salesperson history; its first row of a customer reaches back to
-    the beginning (documents dated before the customer was recorded belong to
-    its first salesperson). A customer without any row (its salesperson set
-    by SQL, or never set) has its salesperson of now, at any time. Read from
-    RANGES_TABLE when ``params["ranges_stored"]`` (store_salesperson_ranges()).
-    """
-    if params.get("ranges_stored"):
-        return SQL("SELECT customer_id, user_id, valid_from, valid_to FROM %s", RANGES_TABLE)
-    # one pass over the customers, their history rows joined with the ranges the
-    # history keeps (crm.xyz.salesperson.history._refresh_ranges)
     return SQL(
         """
-        SELECT customer.partner_id AS customer_id,
-               CASE WHEN history.id IS NULL THEN customer.user_id
-                    ELSE history.user_id END AS user_id,
-               COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
-               COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to
-          FROM (%(customers)s) AS customer
-          LEFT JOIN crm_xyz_salesperson_history history
-            ON history.partner_id = customer.partner_id
-         WHERE history.id IS NOT NULL OR customer.user_id IS NOT NULL
-    """,
-        customers=_customers(params),
+        %(changed)s
+        all_customers AS MATERIALIZED (
+            SELECT customer.* FROM (%(customers)s)
+                AS customer(partner_id, company_id, user_id, active, contact_data)
+        ),
+        -- the active commercial partners, shared between companies or of the report's
+        -- company, other than a company's own partner
+        report_customers AS (
+            SELECT customer.partner_id, customer.user_id, customer.contact_data
+              FROM all_customers customer
+             WHERE customer.active
+               AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
+               AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)
+        ),
+        salesperson_ranges AS MATERIALIZED (%(ranges)s)
+        """,
+        changed=changed,
+        customers=report_summaries.customers(params),
+        company_id=params["company_id"],
+        ranges=SALESPERSON_RANGES,
     )
+
+
+# Rows (customer_id, user_id, valid_from, valid_to): who was the salesperson of each
+# customer from ``valid_from`` (included) to ``valid_to`` (excluded), UTC. From the
+# salesperson history; its first row of a customer reaches back to the beginning
+# (documents dated before the customer was recorded belong to its first
+# salesperson). A customer without any row (its salesperson set by SQL, or never
+# set) has its salesperson of now, at any time. One pass over the customers, their
+# history rows joined with the ranges the history keeps
+# (crm.xyz.salesperson.history._refresh_ranges).
+SALESPERSON_RANGES = SQL(
+    """
+    SELECT customer.partner_id AS customer_id,
+           CASE WHEN history.id IS NULL THEN customer.user_id
+                ELSE history.user_id END AS user_id,
+           COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
+           COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to
+      FROM report_customers customer
+      LEFT JOIN crm_xyz_salesperson_history history
+        ON history.partner_id = customer.partner_id
+     WHERE history.id IS NOT NULL OR customer.user_id IS NOT NULL
+    """
+)
+
+
+def report_statement(params, figure_queries):
+    """One statement that runs the figure queries ``figure_queries`` (a list of
+    ``(SQL of rows (user_id, *columns), columns)``) with the shared CTEs.
+
+    Its rows are ``(user_id, *values)``, one per salesperson of ``user_ids``; the
+    values are, for each query in turn, whether it gave a row for him and its
+    columns (NULL without a row): split_figures() cuts them.
+    """
+    ctes, columns, joins = [], [], []
+    for index, (query, names) in enumerate(figure_queries):
+        alias = SQL.identifier(f"figures_{index}")
+        aliases = [SQL.identifier(f"value_{index}_{position}") for position in range(len(names))]
+        ctes.append(SQL("%s (user_id, %s) AS (%s)", alias, SQL(", ").join(aliases), query))
+        columns.append(SQL("%s.user_id IS NOT NULL", alias))
+        columns += [SQL("%s.%s", alias, name) for name in aliases]
+        joins.append(SQL("LEFT JOIN %s ON %s.user_id = team.user_id", alias, alias))
+    return SQL(
+        """
+        WITH %(shared)s, %(ctes)s
+        SELECT team.user_id, %(columns)s
+          FROM unnest(%(user_ids)s::integer[]) AS team(user_id)
+          %(joins)s
+        """,
+        shared=shared_ctes(params),
+        ctes=SQL(", ").join(ctes),
+        columns=SQL(", ").join(columns),
+        user_ids=list(params["user_ids"]),
+        joins=SQL(" ").join(joins),
+    )
+
+
+def split_figures(values, figure_queries):
+    """The values of a row of report_statement(), one tuple ``(found, *columns)`` per
+    query of ``figure_queries``."""
+    parts, position = [], 0
+    for _query, names in figure_queries:
+        parts.append(tuple(values[position : position + 1 + len(names)]))
+        position += 1 + len(names)
+    return parts
 
 
 def _owner_at(ranges, moment):
-    """The condition that the row ``ranges`` of salesperson_ranges() holds the
+    """The condition that the row ``ranges`` of salesperson_ranges holds the
     salesperson of its customer just before ``moment`` (the end of a day)."""
     return SQL(
         "%(ranges)s.valid_from < %(moment)s AND %(moment)s <= %(ranges)s.valid_to",
@@ -185,7 +196,8 @@ def _owner_at(ranges, moment):
 
 
 def _portfolio(params):
-    """Rows (customer_id, user_id, contact_data): the customers of the team.
+    """Rows (customer_id, user_id, contact_data): the customers of the team (reads the
+    shared CTEs).
 
     A salesperson's customers are those he had at ``portfolio_at`` (None: now).
     ``user_ids`` None: the customers of every salesperson. ``contact_data``:
@@ -201,10 +213,9 @@ def _portfolio(params):
         return SQL(
             """
             SELECT customer.partner_id AS customer_id, customer.user_id, customer.contact_data
-              FROM (%(customers)s) AS customer
+              FROM report_customers customer
              WHERE %(of_users)s
         """,
-            customers=_customers(params),
             of_users=of_users,
         )
     if params["user_ids"] is None:
@@ -214,11 +225,10 @@ def _portfolio(params):
     return SQL(
         """
         SELECT ranges.customer_id, ranges.user_id, NULL::smallint AS contact_data
-          FROM (%(ranges)s) AS ranges
+          FROM salesperson_ranges ranges
          WHERE %(owner)s
            AND %(of_users)s
     """,
-        ranges=salesperson_ranges(params),
         owner=_owner_at("ranges", at),
         of_users=of_users,
     )
@@ -275,14 +285,13 @@ def contacts_query(params):
     """
     return SQL(
         """
-        WITH %(ranges)s,
         -- the messages of the activities done in the period, per model the customer
         -- they were done on (one scan each of the done activities of the period:
         -- planned on the statistics of each model's messages)
-        done_activities AS (
+        WITH done_activities AS (
             SELECT %(customer_of_message)s AS customer_id, message.done_at
               FROM (%(partner_messages)s) AS message
-              LEFT JOIN %(customers)s customer ON customer.partner_id = message.res_id
+              LEFT JOIN all_customers customer ON customer.partner_id = message.res_id
              UNION ALL
             SELECT customer.commercial_partner_id, message.done_at
               FROM (%(lead_messages)s) AS message
@@ -315,7 +324,7 @@ def contacts_query(params):
               FROM calendar_event event
               JOIN calendar_attendee attendee
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
-              LEFT JOIN %(customers)s customer ON customer.partner_id = attendee.partner_id
+              LEFT JOIN all_customers customer ON customer.partner_id = attendee.partner_id
              WHERE event.active
                AND event.stop >= %(start_utc)s
                AND event.stop < %(end_utc)s
@@ -337,8 +346,6 @@ def contacts_query(params):
           FROM activities
           FULL JOIN meetings ON meetings.user_id = activities.user_id
     """,
-        ranges=_ranges_cte(params),
-        customers=SQL.identifier(report_summaries.CUSTOMER_TABLE),
         customer_of_message=_commercial_partner("message.res_id"),
         partner_messages=_done_activity_messages("res.partner", params),
         lead_messages=_done_activity_messages("crm.lead", params),
@@ -370,8 +377,8 @@ def _done_activity_messages(model, params):
 
 def _commercial_partner(partner_id):
     """The commercial partner of the res_partner whose id is the column ``partner_id``,
-    joined to its row ``customer`` of the report's customers when it is one (most
-    are: read without looking the partner up), else looked up."""
+    joined to its row ``customer`` of ``all_customers`` when it is one (most are:
+    read without looking the partner up), else looked up."""
     return SQL(
         """COALESCE(customer.partner_id,
                     (SELECT member.commercial_partner_id FROM res_partner member
@@ -426,7 +433,8 @@ def customer_windows_query(params):
     The classification's own definition of the sales of a company (for the
     source it analyses: confirmed orders or posted invoices, on the local date
     of the sale, ``classification_query.company_customer_windows``), read from
-    the sale days the database keeps per customer (``report_summaries``).
+    the sale days of the summaries and the documents since
+    (``report_summaries.customer_windows``).
     """
     return report_summaries.customer_windows(params)
 
@@ -453,7 +461,6 @@ def retention_query(params, customer_windows=None):
     # the customer at the start or at the end counts for its salesperson then
     return SQL(
         """
-        WITH %(ranges)s
         SELECT owner.user_id,
                COUNT(*) FILTER (WHERE status.at_start AND %(owner_at_start)s),
                COUNT(*) FILTER (WHERE status.at_end AND %(owner_at_end)s),
@@ -467,7 +474,6 @@ def retention_query(params, customer_windows=None):
          WHERE owner.user_id = ANY(%(user_ids)s)
          GROUP BY owner.user_id
     """,
-        ranges=_ranges_cte(params),
         customer_windows=SQL(
             "SELECT windows.* FROM (%s) AS windows(customer_id, at_start, at_end)",
             customer_windows_query(params) if customer_windows is None else customer_windows,
@@ -570,37 +576,17 @@ def orders_query(params):
     posted invoices (a credit note made from the order lowers the invoiced
     quantity again; a draft invoice does not count yet): the stored flag
     ``xyz_completed`` of the order (see COMPLETED_ORDERS). Read from the daily
-    sales the database keeps per salesperson (``report_summaries``): the local
-    days of the period are exactly its orders.
+    sales of the summaries and the orders since
+    (``report_summaries.salesperson_orders``).
     """
-    return _salesperson_days(
-        report_summaries.DAILY_SALES_TABLE,
-        SQL(
-            """SUM(daily.completed_count), COALESCE(SUM(daily.revenue), 0),
-               COALESCE(SUM(daily.profit), 0)"""
-        ),
-        params,
-    )
-
-
-def _salesperson_days(table, sums, params):
-    """Rows (user_id, *sums) of the rows ``daily`` of a table kept per company,
-    salesperson and day (``report_summaries``), over the days of the period."""
     return SQL(
         """
-        SELECT daily.user_id, %(sums)s
-          FROM %(table)s daily
-         WHERE daily.company_id = %(company_id)s
-           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
-           AND daily.user_id = ANY(%(user_ids)s)
-         GROUP BY daily.user_id
-    """,
-        sums=sums,
-        table=SQL.identifier(table),
-        company_id=params["company_id"],
-        date_from=params["date_from"],
-        date_to=params["date_to"],
-        user_ids=params["user_ids"],
+        SELECT sale.user_id, SUM(sale.completed), COALESCE(SUM(sale.revenue), 0),
+               COALESCE(SUM(sale.profit), 0)
+          FROM (%s) AS sale(user_id, completed, revenue, profit)
+         GROUP BY sale.user_id
+        """,
+        report_summaries.salesperson_orders(params),
     )
 
 
@@ -643,7 +629,8 @@ RECEIVED_PAYMENTS = """
 
 def record_received_payments_query(partial_ids=None):
     """Write the received payments of ``partial_ids`` (None: of every partial) into
-    crm_xyz_received_payment, replacing their rows."""
+    crm_xyz_received_payment, replacing their rows; the days of the rows replaced
+    go to the summaries' change log (``report_summaries``)."""
     partials = (
         SQL("TRUE") if partial_ids is None else SQL("partial.id = ANY(%s)", list(partial_ids))
     )
@@ -651,17 +638,23 @@ def record_received_payments_query(partial_ids=None):
     return SQL(
         """
         WITH received AS (%(select)s),
+        logged AS (%(log)s),
         replaced AS (
             DELETE FROM crm_xyz_received_payment
              WHERE %(replaced)s
         )
-        INSERT INTO crm_xyz_received_payment (partial_id, company_id, user_id, date, amount)
-        SELECT * FROM received
+        INSERT INTO crm_xyz_received_payment
+               (partial_id, company_id, user_id, date, amount, recorded_at)
+        SELECT received.*, NOW() AT TIME ZONE 'UTC' FROM received
         ON CONFLICT (partial_id) DO UPDATE
            SET company_id = EXCLUDED.company_id, user_id = EXCLUDED.user_id,
-               date = EXCLUDED.date, amount = EXCLUDED.amount
+               date = EXCLUDED.date, amount = EXCLUDED.amount,
+               recorded_at = EXCLUDED.recorded_at
         """,
         select=select,
+        log=report_summaries.log_payment_changes(partial_ids)
+        if partial_ids is not None
+        else SQL("SELECT 1"),
         replaced=SQL("FALSE")
         if partial_ids is None
         else SQL(
@@ -674,14 +667,17 @@ def record_received_payments_query(partial_ids=None):
 def payments_query(params):
     """Money received in the period on each salesperson's customer invoices, less the
     money paid back on his credit notes (see RECEIVED_PAYMENTS): the rows of
-    crm_xyz_received_payment dated in the period, read from their sums per
-    salesperson and day (``report_summaries``)."""
-    return _salesperson_days(
-        report_summaries.DAILY_PAYMENTS_TABLE, SQL("SUM(daily.amount)"), params
+    crm_xyz_received_payment dated in the period, read from the daily payments of
+    the summaries and the received payments since
+    (``report_summaries.salesperson_payments``)."""
+    return SQL(
+        """
+        SELECT payment.user_id, SUM(payment.amount)
+          FROM (%s) AS payment(user_id, amount)
+         GROUP BY payment.user_id
+        """,
+        report_summaries.salesperson_payments(params),
     )
-
-
-SNAPSHOT_COLUMNS = ("customers", "complete_customers")
 
 
 def take_completeness_snapshot_query(params):
@@ -689,11 +685,13 @@ def take_completeness_snapshot_query(params):
 
     One row per salesperson with customers in ``company_id``, plus one (with
     zeros) for each of ``team_ids`` without any; a second snapshot of the same
-    day replaces the first. ``uid`` is written as the creator.
+    day replaces the first. ``uid`` is written as the creator. ``params`` also holds
+    the company's read parameters (``report_summaries.read_params``).
     """
     return SQL(
         """
-        WITH counts AS (%(counts)s),
+        WITH %(shared)s,
+        counts AS (%(counts)s),
         team AS (
             SELECT user_id FROM counts
              UNION
@@ -715,8 +713,9 @@ def take_completeness_snapshot_query(params):
     """,
         counts=SQL(
             "SELECT counts.* FROM (%s) AS counts(user_id, customers, complete)",
-            portfolio_query({"user_ids": None, "company_id": params["company_id"]}),
+            portfolio_query({**params, "user_ids": None, "portfolio_at": None}),
         ),
+        shared=shared_ctes(params),
         **params,
     )
 

@@ -1,65 +1,132 @@
-"""What the database keeps ahead for the manager report, kept exact by triggers.
+"""What the manager report reads instead of a year of documents: summaries of past
+days, rebuilt set-based every night, read together with what changed since.
 
-Some indicators read, for every customer or every salesperson of a company,
-what the documents or the partners only give by a long scan (a year or two of
-orders, every contact); here they read narrow rows instead:
+Some indicators need, for every customer or every salesperson of a company,
+what the documents only give by a long scan (a year or two of orders, every
+contact). The nightly refresh (``crm.xyz.report.summary``) writes narrow rows
+for them, from the documents as they are at its snapshot:
 
 * **sale days** (retention asks whether each customer bought in two windows of
-  days, the analysis windows that end at the start and at the end of the
-  period): ``crm_xyz_customer_sale_days`` holds the local days
-  (``datemultirange``) on which each customer (commercial partner) bought from
-  each company, for both sources of the classification:
-
-      source 'order'    confirmed sale orders, on the date of the order in the
-                        company's time zone
-      source 'invoice'  posted customer invoices (not credit notes), on their
-                        invoice date
-
+  days): ``crm_xyz_summary_sale_days``, per company, source and customer
+  (commercial partner), the local days (``datemultirange``) it bought on:
+  confirmed orders on the date of the order in the company's time zone
+  (source 'order'), posted customer invoices on their invoice date (source
+  'invoice');
 * **customers** (every indicator counts for the salesperson of a customer;
   completeness asks for an email, a phone, an address, on the customer or one
-  of its active contacts): ``crm_xyz_report_customer`` holds one row per
-  commercial partner: its company, salesperson, active flag and contact data,
+  of its active contacts): ``crm_xyz_summary_customer``, one row per
+  commercial partner: its company, salesperson, active flag and contact data
   as ``CONTACT_DATA_*`` bits;
-
 * **daily sales** (completed orders, revenue, profit):
-  ``crm_xyz_salesperson_daily_sales`` holds, per company, salesperson and
-  local day, the confirmed orders, the completed ones and their untaxed amount
-  and margin in company currency, each order converted and rounded as the
-  report sums them;
-
-* **daily payments** (payments): ``crm_xyz_salesperson_daily_payments`` holds,
-  per company, salesperson and payment date, the sum of the received payments
+  ``crm_xyz_summary_daily_sales``, per company, salesperson and local day, the
+  confirmed orders, the completed ones, their untaxed amount and margin in
+  company currency (each order converted and rounded as the report sums them);
+* **daily payments**: ``crm_xyz_summary_daily_payments``, per company,
+  salesperson and payment date, the sum of the received payments
   (``crm_xyz_received_payment``).
 
-The rows are kept exact by triggers, whoever writes the rows they come from
-(the ORM, an import, a merge of partners, another addon's SQL). Each change
-recomputes the rows it concerns from their sources, never by adding a
-difference, so nothing drifts: a change of an order's or an invoice's state,
-date, customer, salesperson, company or amounts recomputes the sale days of
-its customer and the daily sales of its salesperson and day; a change of a
-contact's commercial partner, the sale days of both customers (the orders of
-the contact move along); a change of a partner's contact data, commercial
-partner, active flag, salesperson or company, the row of its customer(s); a
-change of a company's time zone (every local day moves), currency or its
-rounding, all of the company's rows. A recomputation reads one customer's, or
-one salesperson's day of, rows and writes with an upsert (or deletes a row left
-empty): concurrent changes of one row meet on it, and Odoo retries the later
-transaction. The tables are
-filled once when they are created (install, upgrade) and dropped at uninstall,
-with their triggers and functions.
+Nothing here runs when Odoo writes its documents: no trigger, no shared row.
+The summaries cover the days before the refresh's day (``summary_day``, the
+company's date when it ran); a read takes them as they are, except for what
+may have changed since the refresh's snapshot, which it reads from the
+documents themselves:
+
+* every day from ``summary_day`` on (today's documents, whoever writes them);
+* the customers and days of the documents written since (``write_date`` at or
+  after ``since``: the start of the oldest transaction still running when the
+  refresh took its snapshot, so that nothing it could not see is missed);
+* what a write moved away or deleted, which ``write_date`` cannot show: the
+  day and customer an order, an invoice, a contact or a payment had before,
+  appended by the ORM to ``crm_xyz_summary_change`` (one row per write,
+  never a shared row; CHANGE_* below).
+
+A company without a valid refresh (none yet, or its time zone, currency or
+rounding changed since) is read from the documents alone. SQL that bypasses
+the ORM on a past day sets no ``write_date``: the report sees it from the next
+refresh on.
 """
 
-from odoo.tools import SQL, sql
+from odoo.tools import SQL
 
-SALE_DAYS_TABLE = "crm_xyz_customer_sale_days"
+# ------------------------------------------------------------------ tables
+SALE_DAYS_TABLE = "crm_xyz_summary_sale_days"
+CUSTOMER_TABLE = "crm_xyz_summary_customer"
+DAILY_SALES_TABLE = "crm_xyz_summary_daily_sales"
+DAILY_PAYMENTS_TABLE = "crm_xyz_summary_daily_payments"
+CHANGE_TABLE = "crm_xyz_summary_change"
 
-# the local day of an order of the company (tz: the company's time zone, COMPANY_TZ)
-ORDER_DAY = "(so.date_order AT TIME ZONE 'UTC' AT TIME ZONE {tz})::date"
-# the time zone of a company, from its partner ``company_partner`` ('UTC' without one)
-COMPANY_TZ = "COALESCE(NULLIF(company_partner.tz, ''), 'UTC')"
+# no foreign key to Odoo's tables: nothing of the report runs when they are written
+# (a row of a deleted partner or company is left until the next refresh, and the
+# change log says which customers to read again)
+TABLES = {
+    SALE_DAYS_TABLE: f"""
+        CREATE TABLE {SALE_DAYS_TABLE} (
+            company_id integer NOT NULL,
+            source varchar NOT NULL CHECK (source IN ('order', 'invoice')),
+            partner_id integer NOT NULL,
+            sale_days datemultirange NOT NULL,
+            PRIMARY KEY (company_id, source, partner_id)
+        )""",
+    CUSTOMER_TABLE: f"""
+        CREATE TABLE {CUSTOMER_TABLE} (
+            partner_id integer PRIMARY KEY,
+            company_id integer,
+            user_id integer,
+            active boolean NOT NULL,
+            contact_data smallint NOT NULL
+        )""",
+    DAILY_SALES_TABLE: f"""
+        CREATE TABLE {DAILY_SALES_TABLE} (
+            company_id integer NOT NULL,
+            day date NOT NULL,
+            user_id integer NOT NULL,
+            order_count integer NOT NULL,
+            completed_count integer NOT NULL,
+            revenue numeric,
+            profit numeric,
+            PRIMARY KEY (company_id, day, user_id)
+        )""",
+    DAILY_PAYMENTS_TABLE: f"""
+        CREATE TABLE {DAILY_PAYMENTS_TABLE} (
+            company_id integer NOT NULL,
+            day date NOT NULL,
+            user_id integer NOT NULL,
+            amount numeric NOT NULL,
+            PRIMARY KEY (company_id, day, user_id)
+        )""",
+    # appended by the ORM's writes, read back from ``since`` on, purged by the refresh
+    CHANGE_TABLE: f"""
+        CREATE TABLE {CHANGE_TABLE} (
+            id bigserial PRIMARY KEY,
+            changed_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+            kind varchar NOT NULL,
+            company_id integer,
+            day date,
+            partner_id integer
+        )""",
+}
+CHANGE_INDEX = (
+    "crm_xyz_summary_change_changed_at_idx",
+    CHANGE_TABLE,
+    ("changed_at",),
+    None,
+)
 
-# (name, table, columns, predicate): the index a customer's posted invoices are read by
-SUMMARY_INDEXES = (
+# What the change log holds: a past day of a company's orders or payments whose
+# figures a write may have changed (the day an order or a payment had before it
+# moved or was deleted), or a customer (commercial partner) whose sale days and row
+# may have changed (the customer an order, an invoice or a contact had before).
+CHANGE_ORDER_DAY = "order_day"
+CHANGE_PAYMENT_DAY = "payment_day"
+CHANGE_CUSTOMER = "customer"
+
+# indexes on Odoo's tables: (name, table, columns, predicate). ``write_date`` finds
+# what was written since a refresh; the posted customer invoices of a customer are
+# read by customer (retention of customers written since)
+DOCUMENT_INDEXES = (
+    ("crm_xyz_summary_order_written_idx", "sale_order", ("write_date",), None),
+    ("crm_xyz_summary_move_written_idx", "account_move", ("write_date",), None),
+    ("crm_xyz_summary_partner_written_idx", "res_partner", ("write_date",), None),
     (
         "crm_xyz_sale_days_invoice_idx",
         "account_move",
@@ -68,197 +135,14 @@ SUMMARY_INDEXES = (
     ),
 )
 
-CREATE_SALE_DAYS_TABLE = f"""
-    CREATE TABLE {SALE_DAYS_TABLE} (
-        company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
-        source varchar NOT NULL CHECK (source IN ('order', 'invoice')),
-        partner_id integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
-        sale_days datemultirange NOT NULL,
-        PRIMARY KEY (company_id, source, partner_id)
-    )
-"""
-
-# the sale days of one customer in one company, recomputed from its documents
-REFRESH_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_refresh_sale_days(
-        refresh_source varchar, refresh_company integer, customer integer
-    ) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-        days datemultirange;
-        company_tz varchar;
-    BEGIN
-        IF refresh_company IS NULL OR customer IS NULL THEN
-            RETURN;
-        END IF;
-        IF refresh_source = 'order' THEN
-            SELECT {COMPANY_TZ} INTO company_tz
-              FROM res_company company
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-             WHERE company.id = refresh_company;
-            SELECT range_agg(daterange(sale.day, sale.day, '[]')) INTO days
-              FROM (SELECT DISTINCT {ORDER_DAY.format(tz="company_tz")} AS day
-                      FROM res_partner member
-                      JOIN sale_order so ON so.partner_id = member.id
-                     WHERE member.commercial_partner_id = customer
-                       AND so.company_id = refresh_company
-                       AND so.state = 'sale') AS sale;
-        ELSE
-            SELECT range_agg(daterange(sale.day, sale.day, '[]')) INTO days
-              FROM (SELECT DISTINCT am.invoice_date AS day
-                      FROM account_move am
-                     WHERE am.company_id = refresh_company
-                       AND am.commercial_partner_id = customer
-                       AND am.state = 'posted'
-                       AND am.move_type = 'out_invoice'
-                       AND am.invoice_date IS NOT NULL) AS sale;
-        END IF;
-        IF days IS NULL THEN
-            DELETE FROM {SALE_DAYS_TABLE}
-             WHERE company_id = refresh_company AND source = refresh_source
-               AND partner_id = customer;
-        ELSE
-            INSERT INTO {SALE_DAYS_TABLE} (company_id, source, partner_id, sale_days)
-            VALUES (refresh_company, refresh_source, customer, days)
-            ON CONFLICT (company_id, source, partner_id)
-            DO UPDATE SET sale_days = EXCLUDED.sale_days;
-        END IF;
-    END $$
-"""
-
-# the sale days of every customer of some companies (NULL: all), for one source
-REBUILD_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_rebuild_sale_days(
-        rebuild_source varchar, company_ids integer[]
-    ) RETURNS void LANGUAGE plpgsql AS $$
-    BEGIN
-        DELETE FROM {SALE_DAYS_TABLE}
-         WHERE source = rebuild_source
-           AND (company_ids IS NULL OR company_id = ANY(company_ids));
-        IF rebuild_source = 'order' THEN
-            INSERT INTO {SALE_DAYS_TABLE} (company_id, source, partner_id, sale_days)
-            SELECT sale.company_id, 'order', sale.partner_id,
-                   range_agg(daterange(sale.day, sale.day, '[]'))
-              FROM (SELECT DISTINCT so.company_id, member.commercial_partner_id AS partner_id,
-                           {ORDER_DAY.format(tz="company_tz.name")} AS day
-                      FROM sale_order so
-                      JOIN res_partner member ON member.id = so.partner_id
-                      JOIN (SELECT company.id AS company_id,
-                                   {COMPANY_TZ} AS name
-                              FROM res_company company
-                              JOIN res_partner company_partner
-                                ON company_partner.id = company.partner_id) AS company_tz
-                        ON company_tz.company_id = so.company_id
-                     WHERE so.state = 'sale'
-                       AND member.commercial_partner_id IS NOT NULL
-                       AND (company_ids IS NULL OR so.company_id = ANY(company_ids))) AS sale
-             GROUP BY sale.company_id, sale.partner_id;
-        ELSE
-            INSERT INTO {SALE_DAYS_TABLE} (company_id, source, partner_id, sale_days)
-            SELECT sale.company_id, 'invoice', sale.partner_id,
-                   range_agg(daterange(sale.day, sale.day, '[]'))
-              FROM (SELECT DISTINCT am.company_id, am.commercial_partner_id AS partner_id,
-                           am.invoice_date AS day
-                      FROM account_move am
-                     WHERE am.state = 'posted'
-                       AND am.move_type = 'out_invoice'
-                       AND am.invoice_date IS NOT NULL
-                       AND am.commercial_partner_id IS NOT NULL
-                       AND (company_ids IS NULL OR am.company_id = ANY(company_ids))) AS sale
-             GROUP BY sale.company_id, sale.partner_id;
-        END IF;
-    END $$
-"""
-
-# the trigger functions: which customers a change of a row concerns
-ORDER_TRIGGER_FUNCTION = """
-    CREATE OR REPLACE FUNCTION crm_xyz_sale_order_sale_days() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        old_customer integer;
-        new_customer integer;
-    BEGIN
-        IF TG_OP <> 'INSERT' AND OLD.state = 'sale' THEN
-            SELECT commercial_partner_id INTO old_customer
-              FROM res_partner WHERE id = OLD.partner_id;
-            PERFORM crm_xyz_refresh_sale_days('order', OLD.company_id, old_customer);
-        END IF;
-        IF TG_OP <> 'DELETE' AND NEW.state = 'sale' THEN
-            SELECT commercial_partner_id INTO new_customer
-              FROM res_partner WHERE id = NEW.partner_id;
-            IF TG_OP = 'INSERT' OR OLD.state <> 'sale' OR OLD.company_id <> NEW.company_id
-               OR old_customer IS DISTINCT FROM new_customer THEN
-                PERFORM crm_xyz_refresh_sale_days('order', NEW.company_id, new_customer);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$
-"""
-
-INVOICE_TRIGGER_FUNCTION = """
-    CREATE OR REPLACE FUNCTION crm_xyz_account_move_sale_days() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        old_counts boolean := TG_OP <> 'INSERT'
-            AND OLD.state = 'posted' AND OLD.move_type = 'out_invoice';
-    BEGIN
-        IF old_counts THEN
-            PERFORM crm_xyz_refresh_sale_days('invoice', OLD.company_id, OLD.commercial_partner_id);
-        END IF;
-        IF TG_OP <> 'DELETE' AND NEW.state = 'posted' AND NEW.move_type = 'out_invoice'
-           AND (NOT old_counts OR OLD.company_id <> NEW.company_id
-                OR OLD.commercial_partner_id IS DISTINCT FROM NEW.commercial_partner_id) THEN
-            PERFORM crm_xyz_refresh_sale_days('invoice', NEW.company_id, NEW.commercial_partner_id);
-        END IF;
-        RETURN NULL;
-    END $$
-"""
-
-# a contact moved to another commercial partner takes its orders along (an invoice
-# keeps its own commercial partner, recomputed by the ORM: the invoice trigger)
-PARTNER_TRIGGER_FUNCTION = """
-    CREATE OR REPLACE FUNCTION crm_xyz_res_partner_sale_days() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        order_company integer;
-    BEGIN
-        FOR order_company IN
-            SELECT DISTINCT company_id FROM sale_order WHERE partner_id = NEW.id AND state = 'sale'
-        LOOP
-            PERFORM crm_xyz_refresh_sale_days('order', order_company, OLD.commercial_partner_id);
-            PERFORM crm_xyz_refresh_sale_days('order', order_company, NEW.commercial_partner_id);
-        END LOOP;
-        RETURN NULL;
-    END $$
-"""
-
-# a company's time zone (that of its partner) or its partner changed: its local days
-# moved; its currency or the rounding of its currency changed: its amounts did
-COMPANY_TRIGGER_FUNCTION = """
-    CREATE OR REPLACE FUNCTION crm_xyz_company_report_summaries() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        company_ids integer[];
-    BEGIN
-        IF TG_TABLE_NAME = 'res_company' THEN
-            company_ids := ARRAY[NEW.id];
-        ELSIF TG_TABLE_NAME = 'res_currency' THEN
-            SELECT ARRAY_AGG(id) INTO company_ids FROM res_company WHERE currency_id = NEW.id;
-        ELSE
-            SELECT ARRAY_AGG(id) INTO company_ids FROM res_company WHERE partner_id = NEW.id;
-        END IF;
-        IF company_ids IS NOT NULL THEN
-            PERFORM crm_xyz_rebuild_sale_days('order', company_ids);
-            PERFORM crm_xyz_rebuild_daily_sales(company_ids);
-        END IF;
-        RETURN NULL;
-    END $$
-"""
-
-
-# ------------------------------------------------------------------ customers
-CUSTOMER_TABLE = "crm_xyz_report_customer"
-
-# the contact data of a partner as bits: an email, a phone (or a mobile), an address
+# ------------------------------------------------------------------ expressions
+# the time zone of a company, from its partner ``company_partner`` ('UTC' without one)
+COMPANY_TZ = "COALESCE(NULLIF(company_partner.tz, ''), 'UTC')"
+# the decimal places of the currency ``currency`` (res.currency.decimal_places)
+CURRENCY_DIGITS = """CASE WHEN currency.rounding > 0 AND currency.rounding < 1
+                          THEN CEIL(-LOG(currency.rounding::numeric))::integer ELSE 0 END"""
+# the contact data of a partner ``member`` as bits: an email, a phone (or a mobile),
+# an address
 CONTACT_DATA_EMAIL, CONTACT_DATA_PHONE, CONTACT_DATA_ADDRESS = 1, 2, 4
 CONTACT_DATA_COMPLETE = CONTACT_DATA_EMAIL | CONTACT_DATA_PHONE | CONTACT_DATA_ADDRESS
 PARTNER_CONTACT_DATA = f"""(
@@ -269,569 +153,330 @@ PARTNER_CONTACT_DATA = f"""(
                 AND member.country_id IS NOT NULL
            THEN {CONTACT_DATA_ADDRESS} ELSE 0 END)"""
 
-# one row per commercial partner: what the report reads of it, narrow
-CREATE_CUSTOMER_TABLE = f"""
-    CREATE TABLE {CUSTOMER_TABLE} (
-        partner_id integer PRIMARY KEY REFERENCES res_partner (id) ON DELETE CASCADE,
-        company_id integer,
-        user_id integer,
-        active boolean NOT NULL,
-        contact_data smallint NOT NULL
+
+def local_day(column, tz):
+    """The company's local day of the UTC datetime ``column`` (SQL), ``tz`` a time zone."""
+    return SQL("((%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", column, tz)
+
+
+def day_start_utc(day, tz):
+    """The UTC instant (naive) at which the local day ``day`` (SQL) starts in ``tz``."""
+    return SQL("((%s)::timestamp AT TIME ZONE %s) AT TIME ZONE 'UTC'", day, tz)
+
+
+def order_amount(column, digits):
+    """An amount of an order ``so`` in company currency, rounded as the report sums it."""
+    return SQL(
+        "ROUND(COALESCE(%s, 0) / NULLIF(so.currency_rate, 0), %s)",
+        SQL.identifier("so", column),
+        digits,
     )
-"""
-
-# the row of one partner: none unless it is a commercial partner; its contact data
-# is its own and its active contacts'
-REFRESH_CUSTOMER_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_refresh_report_customer(customer integer)
-    RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-        data integer;
-    BEGIN
-        IF customer IS NULL THEN
-            RETURN;
-        END IF;
-        IF NOT EXISTS (SELECT 1 FROM res_partner
-                        WHERE id = customer AND commercial_partner_id = customer) THEN
-            DELETE FROM {CUSTOMER_TABLE} WHERE partner_id = customer;
-            RETURN;
-        END IF;
-        SELECT COALESCE(BIT_OR({PARTNER_CONTACT_DATA}), 0) INTO data
-          FROM res_partner member
-         WHERE member.commercial_partner_id = customer AND member.active;
-        INSERT INTO {CUSTOMER_TABLE} (partner_id, company_id, user_id, active, contact_data)
-        SELECT partner.id, partner.company_id, partner.user_id, partner.active, data
-          FROM res_partner partner
-         WHERE partner.id = customer
-        ON CONFLICT (partner_id) DO UPDATE
-           SET company_id = EXCLUDED.company_id, user_id = EXCLUDED.user_id,
-               active = EXCLUDED.active, contact_data = EXCLUDED.contact_data;
-    END $$
-"""
-
-REBUILD_CUSTOMERS = f"""
-    INSERT INTO {CUSTOMER_TABLE} (partner_id, company_id, user_id, active, contact_data)
-    SELECT customer.id, customer.company_id, customer.user_id, customer.active,
-           COALESCE(members.data, 0)
-      FROM res_partner customer
-      LEFT JOIN (SELECT member.commercial_partner_id AS customer_id,
-                        BIT_OR({PARTNER_CONTACT_DATA}) AS data
-                   FROM res_partner member
-                  WHERE member.active
-                  GROUP BY member.commercial_partner_id) AS members
-        ON members.customer_id = customer.id
-     WHERE customer.id = customer.commercial_partner_id
-"""
-
-# the columns of a partner its customer's contact data depends on, and all it reads
-CONTACT_DATA_COLUMNS = (
-    "email, phone, mobile, street, city, country_id, commercial_partner_id, active"
-)
-CUSTOMER_COLUMNS = f"{CONTACT_DATA_COLUMNS}, user_id, company_id"
-CUSTOMER_TRIGGER_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_res_partner_report_customer() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'UPDATE'
-           AND (OLD.{CONTACT_DATA_COLUMNS.replace(", ", ", OLD.")})
-               IS NOT DISTINCT FROM (NEW.{CONTACT_DATA_COLUMNS.replace(", ", ", NEW.")}) THEN
-            -- only its salesperson or company: no need to read its contacts (a customer
-            -- reassigned with thousands of others stays one indexed write)
-            UPDATE {CUSTOMER_TABLE} SET company_id = NEW.company_id, user_id = NEW.user_id
-             WHERE partner_id = NEW.id;
-            RETURN NULL;
-        END IF;
-        IF TG_OP <> 'INSERT' THEN
-            PERFORM crm_xyz_refresh_report_customer(OLD.commercial_partner_id);
-        END IF;
-        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
-                AND OLD.commercial_partner_id IS DISTINCT FROM NEW.commercial_partner_id) THEN
-            PERFORM crm_xyz_refresh_report_customer(NEW.commercial_partner_id);
-        END IF;
-        RETURN NULL;
-    END $$
-"""
 
 
-# ------------------------------------------------------------------ daily sales
-DAILY_SALES_TABLE = "crm_xyz_salesperson_daily_sales"
-
-# one row per company, salesperson and local day with confirmed orders: their
-# number, the completed ones, their untaxed amount and margin in company currency
-# (each order converted at its own rate and rounded to the currency, as the
-# report sums them)
-CREATE_DAILY_SALES_TABLE = f"""
-    CREATE TABLE {DAILY_SALES_TABLE} (
-        company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
-        user_id integer NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
-        day date NOT NULL,
-        order_count integer NOT NULL,
-        completed_count integer NOT NULL,
-        revenue numeric,
-        profit numeric,
-        PRIMARY KEY (company_id, day, user_id)
+# ------------------------------------------------------------------ the refresh
+def refresh_queries(companies, since):
+    """The statements that rebuild every summary, for ``companies``: a list of dicts
+    ``{"id", "summary_day", "tz", "digits"}``, every company of the database (the
+    customers are shared). ``since`` is stored by the caller with them."""
+    company_values = SQL(
+        """SELECT * FROM unnest(%s::integer[], %s::date[], %s::varchar[], %s::integer[])
+             AS company(company_id, summary_day, tz, digits)""",
+        [company["id"] for company in companies],
+        [company["summary_day"] for company in companies],
+        [company["tz"] for company in companies],
+        [company["digits"] for company in companies],
     )
-"""
-
-# the decimal places of the currency ``currency`` (res.currency.decimal_places)
-CURRENCY_DIGITS = """CASE WHEN currency.rounding > 0 AND currency.rounding < 1
-                          THEN CEIL(-LOG(currency.rounding::numeric))::integer ELSE 0 END"""
-DAILY_SALES_SUMS = """COUNT(*),
-           COUNT(*) FILTER (WHERE so.xyz_completed),
-           SUM(ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), {digits})),
-           SUM(ROUND(COALESCE(so.margin, 0) / NULLIF(so.currency_rate, 0), {digits}))"""
-
-# the row of one salesperson and local day of a company, recomputed from its orders
-REFRESH_DAILY_SALES_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_refresh_daily_sales(
-        refresh_company integer, salesperson integer, order_date timestamp
-    ) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-        company_tz varchar;
-        digits integer;
-        sale_day date;
-        day_start timestamp;
-        day_end timestamp;
-    BEGIN
-        IF refresh_company IS NULL OR salesperson IS NULL OR order_date IS NULL THEN
-            RETURN;
-        END IF;
-        SELECT {COMPANY_TZ} INTO company_tz
-          FROM res_company company
-          JOIN res_partner company_partner ON company_partner.id = company.partner_id
-         WHERE company.id = refresh_company;
-        SELECT {CURRENCY_DIGITS} INTO digits
-          FROM res_company company
-          JOIN res_currency currency ON currency.id = company.currency_id
-         WHERE company.id = refresh_company;
-        sale_day := (order_date AT TIME ZONE 'UTC' AT TIME ZONE company_tz)::date;
-        day_start := (sale_day::timestamp AT TIME ZONE company_tz) AT TIME ZONE 'UTC';
-        day_end := ((sale_day + 1)::timestamp AT TIME ZONE company_tz) AT TIME ZONE 'UTC';
-        -- an upsert: concurrent orders of one salesperson and day meet on its row (a
-        -- day left without orders keeps a row of zeros)
-        INSERT INTO {DAILY_SALES_TABLE}
-               (company_id, user_id, day, order_count, completed_count, revenue, profit)
-        SELECT refresh_company, salesperson, sale_day,
-               {DAILY_SALES_SUMS.format(digits="digits")}
-          FROM sale_order so
-         WHERE so.company_id = refresh_company
-           AND so.state = 'sale'
-           AND so.date_order >= day_start AND so.date_order < day_end
-           AND so.user_id = salesperson
-        ON CONFLICT (company_id, day, user_id) DO UPDATE
-           SET order_count = EXCLUDED.order_count,
-               completed_count = EXCLUDED.completed_count,
-               revenue = EXCLUDED.revenue, profit = EXCLUDED.profit;
-    END $$
-"""
-
-# every row of some companies (NULL: all)
-REBUILD_DAILY_SALES_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_rebuild_daily_sales(company_ids integer[])
-    RETURNS void LANGUAGE plpgsql AS $$
-    BEGIN
-        DELETE FROM {DAILY_SALES_TABLE}
-         WHERE company_ids IS NULL OR company_id = ANY(company_ids);
-        INSERT INTO {DAILY_SALES_TABLE}
-               (company_id, user_id, day, order_count, completed_count, revenue, profit)
-        SELECT so.company_id, so.user_id,
-               {ORDER_DAY.format(tz="company_tz.name")},
-               {DAILY_SALES_SUMS.format(digits="company_tz.digits")}
-          FROM sale_order so
-          JOIN (SELECT company.id AS company_id,
-                       {COMPANY_TZ} AS name,
-                       {CURRENCY_DIGITS} AS digits
-                  FROM res_company company
-                  JOIN res_currency currency ON currency.id = company.currency_id
-                  JOIN res_partner company_partner
-                    ON company_partner.id = company.partner_id
-                -- computed once per company, not once per order (a fence: not pulled up)
-                OFFSET 0) AS company_tz
-            ON company_tz.company_id = so.company_id
-         WHERE so.state = 'sale'
-           AND so.user_id IS NOT NULL
-           AND (company_ids IS NULL OR so.company_id = ANY(company_ids))
-         GROUP BY 1, 2, 3;
-    END $$
-"""
-
-DAILY_SALES_TRIGGER_FUNCTION = """
-    CREATE OR REPLACE FUNCTION crm_xyz_sale_order_daily_sales() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP <> 'INSERT' AND OLD.state = 'sale' THEN
-            PERFORM crm_xyz_refresh_daily_sales(OLD.company_id, OLD.user_id, OLD.date_order);
-        END IF;
-        IF TG_OP <> 'DELETE' AND NEW.state = 'sale'
-           AND (TG_OP = 'INSERT' OR OLD.state <> 'sale'
-                OR (OLD.company_id, OLD.user_id, OLD.date_order)
-                   IS DISTINCT FROM (NEW.company_id, NEW.user_id, NEW.date_order)) THEN
-            PERFORM crm_xyz_refresh_daily_sales(NEW.company_id, NEW.user_id, NEW.date_order);
-        END IF;
-        RETURN NULL;
-    END $$
-"""
-DAILY_SALES_COLUMNS = (
-    "state, date_order, user_id, company_id, amount_untaxed, margin, currency_rate, xyz_completed"
-)
-
-# ------------------------------------------------------------------ daily payments
-DAILY_PAYMENTS_TABLE = "crm_xyz_salesperson_daily_payments"
-
-# one row per company, salesperson and payment date: the money received on his
-# invoices less the money paid back on his credit notes, from the received payments
-# (crm_xyz_received_payment, one row per reconciliation)
-CREATE_DAILY_PAYMENTS_TABLE = f"""
-    CREATE TABLE {DAILY_PAYMENTS_TABLE} (
-        company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
-        user_id integer NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
-        day date NOT NULL,
-        amount numeric NOT NULL,
-        PRIMARY KEY (company_id, day, user_id)
-    )
-"""
-
-# the days of the received payments a statement wrote or deleted (its transition
-# tables), recomputed in one pass
-DAILY_PAYMENTS_TRIGGER_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION crm_xyz_received_payment_daily() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        companies integer[] := '{{}}';
-        users integer[] := '{{}}';
-        days date[] := '{{}}';
-    BEGIN
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            SELECT companies || ARRAY_AGG(company_id), users || ARRAY_AGG(user_id),
-                   days || ARRAY_AGG(date)
-              INTO companies, users, days
-              FROM new_payments WHERE user_id IS NOT NULL;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            SELECT companies || ARRAY_AGG(company_id), users || ARRAY_AGG(user_id),
-                   days || ARRAY_AGG(date)
-              INTO companies, users, days
-              FROM old_payments WHERE user_id IS NOT NULL;
-        END IF;
-        -- an upsert: concurrent payments of one salesperson and day meet on its row
-        -- (a day left without payments keeps a row of 0)
-        INSERT INTO {DAILY_PAYMENTS_TABLE} (company_id, user_id, day, amount)
-        SELECT changed.company_id, changed.user_id, changed.day,
-               COALESCE(SUM(payment.amount), 0)
-          FROM (SELECT DISTINCT * FROM UNNEST(companies, users, days)
-                    AS changed(company_id, user_id, day)) AS changed
-          LEFT JOIN crm_xyz_received_payment payment
-            ON payment.company_id = changed.company_id AND payment.user_id = changed.user_id
-           AND payment.date = changed.day
-         GROUP BY changed.company_id, changed.user_id, changed.day
-        ON CONFLICT (company_id, day, user_id) DO UPDATE SET amount = EXCLUDED.amount;
-        RETURN NULL;
-    END $$
-"""
-
-REBUILD_DAILY_PAYMENTS = f"""
-    INSERT INTO {DAILY_PAYMENTS_TABLE} (company_id, user_id, day, amount)
-    SELECT payment.company_id, payment.user_id, payment.date, SUM(payment.amount)
-      FROM crm_xyz_received_payment payment
-     WHERE payment.user_id IS NOT NULL AND payment.amount IS NOT NULL
-     GROUP BY payment.company_id, payment.user_id, payment.date
-"""
-
-# ------------------------------------------------------------------ triggers
-TABLES = {
-    SALE_DAYS_TABLE: CREATE_SALE_DAYS_TABLE,
-    CUSTOMER_TABLE: CREATE_CUSTOMER_TABLE,
-    DAILY_SALES_TABLE: CREATE_DAILY_SALES_TABLE,
-    DAILY_PAYMENTS_TABLE: CREATE_DAILY_PAYMENTS_TABLE,
-}
-# (trigger, table, event, transition tables, function): statement triggers
-STATEMENT_TRIGGERS = (
-    (
-        "crm_xyz_daily_payments_insert",
-        "crm_xyz_received_payment",
-        "INSERT",
-        "NEW TABLE AS new_payments",
-        "crm_xyz_received_payment_daily",
-    ),
-    (
-        "crm_xyz_daily_payments_update",
-        "crm_xyz_received_payment",
-        "UPDATE",
-        "OLD TABLE AS old_payments NEW TABLE AS new_payments",
-        "crm_xyz_received_payment_daily",
-    ),
-    (
-        "crm_xyz_daily_payments_delete",
-        "crm_xyz_received_payment",
-        "DELETE",
-        "OLD TABLE AS old_payments",
-        "crm_xyz_received_payment_daily",
-    ),
-)
-
-# (trigger, table, event, condition, function)
-TRIGGERS = (
-    (
-        "crm_xyz_sale_days_order_insert",
-        "sale_order",
-        "INSERT",
-        "NEW.state = 'sale'",
-        "crm_xyz_sale_order_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_order_update",
-        "sale_order",
-        "UPDATE OF state, date_order, partner_id, company_id",
-        """(OLD.state = 'sale' OR NEW.state = 'sale')
-           AND (OLD.state, OLD.date_order, OLD.partner_id, OLD.company_id)
-               IS DISTINCT FROM (NEW.state, NEW.date_order, NEW.partner_id, NEW.company_id)""",
-        "crm_xyz_sale_order_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_order_delete",
-        "sale_order",
-        "DELETE",
-        "OLD.state = 'sale'",
-        "crm_xyz_sale_order_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_invoice_insert",
-        "account_move",
-        "INSERT",
-        "NEW.state = 'posted' AND NEW.move_type = 'out_invoice'",
-        "crm_xyz_account_move_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_invoice_update",
-        "account_move",
-        "UPDATE OF state, move_type, invoice_date, commercial_partner_id, company_id",
-        """((OLD.state = 'posted' AND OLD.move_type = 'out_invoice')
-            OR (NEW.state = 'posted' AND NEW.move_type = 'out_invoice'))
-           AND (OLD.state, OLD.move_type, OLD.invoice_date, OLD.commercial_partner_id,
-                OLD.company_id)
-               IS DISTINCT FROM (NEW.state, NEW.move_type, NEW.invoice_date,
-                                 NEW.commercial_partner_id, NEW.company_id)""",
-        "crm_xyz_account_move_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_invoice_delete",
-        "account_move",
-        "DELETE",
-        "OLD.state = 'posted' AND OLD.move_type = 'out_invoice'",
-        "crm_xyz_account_move_sale_days",
-    ),
-    (
-        "crm_xyz_sale_days_partner_update",
-        "res_partner",
-        "UPDATE OF commercial_partner_id",
-        "OLD.commercial_partner_id IS DISTINCT FROM NEW.commercial_partner_id",
-        "crm_xyz_res_partner_sale_days",
-    ),
-    (
-        "crm_xyz_report_summaries_company_tz_update",
-        "res_partner",
-        "UPDATE OF tz",
-        "OLD.tz IS DISTINCT FROM NEW.tz",
-        "crm_xyz_company_report_summaries",
-    ),
-    (
-        "crm_xyz_report_summaries_company_update",
-        "res_company",
-        "UPDATE OF partner_id, currency_id",
-        "(OLD.partner_id, OLD.currency_id) IS DISTINCT FROM (NEW.partner_id, NEW.currency_id)",
-        "crm_xyz_company_report_summaries",
-    ),
-    (
-        "crm_xyz_daily_sales_currency_update",
-        "res_currency",
-        "UPDATE OF rounding",
-        "OLD.rounding IS DISTINCT FROM NEW.rounding",
-        "crm_xyz_company_report_summaries",
-    ),
-    (
-        "crm_xyz_daily_sales_order_insert",
-        "sale_order",
-        "INSERT",
-        "NEW.state = 'sale'",
-        "crm_xyz_sale_order_daily_sales",
-    ),
-    (
-        "crm_xyz_daily_sales_order_update",
-        "sale_order",
-        f"UPDATE OF {DAILY_SALES_COLUMNS}",
-        f"""(OLD.state = 'sale' OR NEW.state = 'sale')
-           AND (OLD.{DAILY_SALES_COLUMNS.replace(", ", ", OLD.")})
-               IS DISTINCT FROM (NEW.{DAILY_SALES_COLUMNS.replace(", ", ", NEW.")})""",
-        "crm_xyz_sale_order_daily_sales",
-    ),
-    (
-        "crm_xyz_daily_sales_order_delete",
-        "sale_order",
-        "DELETE",
-        "OLD.state = 'sale'",
-        "crm_xyz_sale_order_daily_sales",
-    ),
-    (
-        "crm_xyz_report_customer_insert",
-        "res_partner",
-        "INSERT",
-        "NEW.commercial_partner_id IS NOT NULL",
-        "crm_xyz_res_partner_report_customer",
-    ),
-    (
-        "crm_xyz_report_customer_update",
-        "res_partner",
-        f"UPDATE OF {CUSTOMER_COLUMNS}",
-        f"(OLD.{CUSTOMER_COLUMNS.replace(', ', ', OLD.')}) "
-        f"IS DISTINCT FROM (NEW.{CUSTOMER_COLUMNS.replace(', ', ', NEW.')})",
-        "crm_xyz_res_partner_report_customer",
-    ),
-    (
-        "crm_xyz_report_customer_delete",
-        "res_partner",
-        "DELETE",
-        "OLD.commercial_partner_id IS NOT NULL",
-        "crm_xyz_res_partner_report_customer",
-    ),
-)
-FUNCTIONS = (
-    ("crm_xyz_received_payment_daily", DAILY_PAYMENTS_TRIGGER_FUNCTION),
-    ("crm_xyz_sale_order_daily_sales", DAILY_SALES_TRIGGER_FUNCTION),
-    ("crm_xyz_refresh_daily_sales", REFRESH_DAILY_SALES_FUNCTION),
-    ("crm_xyz_rebuild_daily_sales", REBUILD_DAILY_SALES_FUNCTION),
-    ("crm_xyz_res_partner_report_customer", CUSTOMER_TRIGGER_FUNCTION),
-    ("crm_xyz_refresh_report_customer", REFRESH_CUSTOMER_FUNCTION),
-    ("crm_xyz_sale_order_sale_days", ORDER_TRIGGER_FUNCTION),
-    ("crm_xyz_account_move_sale_days", INVOICE_TRIGGER_FUNCTION),
-    ("crm_xyz_res_partner_sale_days", PARTNER_TRIGGER_FUNCTION),
-    ("crm_xyz_company_report_summaries", COMPANY_TRIGGER_FUNCTION),
-    ("crm_xyz_refresh_sale_days", REFRESH_FUNCTION),
-    ("crm_xyz_rebuild_sale_days", REBUILD_FUNCTION),
-)
-
-
-def install_report_summaries(cr):
-    """Create the tables, their functions and triggers (install, every upgrade: the
-    functions are replaced by the current ones); fill the tables that are new."""
-    created = [name for name in TABLES if not sql.table_exists(cr, name)]
-    for name in created:
-        cr.execute(SQL(TABLES[name]))
-    for name, table, columns, predicate in SUMMARY_INDEXES:
-        cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s",
-                SQL.identifier(name),
-                SQL.identifier(table),
-                SQL(", ").join(SQL.identifier(column) for column in columns),
-                SQL(predicate),
-            )
-        )
-    for _name, definition in reversed(FUNCTIONS):
-        cr.execute(SQL(definition))
-    for name, table, event, condition, function in TRIGGERS:
-        cr.execute(
-            SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
-        )
-        cr.execute(
-            SQL(
-                "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s) EXECUTE FUNCTION %s()",
-                SQL.identifier(name),
-                SQL(event),
-                SQL.identifier(table),
-                SQL(condition),
-                SQL.identifier(function),
-            )
-        )
-    for name, table, event, transition, function in STATEMENT_TRIGGERS:
-        cr.execute(
-            SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
-        )
-        cr.execute(
-            SQL(
-                "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT "
-                "EXECUTE FUNCTION %s()",
-                SQL.identifier(name),
-                SQL(event),
-                SQL.identifier(table),
-                SQL(transition),
-                SQL.identifier(function),
-            )
-        )
-    if SALE_DAYS_TABLE in created:
-        rebuild_sale_days(cr)
-    if CUSTOMER_TABLE in created:
-        rebuild_customers(cr)
-    if DAILY_SALES_TABLE in created:
-        rebuild_daily_sales(cr)
-    if DAILY_PAYMENTS_TABLE in created:
-        rebuild_daily_payments(cr)
-
-
-def rebuild_sale_days(cr, company_ids=None):
-    """Recompute the sale days of every customer of ``company_ids`` (None: all
-    companies), for both sources: after documents were written with the
-    triggers off (a bulk load in replica mode)."""
-    for source in ("order", "invoice"):
-        cr.execute(
-            SQL(
-                "SELECT crm_xyz_rebuild_sale_days(%s, %s::integer[])",
-                source,
-                None if company_ids is None else list(company_ids),
-            )
-        )
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(SALE_DAYS_TABLE)))
-
-
-def rebuild_daily_sales(cr, company_ids=None):
-    """Recompute the daily sales of every salesperson of ``company_ids`` (None: all
-    companies): after orders were written with the triggers off (a bulk load in
-    replica mode, or a flag set by SQL)."""
-    cr.execute(
+    return [
+        SQL("DELETE FROM %s", SQL.identifier(table))
+        for table in (SALE_DAYS_TABLE, CUSTOMER_TABLE, DAILY_SALES_TABLE, DAILY_PAYMENTS_TABLE)
+    ] + [
         SQL(
-            "SELECT crm_xyz_rebuild_daily_sales(%s::integer[])",
-            None if company_ids is None else list(company_ids),
+            """
+            INSERT INTO %(table)s (company_id, source, partner_id, sale_days)
+            SELECT sale.company_id, 'order', sale.partner_id,
+                   range_agg(daterange(sale.day, sale.day, '[]'))
+              FROM (SELECT DISTINCT so.company_id, member.commercial_partner_id AS partner_id,
+                           %(day)s AS day
+                      FROM (%(companies)s) AS company
+                      JOIN sale_order so ON so.company_id = company.company_id
+                      JOIN res_partner member ON member.id = so.partner_id
+                     WHERE so.state = 'sale'
+                       AND so.date_order < %(day_start)s
+                       AND member.commercial_partner_id IS NOT NULL) AS sale
+             GROUP BY sale.company_id, sale.partner_id
+            """,
+            table=SQL.identifier(SALE_DAYS_TABLE),
+            companies=company_values,
+            day=local_day(SQL("so.date_order"), SQL("company.tz")),
+            day_start=day_start_utc(SQL("company.summary_day"), SQL("company.tz")),
+        ),
+        SQL(
+            """
+            INSERT INTO %(table)s (company_id, source, partner_id, sale_days)
+            SELECT sale.company_id, 'invoice', sale.partner_id,
+                   range_agg(daterange(sale.day, sale.day, '[]'))
+              FROM (SELECT DISTINCT am.company_id, am.commercial_partner_id AS partner_id,
+                           am.invoice_date AS day
+                      FROM (%(companies)s) AS company
+                      JOIN account_move am ON am.company_id = company.company_id
+                     WHERE am.state = 'posted'
+                       AND am.move_type = 'out_invoice'
+                       AND am.invoice_date < company.summary_day
+                       AND am.commercial_partner_id IS NOT NULL) AS sale
+             GROUP BY sale.company_id, sale.partner_id
+            """,
+            table=SQL.identifier(SALE_DAYS_TABLE),
+            companies=company_values,
+        ),
+        SQL(
+            "INSERT INTO %s (partner_id, company_id, user_id, active, contact_data) %s",
+            SQL.identifier(CUSTOMER_TABLE),
+            direct_customers(),
+        ),
+        SQL(
+            """
+            INSERT INTO %(table)s
+                   (company_id, day, user_id, order_count, completed_count, revenue, profit)
+            SELECT so.company_id, %(day)s, so.user_id,
+                   COUNT(*), COUNT(*) FILTER (WHERE so.xyz_completed),
+                   SUM(%(revenue)s), SUM(%(profit)s)
+              FROM (%(companies)s) AS company
+              JOIN sale_order so ON so.company_id = company.company_id
+             WHERE so.state = 'sale'
+               AND so.user_id IS NOT NULL
+               AND so.date_order < %(day_start)s
+             GROUP BY 1, 2, 3
+            """,
+            table=SQL.identifier(DAILY_SALES_TABLE),
+            companies=company_values,
+            day=local_day(SQL("so.date_order"), SQL("company.tz")),
+            day_start=day_start_utc(SQL("company.summary_day"), SQL("company.tz")),
+            revenue=order_amount("amount_untaxed", SQL("company.digits")),
+            profit=order_amount("margin", SQL("company.digits")),
+        ),
+        SQL(
+            """
+            INSERT INTO %(table)s (company_id, day, user_id, amount)
+            SELECT payment.company_id, payment.date, payment.user_id, SUM(payment.amount)
+              FROM (%(companies)s) AS company
+              JOIN crm_xyz_received_payment payment ON payment.company_id = company.company_id
+             WHERE payment.user_id IS NOT NULL
+               AND payment.amount IS NOT NULL
+               AND payment.date < company.summary_day
+             GROUP BY 1, 2, 3
+            """,
+            table=SQL.identifier(DAILY_PAYMENTS_TABLE),
+            companies=company_values,
+        ),
+        # what the change log held before the snapshot is in the summaries now
+        SQL("DELETE FROM %s WHERE changed_at < %s", SQL.identifier(CHANGE_TABLE), since),
+    ]
+
+
+def direct_customers(of_customers=None):
+    """Rows (partner_id, company_id, user_id, active, contact_data) of the commercial
+    partners, from res_partner: every one, or those whose id the SQL ``of_customers``
+    selects (read one by one: a few, written since a refresh). The contact data is
+    that of the customer and its active contacts."""
+    if of_customers is None:
+        return SQL(
+            """
+            SELECT customer.id, customer.company_id, customer.user_id, customer.active,
+                   COALESCE(members.data, 0)
+              FROM res_partner customer
+              LEFT JOIN (SELECT member.commercial_partner_id AS customer_id,
+                                BIT_OR(%(contact_data)s) AS data
+                           FROM res_partner member
+                          WHERE member.active
+                          GROUP BY member.commercial_partner_id) AS members
+                ON members.customer_id = customer.id
+             WHERE customer.id = customer.commercial_partner_id
+            """,
+            contact_data=SQL(PARTNER_CONTACT_DATA),
         )
+    return SQL(
+        """
+        SELECT customer.id, customer.company_id, customer.user_id, customer.active,
+               COALESCE((SELECT BIT_OR(%(contact_data)s)
+                           FROM res_partner member
+                          WHERE member.commercial_partner_id = customer.id
+                            AND member.active), 0)
+          FROM res_partner customer
+         WHERE customer.id IN (%(of_customers)s)
+           AND customer.id = customer.commercial_partner_id
+        """,
+        contact_data=SQL(PARTNER_CONTACT_DATA),
+        of_customers=of_customers,
     )
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(DAILY_SALES_TABLE)))
 
 
-def rebuild_daily_payments(cr):
-    """Recompute the daily payments of every salesperson from the received payments."""
-    cr.execute(SQL("DELETE FROM %s", SQL.identifier(DAILY_PAYMENTS_TABLE)))
-    cr.execute(SQL(REBUILD_DAILY_PAYMENTS))
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(DAILY_PAYMENTS_TABLE)))
+# ------------------------------------------------------------------ reading
+# The parameters of a read (``read_params``): company_id, tz, digits, and
+#   all_direct           no valid refresh: everything from the documents
+#   since                what was written from then on is read from the documents
+#   summary_day          the summaries cover the days before it...
+#   summary_start_utc    ...whose orders are dated before this UTC instant
 
 
-def rebuild_customers(cr):
-    """Recompute the row of every customer: after partners were written with the
-    triggers off (a bulk load in replica mode)."""
-    cr.execute(SQL("DELETE FROM %s", SQL.identifier(CUSTOMER_TABLE)))
-    cr.execute(SQL(REBUILD_CUSTOMERS))
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(CUSTOMER_TABLE)))
+def read_params(company_id, tz, digits, summary=None):
+    """The parameters of a read for a company, from its refresh ``summary`` (a dict
+    ``{"since", "summary_day"}``, None: read everything from the documents)."""
+    from .classification_query import company_day_start_utc
+
+    if summary is None:
+        return {"company_id": company_id, "tz": tz, "digits": digits, "all_direct": True}
+    return {
+        "company_id": company_id,
+        "tz": tz,
+        "digits": digits,
+        "all_direct": False,
+        "since": summary["since"],
+        "summary_day": summary["summary_day"],
+        "summary_start_utc": company_day_start_utc(summary["summary_day"], tz),
+    }
 
 
-def uninstall_report_summaries(cr):
-    """Drop the triggers, the functions, the tables and the index (uninstall)."""
-    for name, table, *_definition in TRIGGERS + STATEMENT_TRIGGERS:
-        cr.execute(
-            SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), SQL.identifier(table))
+def _logged(kind, column, params, of_company=True):
+    """The ``column`` of the change log's rows of ``kind`` since the refresh."""
+    return SQL(
+        """SELECT change.%(column)s FROM %(table)s change
+            WHERE change.kind = %(kind)s AND change.changed_at >= %(since)s%(company)s""",
+        column=SQL.identifier(column),
+        table=SQL.identifier(CHANGE_TABLE),
+        kind=kind,
+        since=params["since"],
+        company=SQL(" AND change.company_id = %s", params["company_id"]) if of_company else SQL(),
+    )
+
+
+def changed_partner_customers(params):
+    """The commercial partners whose row may differ from the summary: those of the
+    partners written since the refresh, and those partners had before (logged)."""
+    return SQL(
+        """SELECT partner.commercial_partner_id FROM res_partner partner
+            WHERE partner.write_date >= %(since)s
+            UNION
+           %(logged)s""",
+        since=params["since"],
+        logged=_logged(CHANGE_CUSTOMER, "partner_id", params, of_company=False),
+    )
+
+
+def changed_customers(params, source):
+    """The customers whose sale days of ``source`` may differ from the summary:
+    changed_partner_customers() (a contact moved takes its orders along), and the
+    customers of the company's documents dated from the refresh's day on or written
+    since it."""
+    if source == "invoice":
+        documents = SQL(
+            """SELECT am.commercial_partner_id FROM account_move am
+                WHERE am.company_id = %(company_id)s
+                  AND am.move_type = 'out_invoice'
+                  AND (am.write_date >= %(since)s OR am.invoice_date >= %(summary_day)s)""",
+            **params,
         )
-    for name, _definition in FUNCTIONS:
-        cr.execute(SQL("DROP FUNCTION IF EXISTS %s CASCADE", SQL.identifier(name)))
-    for name in TABLES:
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
-    for name, *_index in SUMMARY_INDEXES:
-        cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
+    else:
+        documents = SQL(
+            """SELECT member.commercial_partner_id FROM sale_order so
+                 JOIN res_partner member ON member.id = so.partner_id
+                WHERE so.company_id = %(company_id)s
+                  AND (so.write_date >= %(since)s OR so.date_order >= %(summary_start_utc)s)""",
+            **params,
+        )
+    return SQL("%s UNION %s", changed_partner_customers(params), documents)
+
+
+def customers(params):
+    """Rows (partner_id, company_id, user_id, active, contact_data) of every commercial
+    partner as it is now: the summary's rows, but those changed since, read from
+    res_partner (``CUSTOMERS_CHANGED`` is a CTE of their ids, made by the caller
+    with changed_partner_customers())."""
+    if params["all_direct"]:
+        return direct_customers()
+    return SQL(
+        """
+        SELECT summary.partner_id, summary.company_id, summary.user_id, summary.active,
+               summary.contact_data
+          FROM %(table)s summary
+         WHERE summary.partner_id NOT IN (SELECT partner_id FROM %(changed)s)
+         UNION ALL
+        %(direct)s
+        """,
+        table=SQL.identifier(CUSTOMER_TABLE),
+        changed=CUSTOMERS_CHANGED,
+        direct=direct_customers(SQL("SELECT partner_id FROM %s", CUSTOMERS_CHANGED)),
+    )
+
+
+# the CTE of the commercial partners changed since the refresh (customers())
+CUSTOMERS_CHANGED = SQL.identifier("customers_changed")
 
 
 def customer_windows(params):
     """Rows (partner_id, in_first, in_second): each customer of the company that bought
-    in one of two windows of local days, and in which, as
-    ``classification_query.company_customer_windows`` reads them from the
-    documents: the windows are ``(start_window_floor, start_as_of]`` and
-    ``(end_window_floor, date_to]``, the purchases those of ``params["source"]``."""
+    in one of two windows of local days, and in which: the purchases of
+    ``params["source"]`` (confirmed orders, or posted invoices: credit notes make no
+    customer) as ``classification_query.company_customer_windows`` reads them from
+    the documents. The windows are ``(start_window_floor, start_as_of]`` and
+    ``(end_window_floor, date_to]``; for orders also given as UTC instants
+    (``window_start_utc``, ``start_end_utc``, ``end_window_start_utc``,
+    ``end_utc``). A company's own partners are not customers."""
+    from .classification_query import company_customer_windows
+
+    source = params["source"]
+    window_params = {
+        "company_id": params["company_id"],
+        "first_floor": params["start_window_floor"],
+        "first_last": params["start_as_of"],
+        "second_floor": params["end_window_floor"],
+        "as_of": params["date_to"],
+        "first_start_utc": params["window_start_utc"],
+        "first_end_utc": params["start_utc"],
+        "second_start_utc": params["end_window_start_utc"],
+        "cutoff_utc": params["end_utc"],
+    }
+    if params["all_direct"]:
+        return SQL(company_customer_windows(source), **window_params)
+    changed = SQL.identifier("window_customers_changed")
+    if source == "invoice":
+        direct = SQL(
+            """
+            SELECT am.commercial_partner_id AS partner_id,
+                   BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
+                   BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
+              FROM account_move am
+             WHERE am.company_id = %(company_id)s
+               AND am.state = 'posted'
+               AND am.move_type = 'out_invoice'
+               AND am.commercial_partner_id IN (SELECT partner_id FROM %(changed)s)
+               AND am.invoice_date > %(first_floor)s
+               AND am.invoice_date <= %(as_of)s
+             GROUP BY am.commercial_partner_id
+            """,
+            changed=changed,
+            **window_params,
+        )
+    else:
+        direct = SQL(
+            """
+            SELECT member.commercial_partner_id AS partner_id,
+                   BOOL_OR(so.date_order < %(first_end_utc)s) AS in_first,
+                   BOOL_OR(so.date_order >= %(second_start_utc)s) AS in_second
+              FROM res_partner member
+              JOIN sale_order so ON so.partner_id = member.id
+             WHERE member.commercial_partner_id IN (SELECT partner_id FROM %(changed)s)
+               AND so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND so.date_order >= %(first_start_utc)s
+               AND so.date_order < %(cutoff_utc)s
+             GROUP BY member.commercial_partner_id
+            """,
+            changed=changed,
+            **window_params,
+        )
     return SQL(
         """
+        WITH %(changed)s AS MATERIALIZED (%(changed_customers)s)
         SELECT customer.partner_id, customer.in_first, customer.in_second
           FROM (SELECT days.partner_id,
                        days.sale_days && daterange(%(first_floor)s, %(first_last)s, '(]')
@@ -841,14 +486,250 @@ def customer_windows(params):
                   FROM %(table)s days
                  WHERE days.company_id = %(company_id)s
                    AND days.source = %(source)s
-                   AND days.partner_id NOT IN (SELECT partner_id FROM res_company)) AS customer
-         WHERE customer.in_first OR customer.in_second
-    """,
+                   AND days.partner_id NOT IN (SELECT partner_id FROM %(changed)s)
+                 UNION ALL
+                %(direct)s) AS customer
+         WHERE (customer.in_first OR customer.in_second)
+           AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)
+        """,
+        changed=changed,
+        changed_customers=SQL(
+            "SELECT changed.* FROM (%s) AS changed(partner_id)", changed_customers(params, source)
+        ),
         table=SQL.identifier(SALE_DAYS_TABLE),
+        source=source,
+        direct=direct,
+        **window_params,
+    )
+
+
+def _direct_ranges(params, changed_days):
+    """Rows (start_utc, end_utc) of the period's instants read from the documents: the
+    days from the refresh's day on, and the days ``changed_days`` (SQL of dates)."""
+    return SQL(
+        """
+        SELECT GREATEST(%(start_utc)s, %(summary_start_utc)s), %(end_utc)s
+         WHERE %(summary_start_utc)s < %(end_utc)s
+         UNION ALL
+        SELECT %(day_start)s, %(next_day_start)s
+          FROM (SELECT DISTINCT changed.day FROM (%(changed_days)s) AS changed(day)) AS changed
+         WHERE changed.day >= %(date_from)s AND changed.day <= %(date_to)s
+           AND changed.day < %(summary_day)s
+        """,
+        start_utc=params["start_utc"],
+        end_utc=params["end_utc"],
+        summary_start_utc=params["summary_start_utc"],
+        summary_day=params["summary_day"],
+        date_from=params["date_from"],
+        date_to=params["date_to"],
+        day_start=day_start_utc(SQL("changed.day"), params["tz"]),
+        next_day_start=day_start_utc(SQL("changed.day + 1"), params["tz"]),
+        changed_days=changed_days,
+    )
+
+
+def changed_order_days(params):
+    """The company's local days whose orders may differ from the summary: the days of
+    the orders written since the refresh, and the days they had before (logged)."""
+    return SQL(
+        """SELECT %(day)s FROM sale_order so
+            WHERE so.company_id = %(company_id)s AND so.write_date >= %(since)s
+            UNION
+           %(logged)s""",
+        day=local_day(SQL("so.date_order"), params["tz"]),
         company_id=params["company_id"],
-        source=params["source"],
-        first_floor=params["start_window_floor"],
-        first_last=params["start_as_of"],
-        second_floor=params["end_window_floor"],
-        as_of=params["date_to"],
+        since=params["since"],
+        logged=_logged(CHANGE_ORDER_DAY, "day", params),
+    )
+
+
+def salesperson_orders(params):
+    """Rows (user_id, completed, revenue, profit): the confirmed orders of the period
+    of the salespeople ``user_ids``, in company currency, each order rounded: the
+    summary's days, and the others from the orders."""
+    order_sums = SQL(
+        """SELECT so.user_id, so.xyz_completed::int AS completed,
+                  %(revenue)s AS revenue, %(profit)s AS profit
+             FROM sale_order so""",
+        revenue=order_amount("amount_untaxed", params["digits"]),
+        profit=order_amount("margin", params["digits"]),
+    )
+    if params["all_direct"]:
+        return SQL(
+            """%(orders)s
+                WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+                  AND so.date_order >= %(start_utc)s AND so.date_order < %(end_utc)s
+                  AND so.user_id = ANY(%(user_ids)s)""",
+            orders=order_sums,
+            **_pick(params, "company_id", "start_utc", "end_utc", "user_ids"),
+        )
+    changed = SQL.identifier("order_days_changed")
+    return SQL(
+        """
+        WITH %(changed)s AS MATERIALIZED (%(changed_days)s),
+        direct_ranges AS MATERIALIZED (%(direct_ranges)s)
+        SELECT daily.user_id, daily.completed_count, daily.revenue, daily.profit
+          FROM %(table)s daily
+         WHERE daily.company_id = %(company_id)s
+           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
+           AND daily.day NOT IN (SELECT day FROM %(changed)s)
+           AND daily.user_id = ANY(%(user_ids)s)
+         UNION ALL
+        %(orders)s
+          JOIN direct_ranges ON so.date_order >= direct_ranges.start_utc
+                            AND so.date_order < direct_ranges.end_utc
+         WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+           AND so.user_id = ANY(%(user_ids)s)
+        """,
+        changed=changed,
+        changed_days=SQL("SELECT changed.* FROM (%s) AS changed(day)", changed_order_days(params)),
+        direct_ranges=SQL(
+            "SELECT ranges.* FROM (%s) AS ranges(start_utc, end_utc)",
+            _direct_ranges(params, SQL("SELECT day FROM %s", changed)),
+        ),
+        table=SQL.identifier(DAILY_SALES_TABLE),
+        orders=order_sums,
+        **_pick(params, "company_id", "date_from", "date_to", "user_ids"),
+    )
+
+
+def changed_payment_days(params):
+    """The days whose received payments may differ from the summary: those of the rows
+    recorded since the refresh, and those the replaced or deleted rows had (logged)."""
+    return SQL(
+        """SELECT payment.date FROM crm_xyz_received_payment payment
+            WHERE payment.company_id = %(company_id)s AND payment.recorded_at >= %(since)s
+            UNION
+           %(logged)s""",
+        company_id=params["company_id"],
+        since=params["since"],
+        logged=_logged(CHANGE_PAYMENT_DAY, "day", params),
+    )
+
+
+def salesperson_payments(params):
+    """Rows (user_id, amount): the received payments of the period of the salespeople
+    ``user_ids`` (crm_xyz_received_payment): the summary's days, the others from
+    the received payments."""
+    if params["all_direct"]:
+        return SQL(
+            """SELECT payment.user_id, payment.amount FROM crm_xyz_received_payment payment
+                WHERE payment.company_id = %(company_id)s
+                  AND payment.date >= %(date_from)s AND payment.date <= %(date_to)s
+                  AND payment.user_id = ANY(%(user_ids)s)""",
+            **_pick(params, "company_id", "date_from", "date_to", "user_ids"),
+        )
+    changed = SQL.identifier("payment_days_changed")
+    return SQL(
+        """
+        WITH %(changed)s AS MATERIALIZED (
+            SELECT changed.* FROM (%(changed_days)s) AS changed(day)
+        )
+        SELECT daily.user_id, daily.amount
+          FROM %(table)s daily
+         WHERE daily.company_id = %(company_id)s
+           AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
+           AND daily.day NOT IN (SELECT day FROM %(changed)s)
+           AND daily.user_id = ANY(%(user_ids)s)
+         UNION ALL
+        SELECT payment.user_id, payment.amount
+          FROM crm_xyz_received_payment payment
+         WHERE payment.company_id = %(company_id)s
+           AND payment.date >= %(date_from)s AND payment.date <= %(date_to)s
+           AND (payment.date >= %(summary_day)s
+                OR payment.date IN (SELECT day FROM %(changed)s))
+           AND payment.user_id = ANY(%(user_ids)s)
+        """,
+        changed=changed,
+        changed_days=changed_payment_days(params),
+        table=SQL.identifier(DAILY_PAYMENTS_TABLE),
+        **_pick(params, "company_id", "date_from", "date_to", "summary_day", "user_ids"),
+    )
+
+
+def _pick(params, *names):
+    return {name: params[name] for name in names}
+
+
+# ------------------------------------------------------------------ the change log
+def log_order_changes(order_ids):
+    """Log the day and customer the orders ``order_ids`` have in the database, before a
+    write moves them or they are deleted: only those dated before today (a summary
+    holds no later day)."""
+    return SQL(
+        """
+        WITH old AS (
+            SELECT so.company_id, %(day)s AS day, member.commercial_partner_id AS partner_id,
+                   (now() AT TIME ZONE %(tz)s)::date AS today
+              FROM sale_order so
+              JOIN res_company company ON company.id = so.company_id
+              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              LEFT JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.id = ANY(%(order_ids)s)
+        )
+        INSERT INTO %(table)s (kind, company_id, day, partner_id)
+        SELECT %(order_day)s, old.company_id, old.day, NULL FROM old WHERE old.day < old.today
+         UNION ALL
+        SELECT %(customer)s, NULL, NULL, old.partner_id FROM old
+         WHERE old.day < old.today AND old.partner_id IS NOT NULL
+        """,
+        day=local_day(SQL("so.date_order"), SQL(COMPANY_TZ)),
+        tz=SQL(COMPANY_TZ),
+        order_ids=list(order_ids),
+        table=SQL.identifier(CHANGE_TABLE),
+        order_day=CHANGE_ORDER_DAY,
+        customer=CHANGE_CUSTOMER,
+    )
+
+
+def log_invoice_changes(move_ids):
+    """Log the customer the customer invoices ``move_ids`` have in the database, before a
+    write moves them or they are deleted (only those dated before today)."""
+    return SQL(
+        """
+        INSERT INTO %(table)s (kind, partner_id)
+        SELECT DISTINCT %(customer)s, am.commercial_partner_id
+          FROM account_move am
+         WHERE am.id = ANY(%(move_ids)s)
+           AND am.move_type = 'out_invoice'
+           AND am.commercial_partner_id IS NOT NULL
+           AND am.invoice_date < (now() AT TIME ZONE 'UTC')::date + 1
+        """,
+        table=SQL.identifier(CHANGE_TABLE),
+        customer=CHANGE_CUSTOMER,
+        move_ids=list(move_ids),
+    )
+
+
+def log_partner_changes(partner_ids):
+    """Log the commercial partners that the partners ``partner_ids`` have in the
+    database (and the partners themselves), before a write may move them to another
+    commercial partner, or they are deleted or merged."""
+    return SQL(
+        """
+        INSERT INTO %(table)s (kind, partner_id)
+        SELECT DISTINCT %(customer)s, customer_id
+          FROM res_partner partner,
+               LATERAL (VALUES (partner.id), (partner.commercial_partner_id)) AS c(customer_id)
+         WHERE partner.id = ANY(%(partner_ids)s) AND customer_id IS NOT NULL
+        """,
+        table=SQL.identifier(CHANGE_TABLE),
+        customer=CHANGE_CUSTOMER,
+        partner_ids=list(partner_ids),
+    )
+
+
+def log_payment_changes(partial_ids):
+    """Log the days the received payments of the reconciliations ``partial_ids`` have,
+    before they are rewritten or deleted."""
+    return SQL(
+        """
+        INSERT INTO %(table)s (kind, company_id, day)
+        SELECT DISTINCT %(payment_day)s, payment.company_id, payment.date
+          FROM crm_xyz_received_payment payment
+         WHERE payment.partial_id = ANY(%(partial_ids)s)
+        """,
+        table=SQL.identifier(CHANGE_TABLE),
+        payment_day=CHANGE_PAYMENT_DAY,
+        partial_ids=list(partial_ids),
     )

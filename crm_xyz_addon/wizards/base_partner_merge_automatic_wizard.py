@@ -1,6 +1,7 @@
 from odoo import models
 
 from ..models.res_partner import MANUAL_FIELDS, MERGE_CONTEXT_KEY
+from ..tools import report_summaries
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
@@ -19,6 +20,10 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
 
     def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
         partners = self.env["res.partner"].browse(partner_ids).exists()
+        if partners:
+            # Odoo moves the documents to the destination in SQL: the customers whose
+            # sale days and contact data change, for the manager report's summaries
+            self.env.cr.execute(report_summaries.log_partner_changes(partners.ids))
         companies = self.env["res.company"].sudo().search([])
         # read before the merge: Odoo moves or deletes the sources' rows in SQL
         overrides = {
