@@ -116,19 +116,10 @@ def build_benchmark_data(
         flag_completed_orders,
         record_received_payments_query,
     )
-    from odoo.addons.crm_xyz_addon.tools.report_summaries import (
-        rebuild_customers,
-        rebuild_daily_sales,
-        rebuild_sale_days,
-    )
 
     flag_completed_orders(cr)
     if skip_checks:
         cr.execute("SET LOCAL session_replication_role = origin")
-    # ... what the report keeps ahead, as the triggers keep it (off in replica mode)
-    rebuild_sale_days(cr, [company.id])
-    rebuild_daily_sales(cr, [company.id])
-    rebuild_customers(cr)
     # ... and the payments received, as the reconciliations made through the ORM write them
     cr.execute(record_received_payments_query())
     cr.execute(COUNTS_QUERY)
@@ -941,6 +932,56 @@ def add_next_day_orders(env, day, share=0.01, company=None):
     cr.execute("DROP TABLE bench_next_order")
     env.invalidate_all()
     return count
+
+
+# a day of work after the night's refresh of the report's summaries, as the ORM writes it
+# (it sets write_date): quotations confirmed today, backdated edits and cancellations
+# of past orders, contact data and salespeople changed
+DAY_OF_CHANGES_STATEMENTS = (
+    """UPDATE sale_order
+          SET state = 'sale', date_order = NOW() AT TIME ZONE 'UTC',
+              write_date = NOW() AT TIME ZONE 'UTC'
+        WHERE id IN (SELECT id FROM sale_order
+                      WHERE company_id = %(company_id)s AND state IN ('draft', 'sent')
+                      ORDER BY id LIMIT %(confirmed)s)""",
+    """UPDATE sale_order
+          SET amount_untaxed = ROUND(amount_untaxed * 1.1, 2),
+              write_date = NOW() AT TIME ZONE 'UTC'
+        WHERE company_id = %(company_id)s AND state = 'sale' AND id %% 500 = 17""",
+    """UPDATE sale_order
+          SET state = 'cancel', write_date = NOW() AT TIME ZONE 'UTC'
+        WHERE company_id = %(company_id)s AND state = 'sale' AND id %% 2000 = 29""",
+    """UPDATE res_partner
+          SET email = 'changed.' || id || '@example.com', write_date = NOW() AT TIME ZONE 'UTC'
+        WHERE id %% 200 = 7""",
+    """UPDATE res_partner customer
+          SET user_id = other.user_id, write_date = NOW() AT TIME ZONE 'UTC'
+         FROM (SELECT partner.id,
+                      (SELECT MIN(o.user_id) FROM res_partner o
+                        WHERE o.user_id > partner.user_id) AS user_id
+                 FROM res_partner partner
+                WHERE partner.id = partner.commercial_partner_id
+                  AND partner.user_id IS NOT NULL AND partner.id %% 1000 = 3) AS other
+        WHERE customer.id = other.id AND other.user_id IS NOT NULL""",
+)
+
+
+def add_day_of_changes(env, share=0.01, company=None):
+    """Write a day of changes after the refresh (DAY_OF_CHANGES_STATEMENTS): quotations
+    of one customer in 1/`share` confirmed today; return the rows changed."""
+    company = company or env.company
+    env.flush_all()
+    cr = env.cr
+    cr.execute(
+        "SELECT COUNT(*) FROM res_partner WHERE id = commercial_partner_id AND customer_rank > 0"
+    )
+    params = {"company_id": company.id, "confirmed": max(1, round(cr.fetchone()[0] * share))}
+    changed = 0
+    for statement in DAY_OF_CHANGES_STATEMENTS:
+        cr.execute(statement, params)
+        changed += cr.rowcount
+    env.invalidate_all()
+    return changed
 
 
 def remove_next_day_orders(cr):

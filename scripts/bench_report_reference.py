@@ -1,11 +1,12 @@
-"""The manager report's figures by the queries of the previous release, for the benchmark.
+"""The manager report's figures by the queries of a reference release, for the benchmark.
 
-The benchmark compares the report's figures with those the previous release's
+The benchmark compares the report's figures with those the reference release's
 queries give on the same database (same parameters, same salespeople), and
-times them side by side. The previous release is the one ``upgrade_check``
-installs: the addon as it was before the commit that set the current manifest
-version. Its two query modules are read from git into a scratch package and
-imported from there; nothing of it is kept.
+times them side by side. The reference is release 18.0.2.1.0, the last whose
+queries read the documents alone: 18.0.2.2.0 read summary tables that its
+triggers kept (the figures of both were compared equal when it was released),
+which 18.0.3.0.0 dropped. Its two query modules are read from git into a
+scratch package and imported from there; nothing of it is kept.
 """
 
 import importlib
@@ -19,15 +20,16 @@ import upgrade_check
 
 MODULES = ("classification_query", "manager_report_query")
 PACKAGE = "crm_xyz_previous_release_queries"
+REFERENCE_VERSION = "18.0.2.1.0"
 
 
 def load_previous_queries(root):
-    """(module, version) of the previous release's manager_report_query, or None
-    without a previous release in the git history (a shallow clone)."""
-    release = upgrade_check.previous_release(root)
-    if release is None:
+    """(module, version) of the reference release's manager_report_query, or None
+    without it in the git history (a shallow clone)."""
+    ref = upgrade_check.release_commit(root, REFERENCE_VERSION)
+    if ref is None:
         return None
-    ref, version = release
+    version = REFERENCE_VERSION
     folder = Path(tempfile.mkdtemp(prefix="crm_xyz_reference_"))
     package = folder / PACKAGE
     package.mkdir()
@@ -48,34 +50,47 @@ def load_previous_queries(root):
 
 
 def compare(cr, service, previous, periods):
-    """Run each figure query of the report and its previous-release twin for
+    """Run the report's figure queries and the reference release's twins for
     ``periods`` ((date_from, date_to) pairs) over the whole team.
 
-    Returns (differences, seconds now, seconds of the previous release): the
+    Returns (differences, seconds now, seconds of the reference release): the
     differences are strings, one per (period, query, salesperson, column). A
     figure the report no longer counts (None: the completeness of a past
     period, read from the snapshots) is not compared.
     """
-    from odoo.addons.crm_xyz_addon.tools.manager_report_query import store_salesperson_ranges
+    from odoo.addons.crm_xyz_addon.tools import manager_report_query as queries
 
-    differences, previous_seconds = [], 0.0
+    differences, seconds, previous_seconds = [], 0.0, 0.0
     team_ids = service._team_users().ids
-    # the salesperson ranges, stored once for every period as the report does
     started = time.perf_counter()
-    ranges_stored = store_salesperson_ranges(cr, service.env.company.id)
-    seconds = time.perf_counter() - started
+    ranges_stored = previous.store_salesperson_ranges(cr, service.env.company.id)
+    previous_seconds += time.perf_counter() - started
     for date_from, date_to in periods:
-        params = {
-            **service._query_params(team_ids, date_from, date_to),
+        params = service._query_params(team_ids, date_from, date_to)
+        figure_queries = service._figure_queries()
+        chosen = [(method(params), columns) for method, columns in figure_queries.values()]
+        started = time.perf_counter()
+        cr.execute(queries.report_statement(params, chosen))
+        rows = cr.fetchall()
+        seconds += time.perf_counter() - started
+        now = {name: {} for name in figure_queries}
+        for user_id, *values in rows:
+            for name, (found, *figures) in zip(
+                figure_queries, queries.split_figures(values, chosen), strict=True
+            ):
+                if found:
+                    now[name][user_id] = tuple(figures)
+        old_params = {
+            **params,
             "ranges_stored": ranges_stored,
+            "cutoff_utc": params["end_utc"],
+            "as_of": date_to,
         }
-        for name, (method, columns) in service._figure_queries().items():
-            rows, elapsed = _rows(cr, method(params))
-            seconds += elapsed
-            old_rows, old_elapsed = _rows(cr, getattr(previous, f"{name}_query")(params))
+        for name, (_method, columns) in figure_queries.items():
+            old_rows, old_elapsed = _rows(cr, getattr(previous, f"{name}_query")(old_params))
             previous_seconds += old_elapsed
-            for user_id in sorted(set(rows) | set(old_rows)):
-                new = rows.get(user_id, (0,) * len(columns))
+            for user_id in sorted(set(now[name]) | set(old_rows)):
+                new = now[name].get(user_id, (0,) * len(columns))
                 old = old_rows.get(user_id, (0,) * len(columns))
                 for column, value, old_value in zip(columns, new, old, strict=True):
                     if value is not None and float(value or 0) != float(old_value or 0):

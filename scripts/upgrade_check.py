@@ -163,6 +163,22 @@ def previous_release(root):
     return f"{bump}^", version
 
 
+def release_commit(root, version):
+    """The last commit of the addon at manifest ``version``, or None (not in the history)."""
+    manifest = f"{ADDON}/__manifest__.py"
+
+    def git(*args):
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    for bump in git("log", "--format=%H", "-G", '"version"', "--", manifest).split():
+        text = git("show", f"{bump}^:{manifest}")
+        if text and eval(text, {})["version"] == version:
+            return f"{bump}^"
+    return None
+
+
 def extract(root, ref, target):
     """The addons of `ref`, extracted into `target`."""
     archive = subprocess.run(
@@ -231,6 +247,27 @@ def compare(before_file, after_file):
     return problems
 
 
+# nothing of the addon may run when Odoo writes its documents: no trigger, no function
+# (18.0.2.2.0 kept its summaries with both), nor a table of a former release
+LEFTOVERS_QUERY = """
+    SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgname LIKE 'crm\\_xyz%'
+     UNION ALL
+    SELECT 'function ' || proname FROM pg_proc WHERE proname LIKE 'crm\\_xyz%'
+     UNION ALL
+    SELECT 'table ' || tablename FROM pg_tables
+     WHERE tablename IN ('crm_xyz_customer_sale_days', 'crm_xyz_report_customer',
+                         'crm_xyz_salesperson_daily_sales', 'crm_xyz_salesperson_daily_payments')
+"""
+
+
+def leftovers(dev, db):
+    """What the upgrade left of a former release that it should have dropped."""
+    result = dev.psql(LEFTOVERS_QUERY, db)
+    if result.returncode:
+        return [f"could not look for leftovers: {result.stderr.strip()}"]
+    return [f"left after the upgrade: {line}" for line in result.stdout.split("\n") if line]
+
+
 def run(dev, conf, logs, db="crm_xyz_upgrade"):
     """The life-cycle step; `dev` is scripts/dev.py. Returns the problems found."""
     release = previous_release(dev.ROOT)
@@ -269,7 +306,7 @@ def run(dev, conf, logs, db="crm_xyz_upgrade"):
     output = dev.odoo_shell(conf, db, snapshot_script(after))
     if "CRM_XYZ_SNAPSHOT" not in output:
         return [f"the snapshot after the upgrade failed: {output[-2000:]}"]
-    problems = compare(before, after)
+    problems = compare(before, after) + leftovers(dev, db)
     snapshot = json.loads(before.read_text())
     dev.say(
         f"upgrade from {version}: {sum(map(len, snapshot['partners'].values()))} classified "

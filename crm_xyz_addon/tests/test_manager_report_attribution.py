@@ -4,6 +4,7 @@ from odoo import api
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..tools import manager_report_query as report_queries
 from .common import XyzCommon
 from .manager_report_common import PERIOD, PREVIOUS, ManagerReportCommon
 
@@ -252,9 +253,12 @@ class TestManagerReportService(ManagerReportCommon):
         for name, (method, columns) in queries.items():
             # a bound method of the service: an override in another addon is the one called
             self.assertEqual(method.__self__._name, service._name, name)
-            self.env.cr.execute(method(params))
-            for user_id, *values in self.env.cr.fetchall():
-                if user_id in figures:
+            # each query reads the CTEs the report's statement shares between them
+            self.env.cr.execute(
+                report_queries.report_statement(params, [(method(params), columns)])
+            )
+            for user_id, found, *values in self.env.cr.fetchall():
+                if found and user_id in figures:
                     self.assertEqual(
                         [as_number(figures[user_id][column]) for column in columns],
                         [as_number(value) for value in values],
@@ -264,9 +268,14 @@ class TestManagerReportService(ManagerReportCommon):
         self.assertIsNone(figures[self.sam.id]["complete_customers"])
         # the same numbers as get_indicators, the public API
         api_rows = {row["user_id"]: row for row in service.get_indicators(*PERIOD)}
-        self.env.cr.execute(service._query_orders(params))
-        for user_id, _completed, revenue, _profit in self.env.cr.fetchall():
-            self.assertEqual(api_rows[user_id]["revenue"], float(revenue))
+        self.env.cr.execute(
+            report_queries.report_statement(
+                params, [(service._query_orders(params), report_queries.ORDER_COLUMNS)]
+            )
+        )
+        for user_id, found, _completed, revenue, _profit in self.env.cr.fetchall():
+            if found:
+                self.assertEqual(api_rows[user_id]["revenue"], float(revenue))
         self.assertEqual(api_rows[self.sam.id]["revenue"], 1500.0)
 
     def test_the_report_and_the_service_answer_alike_over_rpc(self):
