@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 import psycopg2
 
-import odoo
 from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import Registry
 from odoo.sql_db import connection_info_for
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL
@@ -27,7 +27,7 @@ class TestSummariesUnderConcurrency(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
+        cls.registry = Registry(get_db_name())
         with cls.env_of() as env:
             env.cr.execute(SQL("SELECT COUNT(*) FROM crm_xyz_report_summary"))
             cls.had_summaries = bool(env.cr.fetchone()[0])
