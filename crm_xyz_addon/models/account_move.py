@@ -12,7 +12,7 @@ class AccountMove(models.Model):
     def write(self, vals):
         if REPORT_KEY_FIELDS & set(vals) and self.ids:
             # the customer the invoices leave, for the manager report's summaries
-            self.env.cr.execute(report_summaries.log_invoice_changes(self.ids))
+            report_summaries.log_changes(self.env, report_summaries.log_invoice_changes(self.ids))
         result = super().write(vals)
         if "invoice_user_id" in vals:
             # the payments received on the document count for its new salesperson
@@ -23,5 +23,5 @@ class AccountMove(models.Model):
 
     def unlink(self):
         if self.ids:
-            self.env.cr.execute(report_summaries.log_invoice_changes(self.ids))
+            report_summaries.log_changes(self.env, report_summaries.log_invoice_changes(self.ids))
         return super().unlink()

@@ -16,5 +16,5 @@ class AccountPartialReconcile(models.Model):
     def unlink(self):
         if self.ids:
             # the days of the payments received that go with them, for the report's summaries
-            self.env.cr.execute(report_summaries.log_payment_changes(self.ids))
+            report_summaries.log_changes(self.env, report_summaries.log_payment_changes(self.ids))
         return super().unlink()

@@ -63,7 +63,7 @@ class CrmXyzReportSummary(models.Model):
                 self.env.cr.execute(SQL(definition))
         for name, table, columns, predicate in (
             *report_summaries.DOCUMENT_INDEXES,
-            report_summaries.CHANGE_INDEX,
+            *report_summaries.SUMMARY_INDEXES,
         ):
             self.env.cr.execute(
                 SQL(
@@ -174,6 +174,8 @@ class CrmXyzReportSummary(models.Model):
                 existing[company["id"]].write(values)
             else:
                 self.sudo().create({"company_id": company["id"], **values})
+        # written now: the caller may commit through the cursor alone
+        self.env.flush_all()
         _logger.info(
             "refreshed the manager report's summaries of %s companies in %.1fs",
             len(plan),

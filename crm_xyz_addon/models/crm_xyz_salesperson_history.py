@@ -82,7 +82,9 @@ class CrmXyzSalespersonHistory(models.Model):
             SQL(
                 """
                 UPDATE crm_xyz_salesperson_history history
-                   SET valid_from = ranges.valid_from, date_to = ranges.date_to
+                   SET valid_from = ranges.valid_from, date_to = ranges.date_to,
+                       -- the manager report reads the ranges written since its summaries
+                       write_date = NOW() AT TIME ZONE 'UTC'
                   FROM (SELECT id,
                                CASE WHEN ROW_NUMBER() OVER customer_rows > 1
                                     THEN date_from END AS valid_from,
@@ -102,6 +104,13 @@ class CrmXyzSalespersonHistory(models.Model):
             self.invalidate_model(["valid_from", "date_to"])
 
     def init(self):
+        # the rows written since the manager report's summaries were refreshed
+        self.env.cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS crm_xyz_salesperson_history_write_date_idx
+                       ON crm_xyz_salesperson_history (write_date)"""
+            )
+        )
         # the salesperson each customer has now, from its creation (or from now when a
         # row disagrees with it: changed while the addon was not installed); one pass
         # over the partners, idempotent at every upgrade

@@ -505,14 +505,19 @@ class ResPartner(models.Model):
                 if name not in ANALYSIS_FIELDS and name not in MANUAL_FIELDS
             }
         self._check_classification_write(vals)
-        if COMMERCIAL_KEY_FIELDS & set(vals) and self.ids:
-            # the customers the partners may leave, for the manager report's summaries
-            self.env.cr.execute(report_summaries.log_partner_changes(self.ids))
+        moving = bool(COMMERCIAL_KEY_FIELDS & set(vals) and self.ids)
+        if moving:
+            # the customers the partners leave, for the manager report's summaries
+            report_summaries.log_changes(self.env, report_summaries.log_partner_changes(self.ids))
         manual_write = any(name in vals for name in MANUAL_FIELDS)
         # a sales manager's override goes to the history; superuser writes (the merge
         # carrying a source's override over, scripts) are nobody's decision
         before = self._classification_snapshot() if manual_write and not self.env.su else None
         result = super().write(vals)
+        if moving:
+            # ... and those they join
+            self.flush_recordset(["commercial_partner_id"])
+            report_summaries.log_changes(self.env, report_summaries.log_partner_changes(self.ids))
         if before is not None:
             self._log_manual_classification(before)
         return result
@@ -521,7 +526,7 @@ class ResPartner(models.Model):
         # the history has no foreign key to cascade (see crm.xyz.history)
         self.env["crm.xyz.history"].sudo().search([("partner_id", "in", self.ids)]).unlink()
         if self.ids:
-            self.env.cr.execute(report_summaries.log_partner_changes(self.ids))
+            report_summaries.log_changes(self.env, report_summaries.log_partner_changes(self.ids))
         return super().unlink()
 
     def _check_classification_write(self, vals):

@@ -12,8 +12,6 @@ CONFIRMED_CLASS_FIELDS = (
     "confirmed_abc_class",
     "confirmed_xyz_class",
 )
-# what places an order on a day and a customer of the manager report's summaries
-REPORT_KEY_FIELDS = {"date_order", "company_id", "partner_id"}
 
 
 class SaleOrder(models.Model):
@@ -111,15 +109,11 @@ class SaleOrder(models.Model):
             order.customer_abc_class = customer.abc_class
             order.customer_xyz_class = customer.xyz_class
 
-    def write(self, vals):
-        if REPORT_KEY_FIELDS & set(vals) and self.ids:
-            # the day and customer the orders leave, for the manager report's summaries
-            self.env.cr.execute(report_summaries.log_order_changes(self.ids))
-        return super().write(vals)
-
     def unlink(self):
         if self.ids:
-            self.env.cr.execute(report_summaries.log_order_changes(self.ids))
+            # their rows of the manager report's summaries no longer count (a write
+            # leaves its date for the report to see)
+            report_summaries.log_changes(self.env, report_summaries.log_order_deletions(self.ids))
         return super().unlink()
 
     def _xyz_confirmation_classes(self):

@@ -23,11 +23,10 @@ the order of its ``*_COLUMNS``. The named parameters are built by
     summary_start_utc
 
 The figure queries run together in one read-only statement (``report_statement``),
-which computes once what several of them read: ``all_customers`` (every commercial
-partner: company, salesperson, active flag, contact data), ``report_customers``
-(the company's active customers) and ``salesperson_ranges`` (who was the
-salesperson of each customer, when). Each query is a common table expression of
-it, and may read those three.
+which computes once what several of them read: ``report_customers`` (the
+company's active customers: salesperson, contact data) and
+``salesperson_ranges`` (who was the salesperson of each customer, when). Each
+query is a common table expression of it, and may read those two.
 
 Who a figure counts for:
 * a customer is the commercial partner; it belongs to the salesperson it had
@@ -86,62 +85,34 @@ def create_report_indexes(cr):
 
 def shared_ctes(params):
     """The common table expressions the figure queries read (see the module's
-    docstring): ``all_customers``, ``report_customers`` and ``salesperson_ranges``."""
+    docstring): ``report_customers`` and ``salesperson_ranges``."""
     changed = (
         SQL()
         if params["all_direct"]
         else SQL(
-            "%s AS MATERIALIZED (SELECT changed.* FROM (%s) AS changed(partner_id)),",
+            """%s AS MATERIALIZED (SELECT changed.* FROM (%s) AS changed(partner_id)),
+               %s AS MATERIALIZED (%s),""",
             report_summaries.CUSTOMERS_CHANGED,
             report_summaries.changed_partner_customers(params),
+            report_summaries.CHANGED_REPORT_CUSTOMERS,
+            report_summaries.changed_report_customers(params),
         )
     )
     return SQL(
         """
         %(changed)s
-        all_customers AS MATERIALIZED (
-            SELECT customer.* FROM (%(customers)s)
-                AS customer(partner_id, company_id, user_id, active, contact_data)
-        ),
         -- the active commercial partners, shared between companies or of the report's
         -- company, other than a company's own partner
-        report_customers AS (
-            SELECT customer.partner_id, customer.user_id, customer.contact_data
-              FROM all_customers customer
-             WHERE customer.active
-               AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
-               AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)
+        report_customers AS MATERIALIZED (
+            SELECT customer.* FROM (%(report_customers)s)
+                AS customer(partner_id, user_id, contact_data)
         ),
         salesperson_ranges AS MATERIALIZED (%(ranges)s)
         """,
         changed=changed,
-        customers=report_summaries.customers(params),
-        company_id=params["company_id"],
-        ranges=SALESPERSON_RANGES,
+        report_customers=report_summaries.report_customers(params),
+        ranges=report_summaries.salesperson_ranges(params),
     )
-
-
-# Rows (customer_id, user_id, valid_from, valid_to): who was the salesperson of each
-# customer from ``valid_from`` (included) to ``valid_to`` (excluded), UTC. From the
-# salesperson history; its first row of a customer reaches back to the beginning
-# (documents dated before the customer was recorded belong to its first
-# salesperson). A customer without any row (its salesperson set by SQL, or never
-# set) has its salesperson of now, at any time. One pass over the customers, their
-# history rows joined with the ranges the history keeps
-# (crm.xyz.salesperson.history._refresh_ranges).
-SALESPERSON_RANGES = SQL(
-    """
-    SELECT customer.partner_id AS customer_id,
-           CASE WHEN history.id IS NULL THEN customer.user_id
-                ELSE history.user_id END AS user_id,
-           COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
-           COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to
-      FROM report_customers customer
-      LEFT JOIN crm_xyz_salesperson_history history
-        ON history.partner_id = customer.partner_id
-     WHERE history.id IS NOT NULL OR customer.user_id IS NOT NULL
-    """
-)
 
 
 def report_statement(params, figure_queries):
@@ -291,7 +262,7 @@ def contacts_query(params):
         WITH done_activities AS (
             SELECT %(customer_of_message)s AS customer_id, message.done_at
               FROM (%(partner_messages)s) AS message
-              LEFT JOIN all_customers customer ON customer.partner_id = message.res_id
+              LEFT JOIN report_customers customer ON customer.partner_id = message.res_id
              UNION ALL
             SELECT customer.commercial_partner_id, message.done_at
               FROM (%(lead_messages)s) AS message
@@ -324,7 +295,7 @@ def contacts_query(params):
               FROM calendar_event event
               JOIN calendar_attendee attendee
                 ON attendee.event_id = event.id AND attendee.state IS DISTINCT FROM 'declined'
-              LEFT JOIN all_customers customer ON customer.partner_id = attendee.partner_id
+              LEFT JOIN report_customers customer ON customer.partner_id = attendee.partner_id
              WHERE event.active
                AND event.stop >= %(start_utc)s
                AND event.stop < %(end_utc)s
@@ -377,8 +348,9 @@ def _done_activity_messages(model, params):
 
 def _commercial_partner(partner_id):
     """The commercial partner of the res_partner whose id is the column ``partner_id``,
-    joined to its row ``customer`` of ``all_customers`` when it is one (most are:
-    read without looking the partner up), else looked up."""
+    joined to its row ``customer`` of ``report_customers`` when it is one (most are:
+    read without looking the partner up), else looked up (a contact, or a partner
+    that is no customer of the report: it then has no salesperson)."""
     return SQL(
         """COALESCE(customer.partner_id,
                     (SELECT member.commercial_partner_id FROM res_partner member

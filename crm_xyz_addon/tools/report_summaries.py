@@ -6,39 +6,42 @@ what the documents only give by a long scan (a year or two of orders, every
 contact). The nightly refresh (``crm.xyz.report.summary``) writes narrow rows
 for them, from the documents as they are at its snapshot:
 
+* **orders** (completed orders, revenue, profit; retention):
+  ``crm_xyz_summary_order``, one row per confirmed order: its company,
+  customer (commercial partner), local day, salesperson, completed flag, untaxed
+  amount and margin in company currency (rounded as the report sums them);
+* **daily sales**: ``crm_xyz_summary_daily_sales``, the orders summed per
+  company, local day and salesperson;
 * **sale days** (retention asks whether each customer bought in two windows of
-  days): ``crm_xyz_summary_sale_days``, per company, source and customer
-  (commercial partner), the local days (``datemultirange``) it bought on:
-  confirmed orders on the date of the order in the company's time zone
-  (source 'order'), posted customer invoices on their invoice date (source
-  'invoice');
+  days): ``crm_xyz_summary_sale_days``, per company, source and customer, the
+  local days (``datemultirange``) it bought on: the summary's orders (source
+  'order'), posted customer invoices on their invoice date (source 'invoice');
 * **customers** (every indicator counts for the salesperson of a customer;
   completeness asks for an email, a phone, an address, on the customer or one
   of its active contacts): ``crm_xyz_summary_customer``, one row per
   commercial partner: its company, salesperson, active flag and contact data
   as ``CONTACT_DATA_*`` bits;
-* **daily sales** (completed orders, revenue, profit):
-  ``crm_xyz_summary_daily_sales``, per company, salesperson and local day, the
-  confirmed orders, the completed ones, their untaxed amount and margin in
-  company currency (each order converted and rounded as the report sums them);
-* **daily payments**: ``crm_xyz_summary_daily_payments``, per company,
-  salesperson and payment date, the sum of the received payments
+* **daily payments**: ``crm_xyz_summary_daily_payments``, per company, payment
+  date and salesperson, the sum of the received payments
   (``crm_xyz_received_payment``).
 
 Nothing here runs when Odoo writes its documents: no trigger, no shared row.
 The summaries cover the days before the refresh's day (``summary_day``, the
-company's date when it ran); a read takes them as they are, except for what
-may have changed since the refresh's snapshot, which it reads from the
+company's date when it ran). A read takes them as they are, and corrects them
+with what may have changed since the refresh's snapshot, read from the
 documents themselves:
 
 * every day from ``summary_day`` on (today's documents, whoever writes them);
-* the customers and days of the documents written since (``write_date`` at or
-  after ``since``: the start of the oldest transaction still running when the
-  refresh took its snapshot, so that nothing it could not see is missed);
-* what a write moved away or deleted, which ``write_date`` cannot show: the
-  day and customer an order, an invoice, a contact or a payment had before,
-  appended by the ORM to ``crm_xyz_summary_change`` (one row per write,
-  never a shared row; CHANGE_* below).
+* the documents written since: ``write_date`` at or after ``since``, the start
+  of the oldest transaction still running when the refresh took its snapshot,
+  so that nothing it could not see is missed. A changed order counts as it is
+  now instead of as the summary has it (its row of ``crm_xyz_summary_order``
+  says what to take away); a customer whose invoices or contact data changed is
+  read again from the documents;
+* what ``write_date`` cannot show, appended by the ORM to
+  ``crm_xyz_summary_change`` (one row per write, never a shared row; CHANGE_*
+  below): the orders deleted, the customers a contact, an invoice or a merge
+  moved documents from or to, the days of payments undone or rewritten.
 
 A company without a valid refresh (none yet, or its time zone, currency or
 rounding changed since) is read from the documents alone. SQL that bypasses
@@ -48,9 +51,15 @@ refresh on.
 
 from odoo.tools import SQL
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
+from .classification_query import company_customer_windows, company_day_start_utc
+
 # ------------------------------------------------------------------ tables
+ORDER_TABLE = "crm_xyz_summary_order"
 SALE_DAYS_TABLE = "crm_xyz_summary_sale_days"
 CUSTOMER_TABLE = "crm_xyz_summary_customer"
+RANGE_TABLE = "crm_xyz_summary_salesperson_range"
 DAILY_SALES_TABLE = "crm_xyz_summary_daily_sales"
 DAILY_PAYMENTS_TABLE = "crm_xyz_summary_daily_payments"
 CHANGE_TABLE = "crm_xyz_summary_change"
@@ -59,6 +68,17 @@ CHANGE_TABLE = "crm_xyz_summary_change"
 # (a row of a deleted partner or company is left until the next refresh, and the
 # change log says which customers to read again)
 TABLES = {
+    ORDER_TABLE: f"""
+        CREATE TABLE {ORDER_TABLE} (
+            order_id integer PRIMARY KEY,
+            company_id integer NOT NULL,
+            customer_id integer,
+            day date NOT NULL,
+            user_id integer,
+            completed boolean NOT NULL,
+            revenue numeric,
+            profit numeric
+        )""",
     SALE_DAYS_TABLE: f"""
         CREATE TABLE {SALE_DAYS_TABLE} (
             company_id integer NOT NULL,
@@ -74,6 +94,17 @@ TABLES = {
             user_id integer,
             active boolean NOT NULL,
             contact_data smallint NOT NULL
+        )""",
+    # the customer's salesperson history (crm_xyz_salesperson_history) in ranges, with
+    # the customer's company and active flag
+    RANGE_TABLE: f"""
+        CREATE TABLE {RANGE_TABLE} (
+            customer_id integer NOT NULL,
+            company_id integer,
+            active boolean NOT NULL,
+            user_id integer,
+            valid_from timestamp NOT NULL,
+            valid_to timestamp NOT NULL
         )""",
     DAILY_SALES_TABLE: f"""
         CREATE TABLE {DAILY_SALES_TABLE} (
@@ -102,23 +133,26 @@ TABLES = {
             kind varchar NOT NULL,
             company_id integer,
             day date,
-            partner_id integer
+            partner_id integer,
+            order_id integer
         )""",
 }
-CHANGE_INDEX = (
-    "crm_xyz_summary_change_changed_at_idx",
-    CHANGE_TABLE,
-    ("changed_at",),
-    None,
+# indexes of the summary tables: (name, table, columns, predicate)
+SUMMARY_INDEXES = (
+    ("crm_xyz_summary_change_changed_at_idx", CHANGE_TABLE, ("changed_at",), None),
+    # a customer's orders, written in this order by the refresh (retention)
+    ("crm_xyz_summary_order_customer_idx", ORDER_TABLE, ("company_id", "customer_id"), None),
 )
 
-# What the change log holds: a past day of a company's orders or payments whose
-# figures a write may have changed (the day an order or a payment had before it
-# moved or was deleted), or a customer (commercial partner) whose sale days and row
-# may have changed (the customer an order, an invoice or a contact had before).
-CHANGE_ORDER_DAY = "order_day"
-CHANGE_PAYMENT_DAY = "payment_day"
+# What the change log holds: an order deleted (``order_id``); a customer (commercial
+# partner, ``partner_id``) that a contact left or joined, or that was merged or
+# deleted, whose sale days and row are read again from the documents; a customer an
+# invoice left (its invoice sale days only); a past day of a company's payments whose
+# rows were rewritten or deleted (``company_id``, ``day``).
+CHANGE_ORDER = "order"
 CHANGE_CUSTOMER = "customer"
+CHANGE_INVOICE_CUSTOMER = "invoice_customer"
+CHANGE_PAYMENT_DAY = "payment_day"
 
 # indexes on Odoo's tables: (name, table, columns, predicate). ``write_date`` finds
 # what was written since a refresh; the posted customer invoices of a customer are
@@ -188,27 +222,47 @@ def refresh_queries(companies, since):
     )
     return [
         SQL("DELETE FROM %s", SQL.identifier(table))
-        for table in (SALE_DAYS_TABLE, CUSTOMER_TABLE, DAILY_SALES_TABLE, DAILY_PAYMENTS_TABLE)
+        for table in (
+            ORDER_TABLE,
+            SALE_DAYS_TABLE,
+            CUSTOMER_TABLE,
+            RANGE_TABLE,
+            DAILY_SALES_TABLE,
+            DAILY_PAYMENTS_TABLE,
+        )
     ] + [
+        # in the order of a customer's rows: retention reads a few customers' rows
         SQL(
             """
-            INSERT INTO %(table)s (company_id, source, partner_id, sale_days)
-            SELECT sale.company_id, 'order', sale.partner_id,
-                   range_agg(daterange(sale.day, sale.day, '[]'))
-              FROM (SELECT DISTINCT so.company_id, member.commercial_partner_id AS partner_id,
-                           %(day)s AS day
-                      FROM (%(companies)s) AS company
-                      JOIN sale_order so ON so.company_id = company.company_id
-                      JOIN res_partner member ON member.id = so.partner_id
-                     WHERE so.state = 'sale'
-                       AND so.date_order < %(day_start)s
-                       AND member.commercial_partner_id IS NOT NULL) AS sale
-             GROUP BY sale.company_id, sale.partner_id
+            INSERT INTO %(table)s
+                   (order_id, company_id, customer_id, day, user_id, completed, revenue, profit)
+            SELECT so.id, so.company_id, member.commercial_partner_id, %(day)s, so.user_id,
+                   COALESCE(so.xyz_completed, FALSE), %(revenue)s, %(profit)s
+              FROM (%(companies)s) AS company
+              JOIN sale_order so ON so.company_id = company.company_id
+              LEFT JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.state = 'sale'
+               AND so.date_order < %(day_start)s
+             ORDER BY so.company_id, member.commercial_partner_id, so.date_order
             """,
-            table=SQL.identifier(SALE_DAYS_TABLE),
+            table=SQL.identifier(ORDER_TABLE),
             companies=company_values,
             day=local_day(SQL("so.date_order"), SQL("company.tz")),
             day_start=day_start_utc(SQL("company.summary_day"), SQL("company.tz")),
+            revenue=order_amount("amount_untaxed", SQL("company.digits")),
+            profit=order_amount("margin", SQL("company.digits")),
+        ),
+        SQL(
+            """
+            INSERT INTO %(table)s (company_id, source, partner_id, sale_days)
+            SELECT sale.company_id, 'order', sale.customer_id,
+                   range_agg(daterange(sale.day, sale.day, '[]'))
+              FROM (SELECT DISTINCT company_id, customer_id, day FROM %(orders)s
+                     WHERE customer_id IS NOT NULL) AS sale
+             GROUP BY sale.company_id, sale.customer_id
+            """,
+            table=SQL.identifier(SALE_DAYS_TABLE),
+            orders=SQL.identifier(ORDER_TABLE),
         ),
         SQL(
             """
@@ -235,24 +289,26 @@ def refresh_queries(companies, since):
         ),
         SQL(
             """
+            INSERT INTO %(table)s (customer_id, user_id, valid_from, valid_to, company_id, active)
+            %(ranges)s
+            """,
+            table=SQL.identifier(RANGE_TABLE),
+            ranges=_ranges_of(
+                SQL.identifier(CUSTOMER_TABLE), SQL(", customer.company_id, customer.active")
+            ),
+        ),
+        SQL(
+            """
             INSERT INTO %(table)s
                    (company_id, day, user_id, order_count, completed_count, revenue, profit)
-            SELECT so.company_id, %(day)s, so.user_id,
-                   COUNT(*), COUNT(*) FILTER (WHERE so.xyz_completed),
-                   SUM(%(revenue)s), SUM(%(profit)s)
-              FROM (%(companies)s) AS company
-              JOIN sale_order so ON so.company_id = company.company_id
-             WHERE so.state = 'sale'
-               AND so.user_id IS NOT NULL
-               AND so.date_order < %(day_start)s
+            SELECT company_id, day, user_id, COUNT(*), COUNT(*) FILTER (WHERE completed),
+                   SUM(revenue), SUM(profit)
+              FROM %(orders)s
+             WHERE user_id IS NOT NULL
              GROUP BY 1, 2, 3
             """,
             table=SQL.identifier(DAILY_SALES_TABLE),
-            companies=company_values,
-            day=local_day(SQL("so.date_order"), SQL("company.tz")),
-            day_start=day_start_utc(SQL("company.summary_day"), SQL("company.tz")),
-            revenue=order_amount("amount_untaxed", SQL("company.digits")),
-            profit=order_amount("margin", SQL("company.digits")),
+            orders=SQL.identifier(ORDER_TABLE),
         ),
         SQL(
             """
@@ -321,8 +377,6 @@ def direct_customers(of_customers=None):
 def read_params(company_id, tz, digits, summary=None):
     """The parameters of a read for a company, from its refresh ``summary`` (a dict
     ``{"since", "summary_day"}``, None: read everything from the documents)."""
-    from .classification_query import company_day_start_utc
-
     if summary is None:
         return {"company_id": company_id, "tz": tz, "digits": digits, "all_direct": True}
     return {
@@ -340,7 +394,8 @@ def _logged(kind, column, params, of_company=True):
     """The ``column`` of the change log's rows of ``kind`` since the refresh."""
     return SQL(
         """SELECT change.%(column)s FROM %(table)s change
-            WHERE change.kind = %(kind)s AND change.changed_at >= %(since)s%(company)s""",
+            WHERE change.kind = %(kind)s AND change.changed_at >= %(since)s
+              AND change.%(column)s IS NOT NULL%(company)s""",
         column=SQL.identifier(column),
         table=SQL.identifier(CHANGE_TABLE),
         kind=kind,
@@ -351,10 +406,11 @@ def _logged(kind, column, params, of_company=True):
 
 def changed_partner_customers(params):
     """The commercial partners whose row may differ from the summary: those of the
-    partners written since the refresh, and those partners had before (logged)."""
+    partners written since the refresh, and the customers the log names (a contact
+    left or joined them, they were merged or deleted)."""
     return SQL(
         """SELECT partner.commercial_partner_id FROM res_partner partner
-            WHERE partner.write_date >= %(since)s
+            WHERE partner.write_date >= %(since)s AND partner.commercial_partner_id IS NOT NULL
             UNION
            %(logged)s""",
         since=params["since"],
@@ -362,54 +418,157 @@ def changed_partner_customers(params):
     )
 
 
-def changed_customers(params, source):
-    """The customers whose sale days of ``source`` may differ from the summary:
-    changed_partner_customers() (a contact moved takes its orders along), and the
-    customers of the company's documents dated from the refresh's day on or written
-    since it."""
-    if source == "invoice":
-        documents = SQL(
-            """SELECT am.commercial_partner_id FROM account_move am
-                WHERE am.company_id = %(company_id)s
-                  AND am.move_type = 'out_invoice'
-                  AND (am.write_date >= %(since)s OR am.invoice_date >= %(summary_day)s)""",
-            **params,
-        )
-    else:
-        documents = SQL(
-            """SELECT member.commercial_partner_id FROM sale_order so
-                 JOIN res_partner member ON member.id = so.partner_id
-                WHERE so.company_id = %(company_id)s
-                  AND (so.write_date >= %(since)s OR so.date_order >= %(summary_start_utc)s)""",
-            **params,
-        )
-    return SQL("%s UNION %s", changed_partner_customers(params), documents)
-
-
-def customers(params):
-    """Rows (partner_id, company_id, user_id, active, contact_data) of every commercial
-    partner as it is now: the summary's rows, but those changed since, read from
-    res_partner (``CUSTOMERS_CHANGED`` is a CTE of their ids, made by the caller
-    with changed_partner_customers())."""
+def report_customers(params):
+    """Rows (partner_id, user_id, contact_data) of the report's customers as they are
+    now (REPORT_CUSTOMER): the summary's rows, but those changed since, read from
+    res_partner (the caller's CTEs: ``CUSTOMERS_CHANGED``, their ids, from
+    changed_partner_customers(), and ``CHANGED_REPORT_CUSTOMERS``, their rows, from
+    changed_report_customers()). Filtered on the tables themselves: the joins on them
+    are planned with their statistics."""
+    of_company = SQL(REPORT_CUSTOMER, params["company_id"])
     if params["all_direct"]:
-        return direct_customers()
+        return SQL(
+            "SELECT customer.partner_id, customer.user_id, customer.contact_data "
+            "FROM (%s) AS customer(partner_id, company_id, user_id, active, contact_data) "
+            "WHERE %s",
+            direct_customers(),
+            of_company,
+        )
     return SQL(
         """
-        SELECT summary.partner_id, summary.company_id, summary.user_id, summary.active,
-               summary.contact_data
-          FROM %(table)s summary
-         WHERE summary.partner_id NOT IN (SELECT partner_id FROM %(changed)s)
+        SELECT customer.partner_id, customer.user_id, customer.contact_data
+          FROM %(table)s customer
+         WHERE NOT EXISTS (SELECT 1 FROM %(changed)s changed
+                            WHERE changed.partner_id = customer.partner_id)
+           AND %(of_company)s
          UNION ALL
-        %(direct)s
+        SELECT * FROM %(changed_rows)s
         """,
         table=SQL.identifier(CUSTOMER_TABLE),
         changed=CUSTOMERS_CHANGED,
-        direct=direct_customers(SQL("SELECT partner_id FROM %s", CUSTOMERS_CHANGED)),
+        changed_rows=CHANGED_REPORT_CUSTOMERS,
+        of_company=of_company,
     )
 
 
-# the CTE of the commercial partners changed since the refresh (customers())
+def changed_report_customers(params):
+    """Rows (partner_id, user_id, contact_data) of the report's customers among those
+    changed since the refresh (``CUSTOMERS_CHANGED``), read from res_partner."""
+    return SQL(
+        """SELECT customer.partner_id, customer.user_id, customer.contact_data
+             FROM (%s) AS customer(partner_id, company_id, user_id, active, contact_data)
+            WHERE %s""",
+        direct_customers(SQL("SELECT partner_id FROM %s", CUSTOMERS_CHANGED)),
+        SQL(REPORT_CUSTOMER, params["company_id"]),
+    )
+
+
+# the report's customers: active, shared between companies or of the report's company
+# (%s), other than a company's own partner
+REPORT_CUSTOMER = """customer.active
+    AND (customer.company_id IS NULL OR customer.company_id = %s)
+    AND NOT EXISTS (SELECT 1 FROM res_company WHERE res_company.partner_id = customer.partner_id)"""
+
+
+def _ranges_of(customers, extra=None):
+    """Rows (customer_id, user_id, valid_from, valid_to, *extra) of the customers of
+    the relation ``customers`` (with partner_id and user_id; ``extra``: more of its
+    columns, aliased ``customer``): who was the salesperson of each from
+    ``valid_from`` (included) to ``valid_to`` (excluded), UTC. From the salesperson
+    history; its first row of a customer reaches back to the beginning (documents
+    dated before the customer was recorded belong to its first salesperson). A
+    customer without any row (its salesperson set by SQL, or never set) has its
+    salesperson of now, at any time."""
+    return SQL(
+        """
+        SELECT customer.partner_id AS customer_id,
+               CASE WHEN history.id IS NULL THEN customer.user_id
+                    ELSE history.user_id END AS user_id,
+               COALESCE(history.valid_from, '-infinity'::timestamp) AS valid_from,
+               COALESCE(history.date_to, 'infinity'::timestamp) AS valid_to%(extra)s
+          FROM %(customers)s customer
+          LEFT JOIN crm_xyz_salesperson_history history
+            ON history.partner_id = customer.partner_id
+         WHERE history.id IS NOT NULL OR customer.user_id IS NOT NULL
+        """,
+        customers=customers,
+        extra=extra or SQL(),
+    )
+
+
+def salesperson_ranges(params):
+    """Rows (customer_id, user_id, valid_from, valid_to) of the report's customers
+    (``report_customers``, a CTE of the caller): the summary's ranges, but those of
+    the customers changed since or whose salesperson history changed since, read
+    again (_ranges_of())."""
+    if params["all_direct"]:
+        return _ranges_of(SQL("report_customers"))
+    return SQL(
+        """
+        WITH history_changed AS MATERIALIZED (
+            SELECT history.partner_id FROM crm_xyz_salesperson_history history
+             WHERE history.write_date >= %(since)s
+            EXCEPT
+            SELECT partner_id FROM %(customers_changed)s
+        )
+        SELECT ranges.customer_id, ranges.user_id, ranges.valid_from, ranges.valid_to
+          FROM %(table)s ranges
+         WHERE ranges.active
+           AND (ranges.company_id IS NULL OR ranges.company_id = %(company_id)s)
+           AND NOT EXISTS (SELECT 1 FROM res_company
+                            WHERE res_company.partner_id = ranges.customer_id)
+           AND NOT EXISTS (SELECT 1 FROM %(customers_changed)s changed
+                            WHERE changed.partner_id = ranges.customer_id)
+           AND NOT EXISTS (SELECT 1 FROM history_changed changed
+                            WHERE changed.partner_id = ranges.customer_id)
+         UNION ALL
+        %(read_again)s
+        """,
+        customers_changed=CUSTOMERS_CHANGED,
+        table=SQL.identifier(RANGE_TABLE),
+        read_again=_ranges_of(
+            SQL(
+                """(SELECT * FROM %(changed_rows)s
+                     UNION ALL
+                    SELECT customer.partner_id, customer.user_id, customer.contact_data
+                      FROM %(customers)s customer
+                     WHERE customer.partner_id IN (SELECT partner_id FROM history_changed)
+                       AND %(of_company)s)""",
+                changed_rows=CHANGED_REPORT_CUSTOMERS,
+                customers=SQL.identifier(CUSTOMER_TABLE),
+                of_company=SQL(REPORT_CUSTOMER, params["company_id"]),
+            )
+        ),
+        **_pick(params, "since", "company_id"),
+    )
+
+
+# the CTEs of the commercial partners changed since the refresh, and of their rows
+# among the report's customers (report_customers())
 CUSTOMERS_CHANGED = SQL.identifier("customers_changed")
+CHANGED_REPORT_CUSTOMERS = SQL.identifier("changed_report_customers")
+# the CTE of the orders changed since the refresh (changed_orders())
+ORDERS_CHANGED = SQL.identifier("orders_changed")
+
+
+def changed_orders(params):
+    """The orders, of any company, whose row of the summary may be wrong: written since
+    the refresh, or deleted (logged). They count as they are now."""
+    return SQL(
+        """SELECT so.id FROM sale_order so WHERE so.write_date >= %(since)s
+            UNION
+           %(logged)s""",
+        since=params["since"],
+        logged=_logged(CHANGE_ORDER, "order_id", params, of_company=False),
+    )
+
+
+def _orders_changed_cte(params):
+    return SQL(
+        "%s AS MATERIALIZED (SELECT changed.* FROM (%s) AS changed(id))",
+        ORDERS_CHANGED,
+        changed_orders(params),
+    )
 
 
 def customer_windows(params):
@@ -419,12 +578,44 @@ def customer_windows(params):
     customer) as ``classification_query.company_customer_windows`` reads them from
     the documents. The windows are ``(start_window_floor, start_as_of]`` and
     ``(end_window_floor, date_to]``; for orders also given as UTC instants
-    (``window_start_utc``, ``start_end_utc``, ``end_window_start_utc``,
-    ``end_utc``). A company's own partners are not customers."""
-    from .classification_query import company_customer_windows
-
+    (``window_start_utc``, ``start_utc``, ``end_window_start_utc``, ``end_utc``).
+    A company's own partners are not customers."""
     source = params["source"]
-    window_params = {
+    window_params = _window_params(params)
+    if params["all_direct"]:
+        return SQL(company_customer_windows(source), **window_params)
+    changed, read_again = _window_customers_changed(params, window_params)
+    return SQL(
+        """
+        WITH %(changed)s
+        SELECT customer.partner_id, customer.in_first, customer.in_second
+          FROM (SELECT days.partner_id,
+                       days.sale_days && daterange(%(first_floor)s, %(first_last)s, '(]')
+                           AS in_first,
+                       days.sale_days && daterange(%(second_floor)s, %(as_of)s, '(]')
+                           AS in_second
+                  FROM %(table)s days
+                 WHERE days.company_id = %(company_id)s
+                   AND days.source = %(source)s
+                   AND NOT EXISTS (SELECT 1 FROM window_customers_changed changed
+                                    WHERE changed.partner_id = days.partner_id)
+                 UNION ALL
+                %(read_again)s) AS customer
+         WHERE (customer.in_first OR customer.in_second)
+           AND NOT EXISTS (SELECT 1 FROM res_company
+                            WHERE res_company.partner_id = customer.partner_id)
+        """,
+        changed=changed,
+        read_again=read_again,
+        table=SQL.identifier(SALE_DAYS_TABLE),
+        source=source,
+        **window_params,
+    )
+
+
+def _window_params(params):
+    """The parameters of company_customer_windows() from the report's."""
+    return {
         "company_id": params["company_id"],
         "first_floor": params["start_window_floor"],
         "first_last": params["start_as_of"],
@@ -435,118 +626,174 @@ def customer_windows(params):
         "second_start_utc": params["end_window_start_utc"],
         "cutoff_utc": params["end_utc"],
     }
-    if params["all_direct"]:
-        return SQL(company_customer_windows(source), **window_params)
-    changed = SQL.identifier("window_customers_changed")
-    if source == "invoice":
-        direct = SQL(
-            """
-            SELECT am.commercial_partner_id AS partner_id,
-                   BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
-                   BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
-              FROM account_move am
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type = 'out_invoice'
-               AND am.commercial_partner_id IN (SELECT partner_id FROM %(changed)s)
-               AND am.invoice_date > %(first_floor)s
-               AND am.invoice_date <= %(as_of)s
-             GROUP BY am.commercial_partner_id
-            """,
-            changed=changed,
-            **window_params,
+
+
+def _window_customers_changed(params, window_params):
+    if params["source"] == "invoice":
+        return _invoice_customers_changed(params, window_params)
+    return _order_customers_changed(params, window_params)
+
+
+def window_customers_changed(params):
+    """The customers whose sale days of ``params["source"]`` customer_windows() reads
+    again from the documents (rows ``(partner_id,)``)."""
+    changed, _read_again = _window_customers_changed(params, _window_params(params))
+    return SQL("WITH %s SELECT partner_id FROM window_customers_changed", changed)
+
+
+def _invoice_customers_changed(params, window_params):
+    """The CTE ``window_customers_changed`` of the customers whose invoice sale days may
+    differ from the summary (their invoices written since the refresh or dated from
+    its day on, and the customers the log names), and their windows read again from
+    their posted invoices."""
+    changed = SQL(
+        """
+        window_customers_changed AS MATERIALIZED (
+            SELECT am.commercial_partner_id AS partner_id FROM account_move am
+             WHERE am.company_id = %(company_id)s AND am.move_type = 'out_invoice'
+               AND (am.write_date >= %(since)s OR am.invoice_date >= %(summary_day)s)
+               AND am.commercial_partner_id IS NOT NULL
+             UNION
+            %(moved)s
+             UNION
+            %(invoice_moved)s
         )
-    else:
-        direct = SQL(
-            """
-            SELECT member.commercial_partner_id AS partner_id,
-                   BOOL_OR(so.date_order < %(first_end_utc)s) AS in_first,
-                   BOOL_OR(so.date_order >= %(second_start_utc)s) AS in_second
+        """,
+        moved=_logged(CHANGE_CUSTOMER, "partner_id", params, of_company=False),
+        invoice_moved=_logged(CHANGE_INVOICE_CUSTOMER, "partner_id", params, of_company=False),
+        **_pick(params, "company_id", "since", "summary_day"),
+    )
+    read_again = SQL(
+        """
+        SELECT am.commercial_partner_id AS partner_id,
+               BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
+               BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
+          FROM account_move am
+         WHERE am.company_id = %(company_id)s
+           AND am.state = 'posted'
+           AND am.move_type = 'out_invoice'
+           AND am.commercial_partner_id IN (SELECT partner_id FROM window_customers_changed)
+           AND am.invoice_date > %(first_floor)s
+           AND am.invoice_date <= %(as_of)s
+         GROUP BY am.commercial_partner_id
+        """,
+        **window_params,
+    )
+    return changed, read_again
+
+
+def _order_customers_changed(params, window_params):
+    """The CTE ``window_customers_changed`` of the customers whose order sale days may
+    differ from the summary, and their windows read again.
+
+    Two kinds: the customers the log names (a contact left or joined them: which
+    orders are theirs changed), read again from all their orders; the customers of
+    the orders changed since the refresh or dated from its day on (before and after
+    the change), whose other orders keep their row of the summary: read again from
+    those rows and the orders changed.
+    """
+    changed = SQL(
+        """
+        %(orders_changed)s,
+        moved_customers AS MATERIALIZED (%(moved)s),
+        window_customers_changed AS MATERIALIZED (
+            SELECT snapshot.customer_id AS partner_id
+              FROM %(orders)s snapshot
+             WHERE snapshot.order_id IN (SELECT id FROM %(orders_changed_cte)s)
+               AND snapshot.company_id = %(company_id)s
+               AND snapshot.customer_id IS NOT NULL
+             UNION
+            SELECT member.commercial_partner_id
+              FROM %(orders_changed_cte)s changed
+              JOIN sale_order so ON so.id = changed.id
+              JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND member.commercial_partner_id IS NOT NULL
+             UNION
+            SELECT member.commercial_partner_id
+              FROM sale_order so
+              JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND so.date_order >= %(summary_start_utc)s
+               AND member.commercial_partner_id IS NOT NULL
+             UNION
+            SELECT partner_id FROM moved_customers
+        )
+        """,
+        orders_changed=_orders_changed_cte(params),
+        orders_changed_cte=ORDERS_CHANGED,
+        moved=SQL(
+            "SELECT logged.* FROM (%s) AS logged(partner_id)",
+            _logged(CHANGE_CUSTOMER, "partner_id", params, of_company=False),
+        ),
+        orders=SQL.identifier(ORDER_TABLE),
+        **_pick(params, "company_id", "summary_start_utc"),
+    )
+    day = local_day(SQL("so.date_order"), params["tz"])
+    read_again = SQL(
+        """
+        SELECT sale.partner_id,
+               BOOL_OR(sale.day <= %(first_last)s) AS in_first,
+               BOOL_OR(sale.day > %(second_floor)s) AS in_second
+          FROM (
+            -- the moved customers: all their orders, through their contacts now
+            SELECT member.commercial_partner_id AS partner_id, %(day)s AS day
               FROM res_partner member
               JOIN sale_order so ON so.partner_id = member.id
-             WHERE member.commercial_partner_id IN (SELECT partner_id FROM %(changed)s)
+             WHERE member.commercial_partner_id IN (SELECT partner_id FROM moved_customers)
                AND so.company_id = %(company_id)s
                AND so.state = 'sale'
                AND so.date_order >= %(first_start_utc)s
                AND so.date_order < %(cutoff_utc)s
-             GROUP BY member.commercial_partner_id
-            """,
-            changed=changed,
-            **window_params,
-        )
-    return SQL(
-        """
-        WITH %(changed)s AS MATERIALIZED (%(changed_customers)s)
-        SELECT customer.partner_id, customer.in_first, customer.in_second
-          FROM (SELECT days.partner_id,
-                       days.sale_days && daterange(%(first_floor)s, %(first_last)s, '(]')
-                           AS in_first,
-                       days.sale_days && daterange(%(second_floor)s, %(as_of)s, '(]')
-                           AS in_second
-                  FROM %(table)s days
-                 WHERE days.company_id = %(company_id)s
-                   AND days.source = %(source)s
-                   AND days.partner_id NOT IN (SELECT partner_id FROM %(changed)s)
-                 UNION ALL
-                %(direct)s) AS customer
-         WHERE (customer.in_first OR customer.in_second)
-           AND customer.partner_id NOT IN (SELECT partner_id FROM res_company)
+             UNION ALL
+            -- the others: their orders of the summary that did not change...
+            SELECT snapshot.customer_id, snapshot.day
+              FROM %(orders)s snapshot
+             WHERE snapshot.company_id = %(company_id)s
+               AND snapshot.customer_id IN (SELECT partner_id FROM window_customers_changed)
+               AND snapshot.customer_id NOT IN (SELECT partner_id FROM moved_customers)
+               AND snapshot.order_id NOT IN (SELECT id FROM %(orders_changed_cte)s)
+               AND snapshot.day > %(first_floor)s AND snapshot.day <= %(as_of)s
+             UNION ALL
+            -- ... and their orders changed since or dated from the refresh's day on (their
+            -- customers are all among window_customers_changed)
+            SELECT member.commercial_partner_id, %(day)s
+              FROM %(orders_changed_cte)s changed
+              JOIN sale_order so ON so.id = changed.id
+              JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND so.date_order >= %(first_start_utc)s
+               AND so.date_order < %(cutoff_utc)s
+               AND member.commercial_partner_id NOT IN (SELECT partner_id FROM moved_customers)
+             UNION ALL
+            SELECT member.commercial_partner_id, %(day)s
+              FROM sale_order so
+              JOIN res_partner member ON member.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND so.date_order >= GREATEST(%(first_start_utc)s, %(summary_start_utc)s)
+               AND so.date_order < %(cutoff_utc)s
+               AND member.commercial_partner_id NOT IN (SELECT partner_id FROM moved_customers)
+          ) AS sale
+         WHERE sale.day > %(first_floor)s AND sale.day <= %(as_of)s
+         GROUP BY sale.partner_id
         """,
-        changed=changed,
-        changed_customers=SQL(
-            "SELECT changed.* FROM (%s) AS changed(partner_id)", changed_customers(params, source)
-        ),
-        table=SQL.identifier(SALE_DAYS_TABLE),
-        source=source,
-        direct=direct,
+        day=day,
+        orders=SQL.identifier(ORDER_TABLE),
+        orders_changed_cte=ORDERS_CHANGED,
+        summary_start_utc=params["summary_start_utc"],
         **window_params,
     )
-
-
-def _direct_ranges(params, changed_days):
-    """Rows (start_utc, end_utc) of the period's instants read from the documents: the
-    days from the refresh's day on, and the days ``changed_days`` (SQL of dates)."""
-    return SQL(
-        """
-        SELECT GREATEST(%(start_utc)s, %(summary_start_utc)s), %(end_utc)s
-         WHERE %(summary_start_utc)s < %(end_utc)s
-         UNION ALL
-        SELECT %(day_start)s, %(next_day_start)s
-          FROM (SELECT DISTINCT changed.day FROM (%(changed_days)s) AS changed(day)) AS changed
-         WHERE changed.day >= %(date_from)s AND changed.day <= %(date_to)s
-           AND changed.day < %(summary_day)s
-        """,
-        start_utc=params["start_utc"],
-        end_utc=params["end_utc"],
-        summary_start_utc=params["summary_start_utc"],
-        summary_day=params["summary_day"],
-        date_from=params["date_from"],
-        date_to=params["date_to"],
-        day_start=day_start_utc(SQL("changed.day"), params["tz"]),
-        next_day_start=day_start_utc(SQL("changed.day + 1"), params["tz"]),
-        changed_days=changed_days,
-    )
-
-
-def changed_order_days(params):
-    """The company's local days whose orders may differ from the summary: the days of
-    the orders written since the refresh, and the days they had before (logged)."""
-    return SQL(
-        """SELECT %(day)s FROM sale_order so
-            WHERE so.company_id = %(company_id)s AND so.write_date >= %(since)s
-            UNION
-           %(logged)s""",
-        day=local_day(SQL("so.date_order"), params["tz"]),
-        company_id=params["company_id"],
-        since=params["since"],
-        logged=_logged(CHANGE_ORDER_DAY, "day", params),
-    )
+    return changed, read_again
 
 
 def salesperson_orders(params):
-    """Rows (user_id, completed, revenue, profit): the confirmed orders of the period
-    of the salespeople ``user_ids``, in company currency, each order rounded: the
-    summary's days, and the others from the orders."""
+    """Rows (user_id, completed, revenue, profit) whose sums per salesperson are the
+    confirmed orders of the period of the salespeople ``user_ids``, in company
+    currency, each order rounded: the summary's daily sales, less the summary's
+    rows of the orders changed since, plus those orders as they are now and the
+    orders dated from the refresh's day on."""
     order_sums = SQL(
         """SELECT so.user_id, so.xyz_completed::int AS completed,
                   %(revenue)s AS revenue, %(profit)s AS profit
@@ -563,33 +810,50 @@ def salesperson_orders(params):
             orders=order_sums,
             **_pick(params, "company_id", "start_utc", "end_utc", "user_ids"),
         )
-    changed = SQL.identifier("order_days_changed")
     return SQL(
         """
-        WITH %(changed)s AS MATERIALIZED (%(changed_days)s),
-        direct_ranges AS MATERIALIZED (%(direct_ranges)s)
+        WITH %(orders_changed)s
         SELECT daily.user_id, daily.completed_count, daily.revenue, daily.profit
-          FROM %(table)s daily
+          FROM %(daily)s daily
          WHERE daily.company_id = %(company_id)s
            AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
-           AND daily.day NOT IN (SELECT day FROM %(changed)s)
            AND daily.user_id = ANY(%(user_ids)s)
          UNION ALL
+        SELECT snapshot.user_id, -snapshot.completed::int, -snapshot.revenue, -snapshot.profit
+          FROM %(snapshot)s snapshot
+         WHERE snapshot.order_id IN (SELECT id FROM %(orders_changed_cte)s)
+           AND snapshot.company_id = %(company_id)s
+           AND snapshot.day >= %(date_from)s AND snapshot.day <= %(date_to)s
+           AND snapshot.user_id = ANY(%(user_ids)s)
+         UNION ALL
         %(orders)s
-          JOIN direct_ranges ON so.date_order >= direct_ranges.start_utc
-                            AND so.date_order < direct_ranges.end_utc
-         WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+         WHERE so.id IN (SELECT id FROM %(orders_changed_cte)s)
+           AND so.company_id = %(company_id)s AND so.state = 'sale'
+           AND so.date_order >= %(start_utc)s AND so.date_order < %(end_utc)s
+           AND so.user_id = ANY(%(user_ids)s)
+         UNION ALL
+        %(orders)s
+         WHERE so.date_order >= GREATEST(%(start_utc)s, %(summary_start_utc)s)
+           AND so.date_order < %(end_utc)s
+           AND so.id NOT IN (SELECT id FROM %(orders_changed_cte)s)
+           AND so.company_id = %(company_id)s AND so.state = 'sale'
            AND so.user_id = ANY(%(user_ids)s)
         """,
-        changed=changed,
-        changed_days=SQL("SELECT changed.* FROM (%s) AS changed(day)", changed_order_days(params)),
-        direct_ranges=SQL(
-            "SELECT ranges.* FROM (%s) AS ranges(start_utc, end_utc)",
-            _direct_ranges(params, SQL("SELECT day FROM %s", changed)),
-        ),
-        table=SQL.identifier(DAILY_SALES_TABLE),
+        orders_changed=_orders_changed_cte(params),
+        orders_changed_cte=ORDERS_CHANGED,
+        daily=SQL.identifier(DAILY_SALES_TABLE),
+        snapshot=SQL.identifier(ORDER_TABLE),
         orders=order_sums,
-        **_pick(params, "company_id", "date_from", "date_to", "user_ids"),
+        **_pick(
+            params,
+            "company_id",
+            "date_from",
+            "date_to",
+            "start_utc",
+            "end_utc",
+            "summary_start_utc",
+            "user_ids",
+        ),
     )
 
 
@@ -608,8 +872,9 @@ def changed_payment_days(params):
 
 
 def salesperson_payments(params):
-    """Rows (user_id, amount): the received payments of the period of the salespeople
-    ``user_ids`` (crm_xyz_received_payment): the summary's days, the others from
+    """Rows (user_id, amount) whose sums per salesperson are the received payments of
+    the period of the salespeople ``user_ids`` (crm_xyz_received_payment): the
+    summary's days, the others (from the refresh's day on, or changed since) from
     the received payments."""
     if params["all_direct"]:
         return SQL(
@@ -619,17 +884,16 @@ def salesperson_payments(params):
                   AND payment.user_id = ANY(%(user_ids)s)""",
             **_pick(params, "company_id", "date_from", "date_to", "user_ids"),
         )
-    changed = SQL.identifier("payment_days_changed")
     return SQL(
         """
-        WITH %(changed)s AS MATERIALIZED (
+        WITH payment_days_changed AS MATERIALIZED (
             SELECT changed.* FROM (%(changed_days)s) AS changed(day)
         )
         SELECT daily.user_id, daily.amount
           FROM %(table)s daily
          WHERE daily.company_id = %(company_id)s
            AND daily.day >= %(date_from)s AND daily.day <= %(date_to)s
-           AND daily.day NOT IN (SELECT day FROM %(changed)s)
+           AND daily.day NOT IN (SELECT day FROM payment_days_changed)
            AND daily.user_id = ANY(%(user_ids)s)
          UNION ALL
         SELECT payment.user_id, payment.amount
@@ -637,10 +901,9 @@ def salesperson_payments(params):
          WHERE payment.company_id = %(company_id)s
            AND payment.date >= %(date_from)s AND payment.date <= %(date_to)s
            AND (payment.date >= %(summary_day)s
-                OR payment.date IN (SELECT day FROM %(changed)s))
+                OR payment.date IN (SELECT day FROM payment_days_changed))
            AND payment.user_id = ANY(%(user_ids)s)
         """,
-        changed=changed,
         changed_days=changed_payment_days(params),
         table=SQL.identifier(DAILY_PAYMENTS_TABLE),
         **_pick(params, "company_id", "date_from", "date_to", "summary_day", "user_ids"),
@@ -652,43 +915,33 @@ def _pick(params, *names):
 
 
 # ------------------------------------------------------------------ the change log
-def log_order_changes(order_ids):
-    """Log the day and customer the orders ``order_ids`` have in the database, before a
-    write moves them or they are deleted: only those dated before today (a summary
-    holds no later day)."""
+def log_changes(env, query):
+    """Append to the change log (``query``, one of the log_* below), unless the addon is
+    being uninstalled (its tables are gone while Odoo deletes its records)."""
+    if not env.context.get(MODULE_UNINSTALL_FLAG):
+        env.cr.execute(query)
+
+
+def log_order_deletions(order_ids):
+    """Log the orders ``order_ids``, about to be deleted: their rows of the summary no
+    longer count."""
     return SQL(
-        """
-        WITH old AS (
-            SELECT so.company_id, %(day)s AS day, member.commercial_partner_id AS partner_id,
-                   (now() AT TIME ZONE %(tz)s)::date AS today
-              FROM sale_order so
-              JOIN res_company company ON company.id = so.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-              LEFT JOIN res_partner member ON member.id = so.partner_id
-             WHERE so.id = ANY(%(order_ids)s)
-        )
-        INSERT INTO %(table)s (kind, company_id, day, partner_id)
-        SELECT %(order_day)s, old.company_id, old.day, NULL FROM old WHERE old.day < old.today
-         UNION ALL
-        SELECT %(customer)s, NULL, NULL, old.partner_id FROM old
-         WHERE old.day < old.today AND old.partner_id IS NOT NULL
-        """,
-        day=local_day(SQL("so.date_order"), SQL(COMPANY_TZ)),
-        tz=SQL(COMPANY_TZ),
-        order_ids=list(order_ids),
+        """INSERT INTO %(table)s (kind, order_id)
+           SELECT %(kind)s, UNNEST(%(order_ids)s::integer[])""",
         table=SQL.identifier(CHANGE_TABLE),
-        order_day=CHANGE_ORDER_DAY,
-        customer=CHANGE_CUSTOMER,
+        kind=CHANGE_ORDER,
+        order_ids=list(order_ids),
     )
 
 
 def log_invoice_changes(move_ids):
     """Log the customer the customer invoices ``move_ids`` have in the database, before a
-    write moves them or they are deleted (only those dated before today)."""
+    write moves them or they are deleted (only those dated before tomorrow: the
+    summaries hold no later day)."""
     return SQL(
         """
         INSERT INTO %(table)s (kind, partner_id)
-        SELECT DISTINCT %(customer)s, am.commercial_partner_id
+        SELECT DISTINCT %(kind)s, am.commercial_partner_id
           FROM account_move am
          WHERE am.id = ANY(%(move_ids)s)
            AND am.move_type = 'out_invoice'
@@ -696,25 +949,25 @@ def log_invoice_changes(move_ids):
            AND am.invoice_date < (now() AT TIME ZONE 'UTC')::date + 1
         """,
         table=SQL.identifier(CHANGE_TABLE),
-        customer=CHANGE_CUSTOMER,
+        kind=CHANGE_INVOICE_CUSTOMER,
         move_ids=list(move_ids),
     )
 
 
 def log_partner_changes(partner_ids):
     """Log the commercial partners that the partners ``partner_ids`` have in the
-    database (and the partners themselves), before a write may move them to another
-    commercial partner, or they are deleted or merged."""
+    database, and the partners themselves: before and after a write that may move them
+    to another commercial partner, before they are deleted or merged."""
     return SQL(
         """
         INSERT INTO %(table)s (kind, partner_id)
-        SELECT DISTINCT %(customer)s, customer_id
+        SELECT DISTINCT %(kind)s, customer_id
           FROM res_partner partner,
                LATERAL (VALUES (partner.id), (partner.commercial_partner_id)) AS c(customer_id)
          WHERE partner.id = ANY(%(partner_ids)s) AND customer_id IS NOT NULL
         """,
         table=SQL.identifier(CHANGE_TABLE),
-        customer=CHANGE_CUSTOMER,
+        kind=CHANGE_CUSTOMER,
         partner_ids=list(partner_ids),
     )
 
@@ -725,11 +978,11 @@ def log_payment_changes(partial_ids):
     return SQL(
         """
         INSERT INTO %(table)s (kind, company_id, day)
-        SELECT DISTINCT %(payment_day)s, payment.company_id, payment.date
+        SELECT DISTINCT %(kind)s, payment.company_id, payment.date
           FROM crm_xyz_received_payment payment
          WHERE payment.partial_id = ANY(%(partial_ids)s)
         """,
         table=SQL.identifier(CHANGE_TABLE),
-        payment_day=CHANGE_PAYMENT_DAY,
+        kind=CHANGE_PAYMENT_DAY,
         partial_ids=list(partial_ids),
     )

@@ -23,7 +23,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         if partners:
             # Odoo moves the documents to the destination in SQL: the customers whose
             # sale days and contact data change, for the manager report's summaries
-            self.env.cr.execute(report_summaries.log_partner_changes(partners.ids))
+            report_summaries.log_changes(
+                self.env, report_summaries.log_partner_changes(partners.ids)
+            )
         companies = self.env["res.company"].sudo().search([])
         # read before the merge: Odoo moves or deletes the sources' rows in SQL
         overrides = {
