@@ -25,3 +25,4 @@ from . import test_manager_report_won_back
 from . import test_manager_report_completed
 from . import test_manager_report_payments
 from . import test_report_summaries
+from . import test_classification_settings_trust

@@ -118,6 +118,8 @@ class CrmXyzClassificationSettings(models.TransientModel):
             if not company:
                 wizard.preview_html = wizard.period_hint = False
                 continue
+            # before any figure of the company is read
+            wizard._check_company(company.id)
             values = {"error": False, "stages": [], "abc": [], "xyz": []}
             wizard.period_hint = False
             try:
@@ -178,10 +180,14 @@ class CrmXyzClassificationSettings(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_manager()
+        for vals in vals_list:
+            self._check_company(vals.get("company_id", self.env.company.id))
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_manager()
+        if "company_id" in vals:
+            self._check_company(vals["company_id"])
         return super().write(vals)
 
     def action_suggest_limits(self):
@@ -199,13 +205,7 @@ class CrmXyzClassificationSettings(models.TransientModel):
         """Write the settings to the company, once the caller and the values are checked."""
         self._check_manager()
         self.ensure_one()
-        if self.company_id not in self.env.companies:
-            raise AccessError(
-                self.env._(
-                    "%(company)s is not one of the companies you work in.",
-                    company=self.company_id.sudo().display_name,
-                )
-            )
+        self._check_company(self.company_id.id)
         values = {name: self[name] for name in COMPANY_FIELDS}
         values["xyz_followup_activity_type_id"] = self.xyz_followup_activity_type_id.id
         self.company_id._validate_xyz_settings(
@@ -223,6 +223,27 @@ class CrmXyzClassificationSettings(models.TransientModel):
         # sales managers may not write res.company: the group and the values are checked above
         self.company_id.sudo().write(values)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _check_company(self, company_id):
+        """The settings are those of one of the companies the user works in (selected in
+        the company switcher), as a sales manager; any other value is refused alike,
+        without telling whether such a company exists."""
+        if self.env.su:
+            return
+        allowed = (
+            isinstance(company_id, int)
+            and not isinstance(company_id, bool)
+            and company_id in self.env.companies.ids
+            and self.env.user.has_group(MANAGER_GROUP)
+        )
+        if not allowed:
+            raise AccessError(
+                self.env._(
+                    "You may only see and change the classification settings of a company "
+                    "you work in as a sales manager."
+                )
+            )
 
     @api.model
     def _check_manager(self):
