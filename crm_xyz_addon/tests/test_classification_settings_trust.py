@@ -1,12 +1,15 @@
 """The classification settings screen and the preview: only the user's own companies, and
 every bad value refused with the error that saving it gives, before any arithmetic."""
 
+import re
+import time
+
 from dateutil.relativedelta import relativedelta
 from lxml import html
 
 from odoo import Command
 from odoo.api import call_kw
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import XyzCommon
@@ -141,3 +144,116 @@ class TestSettingsOfOwnCompanies(SettingsTrustCommon):
             ):
                 with self.subTest(user=user.login, method=method), self.assertRaises(AccessError):
                     self.call(user, SETTINGS, method, args)
+
+
+NAN, INFINITY = float("nan"), float("inf")
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsInput(SettingsTrustCommon):
+    """Every value the preview and the suggestion accept is one saving accepts; the others
+    get the ValidationError of saving them, which names the setting."""
+
+    def saving_error(self, name, value):
+        """The message of the error that saving `value` for setting `name` gives."""
+        with self.assertRaises(ValidationError) as caught:
+            [saved] = self.call(
+                self.manager, SETTINGS, "web_save", [[], {name: value}], specification={}
+            )
+            self.call(self.manager, SETTINGS, "action_save", [[saved["id"]]])
+        return caught.exception.args[0]
+
+    def test_non_finite_and_ill_typed_settings(self):
+        company_before = self.company.read(self.env["res.company"]._xyz_number_fields())
+        for name, values in (
+            ("xyz_period_count", (NAN, INFINITY, -INFINITY, "12", [12], 12.5, 2**31, 1)),
+            ("xyz_one_off_max_purchases", (NAN, INFINITY, 2**31, 10**30, "2", {"a": 1})),
+            ("xyz_x_max_cv", (NAN, INFINITY, -INFINITY, "10", [10], 10**30)),
+            ("xyz_y_max_cv", (NAN, INFINITY, "25")),
+            ("abc_a_percent", (NAN, INFINITY, "80")),
+            ("abc_b_percent", (NAN, -INFINITY, [15])),
+        ):
+            label = self.env["res.company"]._fields[name]._description_string(self.env)
+            for value in values:
+                with self.subTest(name=name, value=value):
+                    saving = self.saving_error(name, value)
+                    self.assertIn(label, saving)
+                    for method in ("preview_analysis", "suggest_thresholds"):
+                        with self.assertRaises(ValidationError) as caught:
+                            self.call(self.manager, "crm.xyz.run", method, **{name: value})
+                        self.assertEqual(caught.exception.args[0], saving, method)
+        self.assertEqual(
+            self.company.read(self.env["res.company"]._xyz_number_fields()), company_before
+        )
+
+    def test_early_warning_settings_of_the_preview(self):
+        # a bad value gets the error that saving it gives
+        for name, value in (
+            ("xyz_risk_factor", "2"),
+            ("xyz_risk_factor", [2]),
+            ("xyz_risk_factor", NAN),
+            ("xyz_risk_factor", INFINITY),
+            ("xyz_risk_min_days", "14"),
+            ("xyz_risk_min_days", [14]),
+            ("xyz_risk_min_days", 2**31),
+        ):
+            with self.subTest(name=name, value=value):
+                saving = self.saving_error(name, value)
+                with self.assertRaises(ValidationError) as caught:
+                    self.call(self.manager, "crm.xyz.run", "preview_analysis", **{name: value})
+                self.assertEqual(caught.exception.args[0], saving)
+        # the preview does not use them: a good one is refused too, not ignored
+        for name, value in (
+            ("xyz_followup_enabled", "maybe"),
+            ("xyz_followup_enabled", True),
+            ("xyz_risk_factor", 3.0),
+        ):
+            with (
+                self.subTest(name=name, value=value),
+                self.assertRaisesRegex(ValidationError, f"do not use .*\\({name}\\)"),
+            ):
+                self.call(self.manager, "crm.xyz.run", "preview_analysis", **{name: value})
+        with self.assertRaisesRegex(ValidationError, "not settings of the classification"):
+            self.call(self.manager, "crm.xyz.run", "preview_analysis", colour="red")
+
+    def test_company_and_general_settings_refuse_them_alike(self):
+        for name, value in (("xyz_x_max_cv", NAN), ("xyz_weight_revenue", INFINITY)):
+            label = self.env["res.company"]._fields[name]._description_string(self.env)
+            message = re.escape(f"{label} must be a number.")
+            with self.subTest(name=name), self.assertRaisesRegex(ValidationError, message):
+                self.env["res.config.settings"].create({name: value})
+            with self.subTest(name=name), self.assertRaisesRegex(ValidationError, message):
+                self.company.write({name: value})
+
+    def test_shares_are_checked_before_any_arithmetic(self):
+        for x_share in ("1e6000000", "1" * 100_000, INFINITY, NAN, -INFINITY, "1/0", [1], "⅓"):
+            with self.subTest(x_share=str(x_share)[:20]):
+                started = time.process_time()
+                with self.assertRaisesRegex(UserError, "share of X customers"):
+                    self.call(
+                        self.manager_2,
+                        "crm.xyz.run",
+                        "suggest_thresholds",
+                        companies=self.company_2,
+                        x_share=x_share,
+                    )
+                # as cheap as any other refusal (it took seconds, growing with the exponent)
+                self.assertLess(time.process_time() - started, 0.5)
+        # the usual ones still work
+        limits = self.call(
+            self.manager_2,
+            "crm.xyz.run",
+            "suggest_thresholds",
+            companies=self.company_2,
+            x_share="1/3",
+            xy_share=0.75,
+        )
+        self.assertEqual(set(limits), {"xyz_x_max_cv", "xyz_y_max_cv"})
+
+    def test_long_values_are_shortened_in_messages(self):
+        with self.assertRaises(UserError) as caught:
+            self.call(self.manager, "crm.xyz.run", "preview_analysis", as_of="9" * 100_000)
+        self.assertLess(len(caught.exception.args[0]), 200)
+        with self.assertRaises(ValidationError) as caught:
+            self.call(self.manager, "crm.xyz.run", "preview_analysis", **{"x" * 100_000: 1})
+        self.assertLess(len(caught.exception.args[0]), 200)

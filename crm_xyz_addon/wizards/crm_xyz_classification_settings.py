@@ -182,18 +182,22 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self._check_manager()
         for vals in vals_list:
             self._check_company(vals.get("company_id", self.env.company.id))
+            # NaN, infinity, text: the error naming the setting, not the float rounding's
+            self.env["res.company"]._check_xyz_numbers(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_manager()
         if "company_id" in vals:
             self._check_company(vals["company_id"])
+        self.env["res.company"]._check_xyz_numbers(vals)
         return super().write(vals)
 
     def action_suggest_limits(self):
         """Fill in the XYZ limits that fit the company's data, with the other settings shown."""
         self._check_manager()
         self.ensure_one()
+        self._check_company(self.company_id.id)
         settings = {name: self[name] for name in SETTING_FIELDS if name not in SUGGESTED_FIELDS}
         self.write(
             self.env["crm.xyz.run"].with_company(self.company_id).suggest_thresholds(**settings)
@@ -211,12 +215,9 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self.company_id._validate_xyz_settings(
             {name: values[name] for name in (*SETTING_FIELDS, *RISK_SETTING_FIELDS)}
         )
-        weights = [values[name] for name in WEIGHT_FIELDS.values()]
-        if any(weight < 0 for weight in weights):
-            raise ValidationError(
-                self.env._("The weights of the executive ranking cannot be negative.")
-            )
-        if not any(weight > 0 for weight in weights):
+        weights = {name: values[name] for name in WEIGHT_FIELDS.values()}
+        self.company_id._validate_xyz_weights(weights)
+        if not any(weight > 0 for weight in weights.values()):
             raise ValidationError(
                 self.env._("At least one weight of the executive ranking must be above zero.")
             )
