@@ -69,6 +69,8 @@ class CrmXyzWarning(models.Model):
             "as_of": as_of,
             "uid": self.env.uid,
             "now": fields.Datetime.now(),
+            # a follow-up goes to a salesperson who works in the company, with sales rights
+            "salesman_group_id": self.env.ref("sales_team.group_sale_salesman").id,
         }
         cr.execute(warning_query.CLOSE_EPISODES, params)
         cr.execute(warning_query.OPEN_EPISODES, params)
