@@ -2,7 +2,7 @@
     "name": "Customer XYZ Analysis, Agenda and Manager Performance",
     "summary": "Relationship stages, ABC and XYZ classes of customers, a salesperson agenda "
     "and manager performance indicators, as in 1C:Trade Management",
-    "version": "18.0.2.2.0",
+    "version": "18.0.2.2.1",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "crm_xyz_addon developers",
@@ -17,6 +17,7 @@
         "views/crm_xyz_classification_views.xml",
         "views/crm_xyz_portfolio_views.xml",
         "views/crm_xyz_history_views.xml",
+        "views/crm_xyz_warning_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",
         "views/crm_xyz_manager_report_views.xml",

@@ -145,6 +145,7 @@ class CrmXyzAgenda(models.Model):
             "reconciled",
         ],
         "res.partner": ["active", "commercial_partner_id", "company_id", "user_id"],
+        "crm.xyz.warning": ["partner_id", "company_id"],
         "res.users": ["share", "partner_id", "company_id"],
         "res.users.settings": ["user_id", "calendar_default_privacy"],
     }

@@ -147,7 +147,9 @@ def _conjunction_leaves(domain):
 UNBOUNDED = EventWindow()
 
 # Open activities on customers, their opportunities (and leads) and their orders,
-# on their deadline, for the assignee.
+# on their deadline, for the assignee; the follow-ups of the early warning live on
+# their episode (crm.xyz.warning, read by its company only) and show as a contact
+# with its customer, whose form they open.
 _CONTACT_EVENTS = """
     SELECT activity.id::bigint * 10 + 1 AS id,
            'contact' AS event_type,
@@ -160,15 +162,17 @@ _CONTACT_EVENTS = """
            activity.activity_type_id AS activity_type_id,
            activity.id AS activity_id,
            COALESCE(partner.commercial_partner_id, lead_partner.commercial_partner_id,
-                    order_partner.commercial_partner_id) AS partner_id,
+                    order_partner.commercial_partner_id, episode_partner.commercial_partner_id)
+               AS partner_id,
            activity.user_id AS user_id,
-           COALESCE(sale.company_id, lead.company_id, partner.company_id,
+           COALESCE(sale.company_id, lead.company_id, episode.company_id, partner.company_id,
                     assignee.company_id) AS company_id,
            -- none on a customer (shown blank, not as a zero amount)
            NULLIF(COALESCE(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
                            lead.expected_revenue), 0)::numeric AS amount,
-           activity.res_model AS res_model,
-           activity.res_id AS res_id,
+           CASE WHEN episode.id IS NULL THEN activity.res_model ELSE 'res.partner' END
+               AS res_model,
+           COALESCE(episode.partner_id, activity.res_id) AS res_id,
            sale.id AS order_id,
            FALSE AS is_private
       FROM mail_activity activity
@@ -185,9 +189,15 @@ _CONTACT_EVENTS = """
              ON sale.id = CASE WHEN activity.res_model = 'sale.order' THEN activity.res_id END
             AND sale.state != 'cancel'
       LEFT JOIN res_partner order_partner ON order_partner.id = sale.partner_id
+      LEFT JOIN crm_xyz_warning episode
+             ON episode.id = CASE WHEN activity.res_model = 'crm.xyz.warning'
+                                  THEN activity.res_id END
+      LEFT JOIN res_partner episode_partner
+             ON episode_partner.id = episode.partner_id AND episode_partner.active
      WHERE activity.active
-       AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order')
-       AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL)
+       AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order', 'crm.xyz.warning')
+       AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL
+            OR episode_partner.id IS NOT NULL)
        AND %(window)s
 """
 
