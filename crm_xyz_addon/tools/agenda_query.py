@@ -71,10 +71,12 @@ class EventWindow:
 
     def on_time(self, start, stop=None):
         """Condition on a UTC timestamp column (or on the start and stop of a span)."""
+        # the calendar's last day has no next one: nothing lies after it
+        upper = self.last and self.last < date.max
         return SQL(" AND ").join(
             [SQL("TRUE")]
             + ([SQL("%s >= %s", stop or start, self.first)] if self.first else [])
-            + ([SQL("%s < %s", start, self.last + timedelta(days=1))] if self.last else [])
+            + ([SQL("%s < %s", start, self.last + timedelta(days=1))] if upper else [])
         )
 
 
@@ -91,7 +93,11 @@ def window_of_domain(domain, today):
     bounds = {"first": [], "last": []}
 
     def bound(side, day):
-        bounds[side].append(day - _MARGIN if side == "first" else day + _MARGIN)
+        # within the calendar: its first and last days have no margin beyond them
+        if side == "first":
+            bounds[side].append(day - _MARGIN if day > date.min + _MARGIN else date.min)
+        else:
+            bounds[side].append(day + _MARGIN if day < date.max - _MARGIN else date.max)
 
     for field_name, operator, value in _conjunction_leaves(domain):
         if field_name == "state" and operator == "=":
@@ -108,7 +114,7 @@ def window_of_domain(domain, today):
                 if field_name == "day"
                 else (fields.Datetime.to_datetime(value).date())
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             continue
         if operator in ("<", "<=", "="):
             # date_stop is at or after date: it bounds the start as well
