@@ -27,11 +27,12 @@ RISK_SETTING_FIELDS = (
     "xyz_followup_activity_type_id",
 )
 # The numbers the settings accept, checked before any arithmetic: a one-off customer
-# buys at most so often in a window, the limits of a coefficient of variation (at most
-# 100 x the square root of 119 with 120 sub-periods) and the early warning's factor
-# and days stay within what a user can mean.
+# buys at most so often in a window, and the early warning's factor and days stay within
+# what a user can mean. A coefficient of variation is at most 100 x the square root of
+# 119 with 120 sub-periods: a limit far above ("99999", every regular customer not X is
+# Y) is meaningful, a limit of 1e300 is not.
 MAX_ONE_OFF_PURCHASES = 100_000
-MAX_CV_LIMIT = 10_000
+MAX_CV_LIMIT = 1_000_000
 MAX_RISK_FACTOR = 1_000
 MAX_RISK_MIN_DAYS = 36_500
 MAX_WEIGHT = 1_000_000
