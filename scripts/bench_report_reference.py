@@ -4,8 +4,8 @@ The benchmark compares the report's figures with those the previous release's
 queries give on the same database (same parameters, same salespeople), and
 times them side by side. The previous release is the one ``upgrade_check``
 installs: the addon as it was before the commit that set the current manifest
-version. Its two query modules are read from git into a scratch package and
-imported from there; nothing of it is kept.
+version. Its query modules (its tools, which import each other) are read from git
+into a scratch package and imported from there; nothing of it is kept.
 """
 
 import importlib
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import upgrade_check
 
-MODULES = ("classification_query", "manager_report_query")
 PACKAGE = "crm_xyz_previous_release_queries"
 
 
@@ -32,14 +31,24 @@ def load_previous_queries(root):
     package = folder / PACKAGE
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in MODULES:
+    tools = f"{upgrade_check.ADDON}/tools/"
+    names = subprocess.run(
+        ["git", "-C", str(root), "ls-tree", "--name-only", ref, tools],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # every module of the release's tools: manager_report_query imports report_summaries
+    for path in (
+        name for name in names if name.endswith(".py") and not name.endswith("__init__.py")
+    ):
         source = subprocess.run(
-            ["git", "-C", str(root), "show", f"{ref}:{upgrade_check.ADDON}/tools/{name}.py"],
+            ["git", "-C", str(root), "show", f"{ref}:{path}"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        (package / f"{name}.py").write_text(source)
+        (package / Path(path).name).write_text(source)
     sys.path.insert(0, str(folder))
     try:
         return importlib.import_module(f"{PACKAGE}.manager_report_query"), version
