@@ -17,6 +17,7 @@
         "views/crm_xyz_classification_views.xml",
         "views/crm_xyz_portfolio_views.xml",
         "views/crm_xyz_history_views.xml",
+        "views/crm_xyz_warning_views.xml",
         "views/crm_xyz_run_views.xml",
         "views/sale_order_views.xml",
         "views/crm_xyz_manager_report_views.xml",

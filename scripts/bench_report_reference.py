@@ -5,8 +5,9 @@ queries give on the same database (same parameters, same salespeople), and
 times them side by side. The reference is release 18.0.2.1.0, the last whose
 queries read the documents alone: 18.0.2.2.0 read summary tables that its
 triggers kept (the figures of both were compared equal when it was released),
-which 18.0.3.0.0 dropped. Its two query modules are read from git into a
-scratch package and imported from there; nothing of it is kept.
+which 18.0.3.0.0 dropped. Its query modules (its tools, which import each other)
+are read from git into a scratch package and imported from there; nothing of it
+is kept.
 """
 
 import importlib
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import upgrade_check
 
-MODULES = ("classification_query", "manager_report_query")
 PACKAGE = "crm_xyz_previous_release_queries"
 REFERENCE_VERSION = "18.0.2.1.0"
 
@@ -29,22 +29,31 @@ def load_previous_queries(root):
     ref = upgrade_check.release_commit(root, REFERENCE_VERSION)
     if ref is None:
         return None
-    version = REFERENCE_VERSION
     folder = Path(tempfile.mkdtemp(prefix="crm_xyz_reference_"))
     package = folder / PACKAGE
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in MODULES:
+    tools = f"{upgrade_check.ADDON}/tools/"
+    names = subprocess.run(
+        ["git", "-C", str(root), "ls-tree", "--name-only", ref, tools],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # every module of the release's tools: they import each other
+    for path in (
+        name for name in names if name.endswith(".py") and not name.endswith("__init__.py")
+    ):
         source = subprocess.run(
-            ["git", "-C", str(root), "show", f"{ref}:{upgrade_check.ADDON}/tools/{name}.py"],
+            ["git", "-C", str(root), "show", f"{ref}:{path}"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        (package / f"{name}.py").write_text(source)
+        (package / Path(path).name).write_text(source)
     sys.path.insert(0, str(folder))
     try:
-        return importlib.import_module(f"{PACKAGE}.manager_report_query"), version
+        return importlib.import_module(f"{PACKAGE}.manager_report_query"), REFERENCE_VERSION
     finally:
         sys.path.remove(str(folder))
 

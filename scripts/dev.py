@@ -37,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -230,9 +231,31 @@ def pg_dirs():
     """The cluster lives in .local/postgres unless the server account cannot reach it."""
     base = LOCAL / "postgres"
     if IS_ROOT and not _postgres_can_reach(ROOT):
-        # e.g. a checkout under a 0700 temporary folder: keep the cluster next to it instead
-        base = Path("/tmp") / f"crm_xyz_addon-pg-{abs(hash(str(ROOT))) % 10**8}"
+        # e.g. a checkout under a 0700 temporary folder (as CI clones it): a folder of its
+        # own in the system's temporary directory, named after the checkout (the same at
+        # each run: Python's hash() of a string changes from one process to the next)
+        digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]
+        base = Path(tempfile.gettempdir()) / f"crm_xyz_addon-pg-{digest}"
     return base / "data", base / "run", base / "postgresql.log"
+
+
+@contextlib.contextmanager
+def cluster_of_command():
+    """The private cluster as one command leaves it: afterwards stopped when the command
+    started it, and removed when the command created it in a temporary folder (see
+    pg_dirs); a cluster that was already running, the developer's own, is kept running."""
+    bindir = pg_bindir()
+    data, _run, _log = pg_dirs()
+    existed = (data / "PG_VERSION").exists()
+    was_running = bool(bindir) and existed and pg_running(bindir, data)
+    try:
+        yield
+    finally:
+        if not was_running and stop_cluster():
+            say(f"stopped the PostgreSQL cluster in {data}, which this command started")
+        if not existed and LOCAL not in data.parents and data.parent.exists():
+            shutil.rmtree(data.parent, ignore_errors=True)
+            say(f"removed the temporary PostgreSQL cluster in {data.parent}")
 
 
 def _postgres_can_reach(path):
@@ -753,6 +776,11 @@ def cmd_shell(_args):
 
 
 def cmd_test(args):
+    with cluster_of_command():
+        return _run_tests(args)
+
+
+def _run_tests(args):
     conf = prepare(TEST_HTTP_PORT)
     if _port_in_use(TEST_HTTP_PORT):
         raise Failure(
@@ -823,6 +851,9 @@ def cmd_test(args):
         ok_count, problems_found = lifecycle_checks(conf, logs)
         passed, failed = passed + ok_count, failed + len(problems_found)
         problems += problems_found
+        ok_count, problems_found = scripts_tests(logs)
+        passed, failed = passed + ok_count, failed + len(problems_found)
+        problems += problems_found
 
     for problem in problems:
         print(f"FAILED: {problem}")
@@ -830,6 +861,28 @@ def cmd_test(args):
         failed = 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or problems else 0
+
+
+def scripts_tests(logs):
+    """The tests of these scripts (scripts/tests); returns (tests passed, problems)."""
+    say("tests of the development scripts")
+    logfile = logs / "scripts_tests.log"
+    proc = subprocess.run(
+        [sys.executable, "-m", "unittest", "discover", "-v", "-s", str(ROOT / "scripts" / "tests")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "scripts",
+        env={**os.environ, "PYTHONPATH": str(ROOT / "scripts")},
+        check=False,
+    )
+    logfile.write_text(proc.stdout + proc.stderr)
+    ran = re.search(r"^Ran (\d+) tests?", proc.stderr, re.MULTILINE)
+    total = int(ran.group(1)) if ran else 0
+    failures = re.search(r"^FAILED \((.*)\)", proc.stderr, re.MULTILINE)
+    bad = sum(int(count) for count in re.findall(r"=(\d+)", failures.group(1))) if failures else 0
+    if proc.returncode or not total:
+        return total - bad, [f"the tests of the scripts failed ({bad} of {total}), see {logfile}"]
+    return total, []
 
 
 def lifecycle_checks(conf, logs):
@@ -1141,12 +1194,15 @@ def _listening_pids(port):
 
 
 def _is_our_odoo(pid):
-    """An Odoo process started by these scripts in this checkout."""
+    """An Odoo process started by these scripts in this checkout: Odoo's launcher
+    (odoo_cmd: scripts/odoo_main.py, or an `odoo` command) with this checkout's
+    configuration."""
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return False
-    return "odoo" in args and str(LOCAL / "odoo.conf") in args
+    launcher = str(ROOT / "scripts" / "odoo_main.py") in args or "odoo" in args
+    return launcher and str(LOCAL / "odoo.conf") in args
 
 
 def _alive(pid):

@@ -6,8 +6,8 @@ release with its demo data into a database, adds manual overrides in every
 company, takes a snapshot through the ORM (so that it does not depend on how
 either release stores the values), upgrades the database to the working tree,
 takes the snapshot again and compares: every override, automatic value, history
-row and run of the snapshot before must be found unchanged after, and the manager
-report of the last year must give the same figures.
+row, run and follow-up of the early warning of the snapshot before must be found
+unchanged after, and the manager report of the last year must give the same figures.
 """
 
 import json
@@ -124,6 +124,15 @@ for company in env["res.company"].search([]):
 history = env["crm.xyz.history"].search([], order="id")
 snapshot["history"] = plain(history, fields_of["crm.xyz.history"])
 snapshot["runs"] = plain(env["crm.xyz.run"].search([], order="id"), fields_of["crm.xyz.run"])
+# the follow-ups of the early warning: each still there, for its salesperson and customer
+snapshot["followups"] = [
+    {"id": episode.activity_id.id, "episode": episode.id, "customer": episode.partner_id.id,
+     "user_id": episode.activity_id.user_id.id, "summary": episode.activity_id.summary,
+     "date_deadline": episode.activity_id.date_deadline.isoformat()}
+    for episode in env["crm.xyz.warning"].with_context(active_test=False).search(
+        [("activity_id", "!=", False)], order="id")
+    if episode.activity_id.exists()
+] if "crm.xyz.warning" in env else []
 # the manager report of a year in each company, as the administrator sees it
 snapshot["report"] = {}
 if "crm.xyz.manager.report.service" in env:
@@ -140,7 +149,7 @@ if "crm.xyz.manager.report.service" in env:
         ]
 open(%(path)r, "w").write(json.dumps(snapshot, sort_keys=True))
 print("CRM_XYZ_SNAPSHOT", sum(map(len, snapshot["partners"].values())),
-      len(snapshot["history"]), len(snapshot["runs"]))
+      len(snapshot["history"]), len(snapshot["runs"]), len(snapshot["followups"]))
 """
 
 
@@ -227,6 +236,7 @@ def compare(before_file, after_file):
                 problems.append(f"{kind}: row {row['id']} lost")
             elif any(new.get(name) != value for name, value in row.items()):
                 problems.append(f"{kind}: row {row['id']} changed: {row} -> {new}")
+    problems += _followup_changes(before, after)
     # the figures of the manager report stay the same
     for company, rows in before.get("report", {}).items():
         if after.get("report", {}).get(company) != rows:
@@ -266,6 +276,16 @@ def leftovers(dev, db):
     if result.returncode:
         return [f"could not look for leftovers: {result.stderr.strip()}"]
     return [f"left after the upgrade: {line}" for line in result.stdout.split("\n") if line]
+
+
+def _followup_changes(before, after):
+    """Lines for each follow-up of the early warning that the upgrade lost or changed."""
+    after_rows = {row["id"]: row for row in after.get("followups", [])}
+    return [
+        f"follow-up {row['id']}: {row} before, {after_rows.get(row['id'])} after"
+        for row in before.get("followups", [])
+        if after_rows.get(row["id"]) != row
+    ]
 
 
 def run(dev, conf, logs, db="crm_xyz_upgrade"):
@@ -310,8 +330,8 @@ def run(dev, conf, logs, db="crm_xyz_upgrade"):
     snapshot = json.loads(before.read_text())
     dev.say(
         f"upgrade from {version}: {sum(map(len, snapshot['partners'].values()))} classified "
-        f"partners, {len(snapshot['history'])} history rows, {len(snapshot['runs'])} runs "
-        f"compared, {len(problems)} differences"
+        f"partners, {len(snapshot['history'])} history rows, {len(snapshot['runs'])} runs, "
+        f"{len(snapshot['followups'])} follow-ups compared, {len(problems)} differences"
     )
     dev.drop_db(db)
     return problems

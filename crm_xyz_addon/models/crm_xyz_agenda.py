@@ -2,11 +2,12 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..tools import agenda_query
-from ..tools.record_access import readable_document, visible_record
+from ..tools.record_access import MAX_BIGINT_ID, readable_document, visible_record
 from .mail_activity import IMPORTANCE_LEVELS
 
 EVENT_TYPES = [
@@ -145,6 +146,7 @@ class CrmXyzAgenda(models.Model):
             "reconciled",
         ],
         "res.partner": ["active", "commercial_partner_id", "company_id", "user_id"],
+        "crm.xyz.warning": ["partner_id", "company_id"],
         "res.users": ["share", "partner_id", "company_id"],
         "res.users.settings": ["user_id", "calendar_default_privacy"],
     }
@@ -154,7 +156,7 @@ class CrmXyzAgenda(models.Model):
     all_day = fields.Boolean(readonly=True)
     day = fields.Date(readonly=True, help="The day of the event in your time zone.")
     event_type = fields.Selection(EVENT_TYPES, string="Type", readonly=True)
-    name = fields.Char(string="Event", compute="_compute_name")
+    name = fields.Char(string="Event", compute="_compute_name", search="_search_name")
     source_name = fields.Char(string="Document", readonly=True)
     summary = fields.Char(readonly=True)
     activity_type_id = fields.Many2one("mail.activity.type", readonly=True)
@@ -256,6 +258,37 @@ class CrmXyzAgenda(models.Model):
                     "activity_type_name": event.activity_type_id.sudo().display_name,
                 },
             )
+
+    def _search_name(self, operator, value):
+        """The title is made when read: it is searched through its parts (the customer, the
+        document, the activity's summary or type); conditions on the whole title, which
+        the parts cannot answer, are refused."""
+        if operator in ("!=", "=") and value is False:
+            # every event has a title
+            return expression.TRUE_DOMAIN if operator == "!=" else expression.FALSE_DOMAIN
+        if operator not in expression.WILDCARD_OPERATORS or not isinstance(value, str):
+            raise UserError(
+                self.env._(
+                    "Agenda events can be searched by a part of their title (the customer, "
+                    "the document, the subject or the activity type) with 'contains' or "
+                    "'does not contain'."
+                )
+            )
+        positive = (
+            expression.TERM_OPERATORS_NEGATION[operator]
+            if operator.startswith("not ")
+            else operator
+        )
+        parts = expression.OR(
+            [
+                [("source_name", positive, value)],
+                [("summary", positive, value)],
+                [("partner_id", positive, value)],
+                # the activity type names the event only when it has no summary
+                [("summary", "=", False), ("activity_type_id", positive, value)],
+            ]
+        )
+        return ["!", *parts] if positive != operator else parts
 
     def _title_labels(self):
         """The translated pieces of the titles (see event_title)."""
@@ -483,7 +516,7 @@ class CrmXyzAgenda(models.Model):
     # which answers alike for a missing event and another user's event.
     def action_open_source(self):
         """Open the document the event comes from."""
-        event = visible_record(self)
+        event = visible_record(self, MAX_BIGINT_ID)
         if not event.res_model or not event.res_id:
             raise UserError(self.env._("This event has no document to open."))
         document = readable_document(self.env, event.res_model, event.res_id)
@@ -491,12 +524,12 @@ class CrmXyzAgenda(models.Model):
 
     def action_mark_done(self):
         """Mark the activity of a planned contact as done."""
-        visible_record(self)._get_activity().action_done()
+        visible_record(self, MAX_BIGINT_ID)._get_activity().action_done()
         return True
 
     def action_reschedule(self):
         """Open the activity in the schedule dialog to change its deadline or importance."""
-        activity = visible_record(self)._get_activity()
+        activity = visible_record(self, MAX_BIGINT_ID)._get_activity()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reschedule"),
@@ -507,15 +540,15 @@ class CrmXyzAgenda(models.Model):
         }
 
     def action_order_analysis(self):
-        order = visible_record(self)._get_order()
+        order = visible_record(self, MAX_BIGINT_ID)._get_order()
         return self.env["crm.xyz.order.analysis"]._open_for_order(order)
 
     def action_order_documents(self):
-        order = visible_record(self)._get_order()
+        order = visible_record(self, MAX_BIGINT_ID)._get_order()
         return self.env["crm.xyz.order.documents"]._open_for_order(order)
 
     def action_customer_balance(self):
-        event = visible_record(self)
+        event = visible_record(self, MAX_BIGINT_ID)
         if not event.partner_id:
             raise UserError(self.env._("This event has no customer."))
         # the salesperson of the event's order may see the balance of its customer

@@ -1,6 +1,12 @@
-from odoo import api, fields, models
+import math
+from datetime import date
 
-from ..tools import classification_tables
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.query import Query
+
+from ..tools import classification_query, classification_tables
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
 
 # the rows of the customer portfolio: regular customers by ABC class, the others by stage
@@ -12,6 +18,8 @@ PORTFOLIO_ROWS = [
     ("lost", "Lost"),
     ("potential", "Potential"),
 ]
+# computed when read (not rewritten every night), searched and sorted through their SQL
+COUNTED_WHEN_READ = ("classification_date", "classification_days_since_sale")
 
 
 class CrmXyzClassification(models.Model):
@@ -81,6 +89,7 @@ class CrmXyzClassification(models.Model):
     classification_date = fields.Date(
         string="Classified On",
         compute="_compute_classification_date",
+        search="_search_classification_date",
         help="The last analysis of the company, or for a customer it no longer classifies "
         "(archived, or moved to another company), the last one that did.",
     )
@@ -94,7 +103,9 @@ class CrmXyzClassification(models.Model):
     )
     # counted from the analysis date when read: unchanged customers are not rewritten nightly
     classification_days_since_sale = fields.Integer(
-        string="Days Since Last Sale", compute="_compute_classification_date"
+        string="Days Since Last Sale",
+        compute="_compute_classification_date",
+        search="_search_classification_days_since_sale",
     )
     classification_expected_date = fields.Date(
         string="Next Sale Expected",
@@ -162,6 +173,91 @@ class CrmXyzClassification(models.Model):
             row.classification_days_since_sale = (
                 (date - last_sale).days if date and last_sale else 0
             )
+
+    def _search_classification_date(self, operator, value):
+        return self._search_counted_when_read("classification_date", operator, value)
+
+    def _search_classification_days_since_sale(self, operator, value):
+        return self._search_counted_when_read("classification_days_since_sale", operator, value)
+
+    def _search_counted_when_read(self, fname, operator, value):
+        """A condition on a figure computed when read, as on a column: its SQL (see
+        _field_to_sql) compared as Odoo compares stored fields."""
+        query = Query(self.env, self._table, self._table_sql)
+        try:
+            self._check_search_value(self._fields[fname], value)
+            condition = self._condition_to_sql(self._table, fname, operator, value, query)
+        except (TypeError, ValueError, OverflowError):
+            raise UserError(
+                self.env._(
+                    '%(field)s cannot be compared with "%(value)s" by "%(operator)s".',
+                    field=self._fields[fname]._description_string(self.env),
+                    value=str(value)[:40],
+                    operator=str(operator)[:12],
+                )
+            ) from None
+        query.add_where(condition)
+        return [("id", "in", query)]
+
+    @api.model
+    def _check_search_value(self, field, value):
+        """ValueError unless `value` (or each of a list) is empty or of the field's type:
+        SQL would compare a date column with any text."""
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is False or item is None:
+                continue
+            if field.type == "date":
+                if not isinstance(item, str | date) or not fields.Date.to_date(item):
+                    raise ValueError(item)
+            elif (
+                isinstance(item, bool)
+                or not isinstance(item, int | float)
+                or not math.isfinite(item)
+            ):
+                raise ValueError(item)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The figures computed when read as SQL, so that they can be searched, sorted and
+        grouped by like the stored ones."""
+        if fname not in COUNTED_WHEN_READ:
+            return super()._field_to_sql(alias, fname, query, flush)
+        if query is None:
+            raise ValueError(f"{fname} needs a query to join the partner of the row")
+        self.check_field_access_rights("read", [fname])
+        partner = query.make_alias(alias, "partner_id")
+        query.add_join(
+            "LEFT JOIN",
+            partner,
+            "res_partner",
+            SQL("%s = %s", SQL.identifier(partner, "id"), SQL.identifier(alias, "partner_id")),
+        )
+        company = query.make_alias(alias, "company_id")
+        query.add_join(
+            "LEFT JOIN",
+            company,
+            "res_company",
+            SQL("%s = %s", SQL.identifier(company, "id"), SQL.identifier(alias, "company_id")),
+        )
+
+        def column(table_alias, model, name):
+            field = self.env[model]._fields[name]
+            return SQL.identifier(table_alias, name, to_flush=field if flush else None)
+
+        classified = classification_query.classified_on(
+            {
+                "row_company_id": column(alias, self._name, "company_id"),
+                "row_relationship_stage_auto": column(alias, self._name, "relationship_stage_auto"),
+                "row_analysis_date": column(alias, self._name, "analysis_date"),
+                "partner_active": column(partner, "res.partner", "active"),
+                "partner_company_id": column(partner, "res.partner", "company_id"),
+                "last_run_id": column(company, "res.company", "xyz_last_run_id"),
+            }
+        )
+        if fname == "classification_date":
+            return classified
+        return classification_query.days_since_sale(
+            classified, column(alias, self._name, "classification_last_sale_date")
+        )
 
     @api.depends("classification_at_risk")
     def _compute_at_risk_count(self):

@@ -42,6 +42,14 @@ RESULT_FIELDS = (
 )
 
 
+def _shortened(value, size=40):
+    """`value` as text for a message, cut to `size` characters (RPC may send anything)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "…"  # too long to print, and Python refuses to beyond 4,300 digits
+    text = str(value) if isinstance(value, str | int | float | date) else repr(value)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 class CrmXyzRun(models.Model):
     """One analysis of the customers of a company as of a date, with its settings and counts."""
 
@@ -231,7 +239,7 @@ class CrmXyzRun(models.Model):
             raise UserError(
                 self.env._(
                     'The analysis date "%(value)s" is not a date of the form YYYY-MM-DD.',
-                    value=value,
+                    value=_shortened(value),
                 )
             ) from None
         if as_of > today:
@@ -456,25 +464,39 @@ class CrmXyzRun(models.Model):
 
     @api.model
     def _preview_settings(self, company, overrides):
-        """The company's settings with `overrides`, checked as saving them would check them."""
-        unknown = sorted(set(overrides) - {*SETTING_FIELDS, *RISK_SETTING_FIELDS})
+        """The company's settings with `overrides`, checked as saving them would check them.
+
+        Only the settings the preview uses are accepted: any other keyword (a name that
+        is no setting, or one of the early warning's) is refused, not ignored; a bad
+        value of the early warning's gets the error of saving it.
+        """
+        _ = self.env._
+        unused = sorted(set(overrides) - set(SETTING_FIELDS))
+        unknown = [name for name in unused if name not in RISK_SETTING_FIELDS]
         if unknown:
             raise ValidationError(
-                self.env._(
+                _(
                     "These are not settings of the classification: %(names)s.",
-                    names=", ".join(unknown),
+                    names=", ".join(name[:40] for name in unknown[:10]),
                 )
             )
-        settings = {
-            **company._xyz_settings(),
-            **{name: overrides[name] for name in SETTING_FIELDS if name in overrides},
-        }
-        company._validate_xyz_settings(
-            {
-                **settings,
-                **{name: overrides[name] for name in RISK_SETTING_FIELDS if name in overrides},
-            }
+        # a bad value of the early warning gets the error saving it gives, first
+        company._validate_xyz_risk_settings(
+            overrides.get("xyz_risk_factor"), overrides.get("xyz_risk_min_days")
         )
+        if unused:
+            fields = company._fields
+            raise ValidationError(
+                _(
+                    "The preview and the suggested limits do not use these settings of the "
+                    "early warning: %(names)s. Leave them out.",
+                    names=", ".join(
+                        f"{fields[name]._description_string(self.env)} ({name})" for name in unused
+                    ),
+                )
+            )
+        settings = {**company._xyz_settings(), **overrides}
+        company._validate_xyz_settings(settings)
         for name in SETTING_FIELDS:
             if company._fields[name].type == "integer":
                 settings[name] = int(settings[name])

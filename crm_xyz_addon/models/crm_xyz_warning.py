@@ -14,12 +14,23 @@ class CrmXyzWarning(models.Model):
     The analysis opens and closes the episodes (set-based, see ``warning_query``) and
     puts one follow-up activity per episode on the salesperson's agenda; the manager
     report counts the episodes ended by a sale as customers won back.
+
+    The follow-up is an activity of the episode itself, not of the customer: the
+    customer may be shared between companies, and anyone who reads a record reads its
+    activities and chatter. An episode, its follow-up and the message left when it is
+    done are read only by the sales users of the episode's company (and the follow-up
+    by its salesperson, always a member of it); the agenda shows it as a contact with
+    the customer.
     """
 
     _name = "crm.xyz.warning"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Customer Early Warning"
     _order = "date_start desc, id desc"
     _rec_name = "partner_id"
+    # whoever may read the episode may work on its follow-up (mark it done, reschedule
+    # it), as on the customer's own activities; the episode's fields stay read-only
+    _mail_post_access = "read"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     partner_id = fields.Many2one(
@@ -69,6 +80,8 @@ class CrmXyzWarning(models.Model):
             "as_of": as_of,
             "uid": self.env.uid,
             "now": fields.Datetime.now(),
+            # a follow-up goes to a salesperson who works in the company, with sales rights
+            "salesman_group_id": self.env.ref("sales_team.group_sale_salesman").id,
         }
         cr.execute(warning_query.CLOSE_EPISODES, params)
         cr.execute(warning_query.OPEN_EPISODES, params)
@@ -89,15 +102,16 @@ class CrmXyzWarning(models.Model):
         activity_type = company.xyz_followup_activity_type_id or self.env.ref(
             "mail.mail_activity_data_call", raise_if_not_found=False
         )
-        model_id = self.env["ir.model"]._get_id("res.partner")
+        model_id = self.env["ir.model"]._get_id(self._name)
         values = []
         for episode in self:
             # in the salesperson's language: the activity is his
             summary, note = episode.with_context(lang=episode.user_id.lang)._describe()
             values.append(
                 {
+                    # on the episode, which only the company's sales users read
                     "res_model_id": model_id,
-                    "res_id": episode.partner_id.id,
+                    "res_id": episode.id,
                     "activity_type_id": activity_type.id,
                     "user_id": episode.user_id.id,
                     "date_deadline": episode.date_start,

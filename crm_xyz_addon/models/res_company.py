@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -24,6 +26,23 @@ RISK_SETTING_FIELDS = (
     "xyz_followup_enabled",
     "xyz_followup_activity_type_id",
 )
+# The numbers the settings accept, checked before any arithmetic: a one-off customer
+# buys at most so often in a window, and the early warning's factor and days stay within
+# what a user can mean. A coefficient of variation is at most 100 x the square root of
+# 119 with 120 sub-periods: a limit far above ("99999", every regular customer not X is
+# Y) is meaningful, a limit of 1e300 is not.
+MAX_ONE_OFF_PURCHASES = 100_000
+MAX_CV_LIMIT = 1_000_000
+MAX_RISK_FACTOR = 1_000
+MAX_RISK_MIN_DAYS = 36_500
+MAX_WEIGHT = 1_000_000
+# the whole-number settings and their ranges: checked before they are written too (the
+# database column would refuse a number beyond 2**31 with an error of its own)
+WHOLE_NUMBER_RANGES = {
+    "xyz_period_count": (2, 120),
+    "xyz_one_off_max_purchases": (1, MAX_ONE_OFF_PURCHASES),
+    "xyz_risk_min_days": (0, MAX_RISK_MIN_DAYS),
+}
 
 
 class ResCompany(models.Model):
@@ -104,6 +123,62 @@ class ResCompany(models.Model):
         default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_xyz_numbers(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_xyz_numbers(vals)
+        return super().write(vals)
+
+    @api.model
+    def _xyz_number_fields(self):
+        """The numeric settings of the addon: classification, early warning, weights."""
+        names = (*SETTING_FIELDS, *RISK_SETTING_FIELDS, *WEIGHT_FIELDS.values())
+        return [name for name in names if self._fields[name].type in ("integer", "float")]
+
+    @api.model
+    def _check_xyz_numbers(self, vals):
+        """The numeric settings among `vals` are numbers (empty is allowed: it reads as the
+        default), so that NaN, infinity or text get the error that names the setting, not
+        the one of the float rounding or of the database."""
+        for name in self._xyz_number_fields():
+            value = vals.get(name)
+            if value is not None and value is not False:
+                self._check_xyz_number(name, value)
+
+    @api.model
+    def _check_xyz_number(self, name, value):
+        """Raise the ValidationError naming the setting `name` unless `value` is a finite
+        number (a whole one in its range for a whole-number setting). Nothing else is
+        computed first."""
+        field = self._fields[name]
+        setting = field._description_string(self.env)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
+            raise ValidationError(self.env._("%(setting)s must be a number.", setting=setting))
+        if field.type != "integer":
+            return
+        if isinstance(value, float) and not value.is_integer():
+            raise ValidationError(
+                self.env._("%(setting)s must be a whole number.", setting=setting)
+            )
+        least, most = WHOLE_NUMBER_RANGES[name]
+        if not least <= value <= most:
+            raise ValidationError(
+                self.env._(
+                    "%(setting)s must be between %(least)s and %(most)s.",
+                    setting=setting,
+                    least=least,
+                    most=most,
+                )
+            )
+
     @api.constrains("xyz_risk_factor", "xyz_risk_min_days")
     def _check_xyz_risk_settings(self):
         for company in self:
@@ -112,10 +187,18 @@ class ResCompany(models.Model):
     def _validate_xyz_risk_settings(self, risk_factor, risk_min_days):
         """Raise a ValidationError that names the invalid early-warning setting."""
         _ = self.env._
-        if risk_factor is not None and risk_factor is not False and risk_factor <= 1:
-            raise ValidationError(_("At Risk After (x typical interval) must be more than 1."))
-        if risk_min_days is not None and risk_min_days is not False and risk_min_days < 0:
-            raise ValidationError(_("At Risk: at least (days) must be 0 or more."))
+        if risk_factor is not None:
+            self._check_xyz_number("xyz_risk_factor", risk_factor)
+            if not 1 < risk_factor <= MAX_RISK_FACTOR:
+                raise ValidationError(
+                    _(
+                        "At Risk After (x typical interval) must be more than 1 and at most "
+                        "%(most)s.",
+                        most=MAX_RISK_FACTOR,
+                    )
+                )
+        if risk_min_days is not None:
+            self._check_xyz_number("xyz_risk_min_days", risk_min_days)
 
     @api.constrains(*SETTING_FIELDS)
     def _check_xyz_settings(self):
@@ -133,15 +216,18 @@ class ResCompany(models.Model):
         self.ensure_one()
         _ = self.env._
         settings = self._xyz_settings() if settings is None else settings
+        # the choices and the numbers, each whole number in its range
         self._validate_xyz_choices(settings)
-        if not 2 <= settings["xyz_period_count"] <= 120:
-            raise ValidationError(_("Number of Sub-periods must be between 2 and 120."))
-        if settings["xyz_one_off_max_purchases"] < 1:
-            raise ValidationError(_("One-off Customer: at most must be 1 or more."))
-        if settings["xyz_x_max_cv"] <= 0:
-            raise ValidationError(_("X: CV up to (%) must be above 0."))
+        if not 0 < settings["xyz_x_max_cv"] <= MAX_CV_LIMIT:
+            raise ValidationError(
+                _("X: CV up to (%%) must be above 0 and at most %(most)s.", most=MAX_CV_LIMIT)
+            )
         if settings["xyz_y_max_cv"] <= settings["xyz_x_max_cv"]:
             raise ValidationError(_("Y: CV up to (%) must be above X: CV up to (%)."))
+        if settings["xyz_y_max_cv"] > MAX_CV_LIMIT:
+            raise ValidationError(
+                _("Y: CV up to (%%) must be at most %(most)s.", most=MAX_CV_LIMIT)
+            )
         if settings["abc_a_percent"] <= 0:
             raise ValidationError(_("A: share of sales (%) must be above 0."))
         if settings["abc_b_percent"] <= 0:
@@ -178,17 +264,8 @@ class ResCompany(models.Model):
                             options=", ".join(options),
                         )
                     )
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValidationError(
-                    _("%(setting)s must be a number.", setting=field._description_string(self.env))
-                )
-            elif field.type == "integer" and value != int(value):
-                raise ValidationError(
-                    _(
-                        "%(setting)s must be a whole number.",
-                        setting=field._description_string(self.env),
-                    )
-                )
+            else:
+                self._check_xyz_number(name, value)
 
     def _xyz_settings(self):
         """The settings a run uses, as stored on the run record.
@@ -249,10 +326,24 @@ class ResCompany(models.Model):
     def _check_xyz_weights(self):
         # "not all zero" is checked by the settings, once all the weights are written
         for company in self:
-            if any(weight < 0 for weight in company._xyz_weights().values()):
-                raise ValidationError(
-                    self.env._("The weights of the executive ranking cannot be negative.")
+            company._validate_xyz_weights(company._xyz_weights_by_field())
+
+    @api.model
+    def _validate_xyz_weights(self, weights):
+        """The weights ({field name: weight}) are numbers from 0 to MAX_WEIGHT."""
+        for name, weight in weights.items():
+            self._check_xyz_number(name, weight)
+        if any(weight < 0 for weight in weights.values()):
+            raise ValidationError(
+                self.env._("The weights of the executive ranking cannot be negative.")
+            )
+        if any(weight > MAX_WEIGHT for weight in weights.values()):
+            raise ValidationError(
+                self.env._(
+                    "The weights of the executive ranking must be at most %(most)s.",
+                    most=MAX_WEIGHT,
                 )
+            )
 
     def _xyz_weights_by_field(self):
         """Weight of each indicator in the executive ranking, by field name."""

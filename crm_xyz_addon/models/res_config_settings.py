@@ -36,6 +36,17 @@ class ResConfigSettings(models.TransientModel):
     xyz_weight_profit = fields.Float(related="company_id.xyz_weight_profit", readonly=False)
     xyz_weight_payments = fields.Float(related="company_id.xyz_weight_payments", readonly=False)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # before the float rounding of the fields: NaN or text names the setting
+            self.env["res.company"]._check_xyz_numbers(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env["res.company"]._check_xyz_numbers(vals)
+        return super().write(vals)
+
     @api.constrains(
         "xyz_weight_completeness",
         "xyz_weight_contacts",

@@ -53,9 +53,6 @@ MERGE_CONTEXT_KEY = "crm_xyz_merge_values"
 # what moves a partner to another commercial partner (the manager report's summaries)
 COMMERCIAL_KEY_FIELDS = {"parent_id", "is_company"}
 
-
-# counted from the analysis date when read (see crm.xyz.classification): not searchable
-READ_ONLY_FIGURES = ("classification_date", "classification_days_since_sale")
 # read from the customer's row of the current company (crm.xyz.classification)
 CLASSIFICATION_FIELDS = (*ANALYSIS_FIELDS, *MANUAL_FIELDS)
 # the value of a field for a partner that has no row in the company
@@ -102,10 +99,7 @@ def _classification_search(name):
 def _classification_field(field_class, *args, manual=False, **kwargs):
     """A partner field that reads (and for the manual ones writes) the current company's row."""
     name = kwargs.pop("name")
-    if name in READ_ONLY_FIGURES:
-        kwargs["search"] = None
-    else:
-        kwargs["search"] = _classification_search(name)
+    kwargs["search"] = _classification_search(name)
     return field_class(
         *args,
         # the manual fields apart: Odoo protects every field of a compute method while it
@@ -329,8 +323,6 @@ class ResPartner(models.Model):
         lists can be sorted and grouped by them."""
         if fname not in CLASSIFICATION_FIELDS or query is None:
             return super()._field_to_sql(alias, fname, query, flush)
-        if not self.env["crm.xyz.classification"]._fields[fname].store:
-            raise ValueError(f"{fname} is computed when read: it cannot be sorted or grouped")
         self.check_field_access_rights("read", [fname])
         row_alias = query.make_alias(alias, "xyz_classification")
         query.add_join(
@@ -345,8 +337,11 @@ class ResPartner(models.Model):
                 self.env.company.id,
             ),
         )
-        row_field = self.env["crm.xyz.classification"]._fields[fname]
-        return SQL.identifier(row_alias, fname, to_flush=row_field if flush else None)
+        rows = self.env["crm.xyz.classification"]
+        if not rows._fields[fname].store:
+            # the figures computed when read (days since the last sale...): their SQL
+            return rows._field_to_sql(row_alias, fname, query, flush)
+        return SQL.identifier(row_alias, fname, to_flush=rows._fields[fname] if flush else None)
 
     @api.depends_context("company")
     @api.depends(*ANALYSIS_FIELDS, *MANUAL_FIELDS)

@@ -186,11 +186,14 @@ class CrmXyzManagerReportService(models.AbstractModel):
             if user_ids is None:
                 return team_ids
             if unknown := sorted(set(user_ids) - set(team_ids)):
+                # a few of them, and how many: the message of 300,000 ids weighed megabytes
+                shown = ", ".join(map(str, unknown[:5])) + (", …" if len(unknown) > 5 else "")
                 raise UserError(
                     self.env._(
-                        "These users are not salespeople of %(company)s: %(ids)s.",
+                        "%(count)s of these users are not salespeople of %(company)s: %(ids)s.",
+                        count=len(unknown),
                         company=self.env.company.name,
-                        ids=", ".join(map(str, unknown)),
+                        ids=shown,
                     )
                 )
             return list(dict.fromkeys(user_ids))

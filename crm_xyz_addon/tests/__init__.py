@@ -26,3 +26,6 @@ from . import test_manager_report_completed
 from . import test_manager_report_payments
 from . import test_report_summaries
 from . import test_report_summaries_concurrency
+from . import test_classification_settings_trust
+from . import test_early_warning_trust
+from . import test_search_trust

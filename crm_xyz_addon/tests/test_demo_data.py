@@ -112,10 +112,14 @@ class TestDemoData(TransactionCase):
                 lambda p, user=user: p.user_id == user and p.classification_at_risk
             )
             self.assertTrue(at_risk, f"{user.login} has no customer at risk")
+            # on their episodes, which only the company reads
+            episodes = self.env["crm.xyz.warning"].search(
+                [("partner_id", "in", at_risk.ids), ("company_id", "=", self.company.id)]
+            )
             followups = self.env["mail.activity"].search(
                 [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", at_risk.ids),
+                    ("res_model", "=", "crm.xyz.warning"),
+                    ("res_id", "in", episodes.ids),
                     ("user_id", "=", user.id),
                     ("importance", "=", "high"),
                 ]

@@ -41,8 +41,10 @@ class TestEarlyWarning(XyzCommon):
         )
 
     def followups(self, customer):
+        """The follow-ups of the customer's episodes (they live on the episode)."""
+        episodes = self.env["crm.xyz.warning"].search([("partner_id", "=", customer.id)])
         return self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", customer.id)]
+            [("res_model", "=", "crm.xyz.warning"), ("res_id", "in", episodes.ids)]
         )
 
     # ----------------------------------------------------------- the figures
@@ -183,10 +185,12 @@ class TestEarlyWarning(XyzCommon):
         found = call_kw(
             self.env["mail.activity"].with_user(self.salesman),
             "search_read",
-            [[("user_id", "=", self.salesman.id), ("res_id", "in", (mine | theirs).ids)]],
+            [[("user_id", "=", self.salesman.id), ("res_model", "=", "crm.xyz.warning")]],
             {"fields": ["res_id", "summary"]},
         )
-        self.assertEqual([row["res_id"] for row in found], mine.ids)
+        episodes = self.env["crm.xyz.warning"].browse([row["res_id"] for row in found])
+        self.assertEqual(episodes.partner_id, mine)
+        self.assertNotIn(theirs, episodes.partner_id)
 
     # ------------------------------------------------------------ the portfolio
     def test_portfolio_cells_by_hand(self):

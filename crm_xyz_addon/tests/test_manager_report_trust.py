@@ -285,6 +285,22 @@ class TestManagerReportTrust(TrustCommon):
         self.assertEqual({row["user_id"] for row in rows}, {self.sam.id, self.sally.id})
         self.assertEqual(self.call(self.mia, "get_indicators", period, user_ids=[]), [])
 
+    def test_many_unknown_user_ids_are_named_by_a_few_and_counted(self):
+        period = ["2026-04-01", "2026-06-30"]
+        first = self.env["res.users"].sudo().search([], order="id desc", limit=1).id + 1000
+        unknown = list(range(first, first + 300_000))
+        with self.assertRaises(UserError) as caught:
+            self.call(self.mia, "get_indicators", period, user_ids=[self.sam.id, *unknown])
+        message = caught.exception.args[0]
+        self.assertLess(len(message), 300)
+        self.assertIn("300000 of these users are not salespeople", message)
+        self.assertIn(", ".join(map(str, unknown[:5])) + ", …", message)
+        self.assertNotIn(str(unknown[5]), message)
+        # a salesman asking for them gets the short refusal of anyone else's figures
+        with self.assertRaises(AccessError) as caught:
+            self.call(self.sam, "get_indicators", period, user_ids=unknown)
+        self.assertLess(len(caught.exception.args[0]), 300)
+
     # ------------------------------------------------------------ the screen
     def test_bad_options_on_the_screen(self):
         report = self.create_report(self.mia).sudo()

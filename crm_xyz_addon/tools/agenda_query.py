@@ -71,10 +71,12 @@ class EventWindow:
 
     def on_time(self, start, stop=None):
         """Condition on a UTC timestamp column (or on the start and stop of a span)."""
+        # the calendar's last day has no next one: nothing lies after it
+        upper = self.last and self.last < date.max
         return SQL(" AND ").join(
             [SQL("TRUE")]
             + ([SQL("%s >= %s", stop or start, self.first)] if self.first else [])
-            + ([SQL("%s < %s", start, self.last + timedelta(days=1))] if self.last else [])
+            + ([SQL("%s < %s", start, self.last + timedelta(days=1))] if upper else [])
         )
 
 
@@ -91,7 +93,11 @@ def window_of_domain(domain, today):
     bounds = {"first": [], "last": []}
 
     def bound(side, day):
-        bounds[side].append(day - _MARGIN if side == "first" else day + _MARGIN)
+        # within the calendar: its first and last days have no margin beyond them
+        if side == "first":
+            bounds[side].append(day - _MARGIN if day > date.min + _MARGIN else date.min)
+        else:
+            bounds[side].append(day + _MARGIN if day < date.max - _MARGIN else date.max)
 
     for field_name, operator, value in _conjunction_leaves(domain):
         if field_name == "state" and operator == "=":
@@ -108,7 +114,7 @@ def window_of_domain(domain, today):
                 if field_name == "day"
                 else (fields.Datetime.to_datetime(value).date())
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             continue
         if operator in ("<", "<=", "="):
             # date_stop is at or after date: it bounds the start as well
@@ -147,7 +153,9 @@ def _conjunction_leaves(domain):
 UNBOUNDED = EventWindow()
 
 # Open activities on customers, their opportunities (and leads) and their orders,
-# on their deadline, for the assignee.
+# on their deadline, for the assignee; the follow-ups of the early warning live on
+# their episode (crm.xyz.warning, read by its company only) and show as a contact
+# with its customer, whose form they open.
 _CONTACT_EVENTS = """
     SELECT activity.id::bigint * 10 + 1 AS id,
            'contact' AS event_type,
@@ -160,15 +168,17 @@ _CONTACT_EVENTS = """
            activity.activity_type_id AS activity_type_id,
            activity.id AS activity_id,
            COALESCE(partner.commercial_partner_id, lead_partner.commercial_partner_id,
-                    order_partner.commercial_partner_id) AS partner_id,
+                    order_partner.commercial_partner_id, episode_partner.commercial_partner_id)
+               AS partner_id,
            activity.user_id AS user_id,
-           COALESCE(sale.company_id, lead.company_id, partner.company_id,
+           COALESCE(sale.company_id, lead.company_id, episode.company_id, partner.company_id,
                     assignee.company_id) AS company_id,
            -- none on a customer (shown blank, not as a zero amount)
            NULLIF(COALESCE(sale.amount_untaxed / NULLIF(sale.currency_rate, 0),
                            lead.expected_revenue), 0)::numeric AS amount,
-           activity.res_model AS res_model,
-           activity.res_id AS res_id,
+           CASE WHEN episode.id IS NULL THEN activity.res_model ELSE 'res.partner' END
+               AS res_model,
+           COALESCE(episode.partner_id, activity.res_id) AS res_id,
            sale.id AS order_id,
            FALSE AS is_private
       FROM mail_activity activity
@@ -185,9 +195,15 @@ _CONTACT_EVENTS = """
              ON sale.id = CASE WHEN activity.res_model = 'sale.order' THEN activity.res_id END
             AND sale.state != 'cancel'
       LEFT JOIN res_partner order_partner ON order_partner.id = sale.partner_id
+      LEFT JOIN crm_xyz_warning episode
+             ON episode.id = CASE WHEN activity.res_model = 'crm.xyz.warning'
+                                  THEN activity.res_id END
+      LEFT JOIN res_partner episode_partner
+             ON episode_partner.id = episode.partner_id AND episode_partner.active
      WHERE activity.active
-       AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order')
-       AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL)
+       AND activity.res_model IN ('res.partner', 'crm.lead', 'sale.order', 'crm.xyz.warning')
+       AND (partner.id IS NOT NULL OR lead.id IS NOT NULL OR sale.id IS NOT NULL
+            OR episode_partner.id IS NOT NULL)
        AND %(window)s
 """
 

@@ -555,3 +555,31 @@ def whole_percent_statement(source, parameter):
           FROM guessed
          GROUP BY 1
     """
+
+
+def classified_on(columns):
+    """The date a customer's row is classified on, as crm.xyz.classification computes it
+    when read (``_compute_classification_date``), for searching, sorting and grouping:
+    the company's last analysis while the customer is classified (its automatic stage
+    set, the partner active and of the company or shared), else the row's last change.
+
+    :param columns: SQL of the row's ``company_id``, ``relationship_stage_auto`` and
+        ``analysis_date``, of the partner's ``active`` and ``company_id`` (``row_*``,
+        ``partner_*``) and of the company's last run (``last_run_id``)
+    """
+    return SQL(
+        """CASE WHEN %(row_relationship_stage_auto)s IS NOT NULL
+                 AND %(partner_active)s
+                 AND (%(partner_company_id)s IS NULL
+                      OR %(partner_company_id)s = %(row_company_id)s)
+            THEN COALESCE((SELECT last_run.date FROM crm_xyz_run last_run
+                            WHERE last_run.id = %(last_run_id)s),
+                          %(row_analysis_date)s)
+            ELSE %(row_analysis_date)s END""",
+        **columns,
+    )
+
+
+def days_since_sale(classified, last_sale_date):
+    """The days from the last sale to the date the row is classified on (0 without)."""
+    return SQL("COALESCE(%s - %s, 0)", classified, last_sale_date)

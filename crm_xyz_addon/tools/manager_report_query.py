@@ -246,7 +246,8 @@ def contacts_query(params):
     """Activities done in the period and meetings held in it, on each salesperson's customers.
 
     An activity done leaves a message with its activity type on the customer,
-    on one of the company's opportunities or on one of its orders; meeting-type
+    on one of the company's opportunities or on one of its orders, or on one of
+    its early-warning episodes (their follow-ups, a contact with the customer); meeting-type
     activities are left out, their calendar events being counted as meetings.
     A meeting is held in the period when it ended in it (and before now), and
     counts for a customer whose attendee (the customer or one of its contacts)
@@ -276,6 +277,12 @@ def contacts_query(params):
               JOIN sale_order sale
                 ON sale.id = message.res_id AND sale.company_id = %(company_id)s
               JOIN res_partner customer ON customer.id = sale.partner_id
+             UNION ALL
+            -- the follow-ups of the company's early warnings, kept on their episode
+            SELECT episode.partner_id, message.done_at
+              FROM (%(warning_messages)s) AS message
+              JOIN crm_xyz_warning episode
+                ON episode.id = message.res_id AND episode.company_id = %(company_id)s
         ),
         activities AS (
             SELECT owner.user_id, COUNT(*) AS done
@@ -321,6 +328,7 @@ def contacts_query(params):
         partner_messages=_done_activity_messages("res.partner", params),
         lead_messages=_done_activity_messages("crm.lead", params),
         order_messages=_done_activity_messages("sale.order", params),
+        warning_messages=_done_activity_messages("crm.xyz.warning", params),
         customer_of_guest=_commercial_partner("attendee.partner_id"),
         **params,
     )

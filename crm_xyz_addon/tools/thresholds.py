@@ -4,6 +4,8 @@ Shares are exact fractions: "at least a third of 9 customers" is 3 customers, ne
 2.9999999999999996 rounded some way.
 """
 
+import math
+import re
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
@@ -18,16 +20,59 @@ LONGER_PERIOD = {"week": "month", "month": "quarter"}
 SEPARATION_LIMIT = Fraction(9, 10)
 
 
+# A share given as text: "1/3", "0.5" or "1", short. Parsed here rather than by
+# Fraction(), which reads "1e6000000" too and builds its six million digits first.
+SHARE_TEXT = re.compile(r"(\d{1,15})/(\d{1,15})|(\d{0,15})\.(\d{1,15})|(\d{1,15})")
+MAX_SHARE_TEXT = 40
+# the digits a share may carry, as a Decimal or a Fraction
+MAX_SHARE_DIGITS = 30
+
+
 def exact_share(value):
     """A share given as a float (1/3), a string ("1/3", "0.5"), a Decimal or a Fraction, exactly.
 
     A float is read as the simplest fraction that it stands for, so 1/3 is a third.
+    Checked for its type and size before any arithmetic, so that a refusal costs nothing:
+    TypeError for another type, ValueError for NaN, infinity, text that is no share or
+    too many digits (ZeroDivisionError for "1/0").
     """
+    if isinstance(value, bool):
+        raise TypeError(value)
     if isinstance(value, float):
+        if not math.isfinite(value) or not 0 <= value <= 1:
+            raise ValueError(value)
         return Fraction(value).limit_denominator(1_000_000)
-    if isinstance(value, Decimal | int | Fraction | str):
+    if isinstance(value, int):
         return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(value)
+        _sign, digits, exponent = value.as_tuple()
+        if len(digits) > MAX_SHARE_DIGITS or abs(exponent) > MAX_SHARE_DIGITS:
+            raise ValueError(value)
+        return Fraction(value)
+    if isinstance(value, Fraction):
+        limit = 10**MAX_SHARE_DIGITS
+        if abs(value.numerator) > limit or value.denominator > limit:
+            raise ValueError(value)
+        return value
+    if isinstance(value, str):
+        return _share_of_text(value)
     raise TypeError(value)
+
+
+def _share_of_text(value):
+    """The fraction a short text "1/3", "0.5" or "1" stands for (see SHARE_TEXT)."""
+    text = value.strip()
+    match = len(text) <= MAX_SHARE_TEXT and SHARE_TEXT.fullmatch(text)
+    if not match:
+        raise ValueError(value[:MAX_SHARE_TEXT])
+    numerator, denominator, whole, decimals, integer = match.groups()
+    if numerator:
+        return Fraction(int(numerator), int(denominator))
+    if decimals:
+        return Fraction(int((whole or "") + decimals), 10 ** len(decimals))
+    return Fraction(int(integer))
 
 
 def summarize(rows):

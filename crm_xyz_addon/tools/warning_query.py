@@ -24,12 +24,25 @@ CLOSE_EPISODES = """
 
 # an episode starts when a customer becomes at risk (it was not after the previous
 # analysis date) or its automatic stage goes down, unless one is open already; the
-# second column says whether one of the customer's earlier follow-ups is still open
+# second column says whether one of the customer's earlier follow-ups is still open.
+# Its salesperson is the customer's when he is an active member of the company with
+# sales rights (a shared customer's salesperson may work for another company only):
+# else it has none, and no follow-up.
 OPEN_EPISODES = """
     INSERT INTO crm_xyz_warning
            (company_id, partner_id, user_id, reason, date_start, old_stage, new_stage,
             days_since_sale, typical_interval, create_uid, write_uid, create_date, write_date)
-    SELECT c.company_id, c.partner_id, c.user_id,
+    SELECT c.company_id, c.partner_id,
+           CASE WHEN EXISTS (SELECT 1
+                               FROM res_company_users_rel membership
+                               JOIN res_users salesperson
+                                 ON salesperson.id = membership.user_id AND salesperson.active
+                               JOIN res_groups_users_rel sales_rights
+                                 ON sales_rights.uid = membership.user_id
+                                AND sales_rights.gid = %(salesman_group_id)s
+                              WHERE membership.cid = c.company_id
+                                AND membership.user_id = c.user_id)
+                THEN c.user_id END,
            CASE WHEN c.relationship_trend = 'down' THEN 'stage_down' ELSE 'at_risk' END,
            %(as_of)s, c.relationship_stage_prev, c.relationship_stage_auto,
            %(as_of)s::date - c.classification_last_sale_date, c.classification_typical_interval,

@@ -118,6 +118,8 @@ class CrmXyzClassificationSettings(models.TransientModel):
             if not company:
                 wizard.preview_html = wizard.period_hint = False
                 continue
+            # before any figure of the company is read
+            wizard._check_company(company.id)
             values = {"error": False, "stages": [], "abc": [], "xyz": []}
             wizard.period_hint = False
             try:
@@ -178,16 +180,24 @@ class CrmXyzClassificationSettings(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_manager()
+        for vals in vals_list:
+            self._check_company(vals.get("company_id", self.env.company.id))
+            # NaN, infinity, text: the error naming the setting, not the float rounding's
+            self.env["res.company"]._check_xyz_numbers(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_manager()
+        if "company_id" in vals:
+            self._check_company(vals["company_id"])
+        self.env["res.company"]._check_xyz_numbers(vals)
         return super().write(vals)
 
     def action_suggest_limits(self):
         """Fill in the XYZ limits that fit the company's data, with the other settings shown."""
         self._check_manager()
         self.ensure_one()
+        self._check_company(self.company_id.id)
         settings = {name: self[name] for name in SETTING_FIELDS if name not in SUGGESTED_FIELDS}
         self.write(
             self.env["crm.xyz.run"].with_company(self.company_id).suggest_thresholds(**settings)
@@ -199,30 +209,42 @@ class CrmXyzClassificationSettings(models.TransientModel):
         """Write the settings to the company, once the caller and the values are checked."""
         self._check_manager()
         self.ensure_one()
-        if self.company_id not in self.env.companies:
-            raise AccessError(
-                self.env._(
-                    "%(company)s is not one of the companies you work in.",
-                    company=self.company_id.sudo().display_name,
-                )
-            )
+        self._check_company(self.company_id.id)
         values = {name: self[name] for name in COMPANY_FIELDS}
         values["xyz_followup_activity_type_id"] = self.xyz_followup_activity_type_id.id
         self.company_id._validate_xyz_settings(
             {name: values[name] for name in (*SETTING_FIELDS, *RISK_SETTING_FIELDS)}
         )
-        weights = [values[name] for name in WEIGHT_FIELDS.values()]
-        if any(weight < 0 for weight in weights):
-            raise ValidationError(
-                self.env._("The weights of the executive ranking cannot be negative.")
-            )
-        if not any(weight > 0 for weight in weights):
+        weights = {name: values[name] for name in WEIGHT_FIELDS.values()}
+        self.company_id._validate_xyz_weights(weights)
+        if not any(weight > 0 for weight in weights.values()):
             raise ValidationError(
                 self.env._("At least one weight of the executive ranking must be above zero.")
             )
         # sales managers may not write res.company: the group and the values are checked above
         self.company_id.sudo().write(values)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    @api.model
+    def _check_company(self, company_id):
+        """The settings are those of one of the companies the user works in (selected in
+        the company switcher), as a sales manager; any other value is refused alike,
+        without telling whether such a company exists."""
+        if self.env.su:
+            return
+        allowed = (
+            isinstance(company_id, int)
+            and not isinstance(company_id, bool)
+            and company_id in self.env.companies.ids
+            and self.env.user.has_group(MANAGER_GROUP)
+        )
+        if not allowed:
+            raise AccessError(
+                self.env._(
+                    "You may only see and change the classification settings of a company "
+                    "you work in as a sales manager."
+                )
+            )
 
     @api.model
     def _check_manager(self):
