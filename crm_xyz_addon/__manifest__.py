@@ -40,10 +40,6 @@
             "crm_xyz_addon/static/tests/tours/**/*",
         ],
     },
-    "demo": [
-        "demo/crm_xyz_demo.xml",
-        "demo/crm_xyz_demo_generate.xml",
-    ],
     "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",

@@ -47,7 +47,10 @@ import upgrade_check
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
-ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
+# the product, and the demo data that `run` and `test` install with it
+PRODUCT_ADDONS = ("crm_xyz_addon", "crm_xyz_addon_stock")
+DEMO_ADDON = "crm_xyz_addon_demo"
+ADDONS = (*PRODUCT_ADDONS, DEMO_ADDON)
 DEMO_DB = os.environ.get("XYZ_DEMO_DB", "crm_xyz_demo")
 # the accounts of the demo data (README.md, "Demo data"): login = password
 DEMO_USERS = (
@@ -92,7 +95,9 @@ TEST_STATS_RE = re.compile(r" odoo\.tests\.stats: (\w+): (\d+) tests ")
 SKIP_RE = re.compile(r" INFO \S+ \S+: skipped ")
 # the progress of an installation at --log-level=info, and a server ready to answer
 LOADING_MODULE_RE = re.compile(r" odoo\.modules\.loading: Loading module (\w+) \((\d+)/(\d+)\)")
-DEMO_GENERATION_RE = re.compile(r"odoo\.modules\.loading: loading crm_xyz_addon/demo/\w+_generate")
+DEMO_GENERATION_RE = re.compile(
+    r"odoo\.modules\.loading: loading crm_xyz_addon_demo/demo/\w+_generate"
+)
 DEMO_STEP_RE = re.compile(r"\.crm_xyz_demo: demo data: (\w+) in ([\d.]+) s")
 SERVER_READY_RE = re.compile(r" odoo\.modules\.registry: Registry loaded in ")
 LANG_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?(@\w+)?$")
@@ -558,7 +563,7 @@ def install_demo_db(conf, steps):
             "--no-http",
             "--log-level=info",
             # the demo generator says each of its steps at debug level
-            "--log-handler=odoo.addons.crm_xyz_addon.models.crm_xyz_demo:DEBUG",
+            "--log-handler=odoo.addons.crm_xyz_addon_demo.models.crm_xyz_demo:DEBUG",
             "--max-cron-threads=0",
         ),
         logfile,
@@ -906,7 +911,7 @@ def lifecycle_checks(conf, logs):
         conf,
         NODEMO_DB,
         "install without demo",
-        ["-i", ",".join(ADDONS), "--without-demo=all"],
+        ["-i", ",".join(PRODUCT_ADDONS), "--without-demo=all"],
         logs,
     )
     passed += ok
@@ -1002,7 +1007,7 @@ def test_core(conf, logs):
         drop_db(db)
         create_from_template(conf, db, logs)
         if with_addons and not _lifecycle_step(
-            conf, db, f"install the addons into {db}", ["-i", ",".join(ADDONS)], logs
+            conf, db, f"install the addons into {db}", ["-i", ",".join(PRODUCT_ADDONS)], logs
         ):
             raise Failure(f"installing the addons into {db} failed, see {logs}")
         say(f"Odoo's tests of {', '.join(CORE_MODULES)} {label} the addons ({db})")

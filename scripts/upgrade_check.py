@@ -309,7 +309,7 @@ def run(dev, conf, logs, db="crm_xyz_upgrade"):
     dev.drop_db(db)
     dev.create_from_template(conf, db, logs)
     if not dev._lifecycle_step(
-        previous_conf, db, "install previous release", ["-i", ",".join(dev.ADDONS)], logs
+        previous_conf, db, "install previous release", ["-i", ",".join(dev.PRODUCT_ADDONS)], logs
     ):
         return [f"installing release {version} failed, see {logs}"]
     before, after = logs / "upgrade_before.json", logs / "upgrade_after.json"

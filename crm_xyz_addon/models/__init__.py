@@ -15,6 +15,5 @@ from . import sale_order
 from . import sale_report
 from . import mail_activity
 from . import crm_xyz_agenda
-from . import crm_xyz_demo
 from . import crm_xyz_salesperson_history
 from . import res_partner_salesperson

@@ -11,7 +11,6 @@ from . import test_manager_report_paper
 from . import test_agenda
 from . import test_agenda_tour
 from . import test_visibility
-from . import test_demo_data
 from . import test_partner_merge
 from . import test_core_columns
 from . import test_manager_report_trust

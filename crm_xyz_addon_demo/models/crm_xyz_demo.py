@@ -16,11 +16,11 @@ _logger = logging.getLogger(__name__)
 
 DEMO_SEED = 1968
 SALESPEOPLE = (
-    "crm_xyz_addon.demo_user_anna",
-    "crm_xyz_addon.demo_user_boris",
-    "crm_xyz_addon.demo_user_clara",
-    "crm_xyz_addon.demo_user_dmitri",
-    "crm_xyz_addon.demo_user_elena",
+    "crm_xyz_addon_demo.demo_user_anna",
+    "crm_xyz_addon_demo.demo_user_boris",
+    "crm_xyz_addon_demo.demo_user_clara",
+    "crm_xyz_addon_demo.demo_user_dmitri",
+    "crm_xyz_addon_demo.demo_user_elena",
 )
 FURNITURE = "product.product_category_5"
 SERVICES = "product.product_category_3"
@@ -148,7 +148,7 @@ class _DemoBuilder:
         self.salespeople = [env.ref(xmlid) for xmlid in SALESPEOPLE]
         self.products = []  # see create_products
         self.addon_product = env.ref(ADDON_PRODUCT, raise_if_not_found=False)
-        self.eur_pricelist = env.ref("crm_xyz_addon.demo_pricelist_eur")
+        self.eur_pricelist = env.ref("crm_xyz_addon_demo.demo_pricelist_eur")
         self.eur = self.eur_pricelist.currency_id
         # a company keeping its books in euros has no second currency here
         self.has_eur = self.eur != company.currency_id

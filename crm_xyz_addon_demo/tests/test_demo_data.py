@@ -6,8 +6,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.crm_xyz_addon.tools import classification as calc
+
 from ..models.crm_xyz_demo import SALESPEOPLE
-from ..tools import classification as calc
 from ..tools import demo_plan
 
 
@@ -71,7 +72,7 @@ class TestDemoData(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        module = self.env["ir.module.module"].search([("name", "=", "crm_xyz_addon")])
+        module = self.env["ir.module.module"].search([("name", "=", "crm_xyz_addon_demo")])
         if not module.demo:
             self.skipTest("the database has no demo data")
 
