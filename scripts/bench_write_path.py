@@ -129,13 +129,13 @@ def parse_args(argv):
     parser.add_argument(
         "--rounds",
         type=int,
-        default=2,
+        default=3,
         help="rounds of each concurrency and bulk figure in each database [%(default)s]",
     )
     parser.add_argument(
         "--flow-rounds",
         type=int,
-        default=7,
+        default=15,
         help="measured rounds of each core flow in each database [%(default)s]",
     )
     parser.add_argument(
