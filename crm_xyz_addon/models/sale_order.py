@@ -12,8 +12,9 @@ CONFIRMED_CLASS_FIELDS = (
     "confirmed_abc_class",
     "confirmed_xyz_class",
 )
-# what places an order on a day and a customer of the manager report's summaries
-REPORT_KEY_FIELDS = {"date_order", "company_id", "partner_id"}
+# what places an order on a day and a customer of the manager report's summaries, or
+# takes it out of them (they hold the confirmed orders)
+REPORT_KEY_FIELDS = {"date_order", "company_id", "partner_id", "state"}
 
 
 class SaleOrder(models.Model):
@@ -112,9 +113,13 @@ class SaleOrder(models.Model):
             order.customer_xyz_class = customer.xyz_class
 
     def write(self, vals):
-        if REPORT_KEY_FIELDS & set(vals) and self.ids:
-            # the day and customer the orders leave, for the manager report's summaries
-            self.env.cr.execute(report_summaries.log_order_changes(self.ids))
+        if REPORT_KEY_FIELDS & set(vals):
+            # the day and customer the confirmed orders leave, for the manager report's
+            # summaries. They hold confirmed orders only, and an order that left them was
+            # logged then: the confirmation of a quotation logs nothing.
+            confirmed = self.sudo().filtered(lambda order: order.state == "sale")
+            if confirmed:
+                self.env.cr.execute(report_summaries.log_order_changes(confirmed.ids))
         return super().write(vals)
 
     def unlink(self):
