@@ -183,6 +183,13 @@ def parse_args(argv):
         help="copy this database (the addon installed without demo data, e.g. by the test "
         "life cycle) instead of making or reusing the benchmark's own template",
     )
+    parser.add_argument(
+        "--write-path",
+        action="store_true",
+        help="measure instead what the addon adds to Odoo's own writes (confirmations, "
+        "postings, payments, partners) against a database without it: "
+        "scripts/bench_write_path.py, whose options (see its --help) replace these",
+    )
     # internal: one scale, in its own process
     parser.add_argument("--worker", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
@@ -192,6 +199,10 @@ def parse_args(argv):
 
 # ------------------------------------------------------------------ driver
 def main(argv):
+    if "--write-path" in argv:
+        import bench_write_path
+
+        return bench_write_path.main([arg for arg in argv if arg != "--write-path"])
     args = parse_args(argv)
     if args.worker:
         return worker(args)

@@ -14,6 +14,8 @@ Commands (see README.md):
     screenshots  regenerate the README's pictures (docs/images) from the demo database
              (screenshots --lang ru_RU: the Russian ones, *_ru.png)
     bench    run the scale benchmark (scripts/bench.py)
+             (bench --write-path: what the addon adds to Odoo's own writes, against
+             a database without it, scripts/bench_write_path.py)
     i18n     refresh the .pot templates from the code and merge them into ru.po
 
 Environment variables (all optional):

@@ -52,6 +52,9 @@ MANAGER_GROUP = "sales_team.group_sale_manager"
 MERGE_CONTEXT_KEY = "crm_xyz_merge_values"
 # what moves a partner to another commercial partner (the manager report's summaries)
 COMMERCIAL_KEY_FIELDS = {"parent_id", "is_company"}
+# Set by write() when it writes a manual override: only then does the chatter's tracking
+# read the overrides before the write (_track_prepare). It only adds that reading.
+TRACK_OVERRIDES_KEY = "crm_xyz_track_overrides"
 
 # read from the customer's row of the current company (crm.xyz.classification)
 CLASSIFICATION_FIELDS = (*ANALYSIS_FIELDS, *MANUAL_FIELDS)
@@ -508,7 +511,8 @@ class ResPartner(models.Model):
         # a sales manager's override goes to the history; superuser writes (the merge
         # carrying a source's override over, scripts) are nobody's decision
         before = self._classification_snapshot() if manual_write and not self.env.su else None
-        result = super().write(vals)
+        partners = self.with_context(**{TRACK_OVERRIDES_KEY: True}) if manual_write else self
+        result = super(ResPartner, partners).write(vals)
         if moving:
             # ... and those they join
             self.flush_recordset(["commercial_partner_id"])
@@ -516,6 +520,14 @@ class ResPartner(models.Model):
         if before is not None:
             self._log_manual_classification(before)
         return result
+
+    def _track_prepare(self, fields_iter):
+        # The overrides are tracked in the chatter, and change only when they are written.
+        # Odoo reads every tracked field before any write of a partner (once per contact
+        # when it syncs a customer's contacts): the overrides only before their own.
+        if not self.env.context.get(TRACK_OVERRIDES_KEY):
+            fields_iter = [name for name in fields_iter if name not in MANUAL_FIELDS]
+        return super()._track_prepare(fields_iter)
 
     def unlink(self):
         # the history has no foreign key to cascade (see crm.xyz.history)

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..tools import report_summaries
+from ..tools import classification_query, report_summaries
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, XYZ_CLASSES
 
 SALES_GROUP = "sales_team.group_sale_salesman"
@@ -117,12 +117,19 @@ class SaleOrder(models.Model):
         return super().unlink()
 
     def _xyz_confirmation_classes(self):
-        """{order: (stage, ABC, XYZ)} of each order's customer now, in the order's company."""
-        classes = {}
-        for order in self.sudo():
-            customer = order.partner_id.commercial_partner_id.with_company(order.company_id)
-            classes[order] = (customer.relationship_stage, customer.abc_class, customer.xyz_class)
-        return classes
+        """{order: (stage, ABC, XYZ)} of each order's customer now, in the order's company,
+        in one query (the confirmation reads them twice: see action_confirm())."""
+        self.flush_recordset(["partner_id", "company_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["crm.xyz.classification"].flush_model(
+            ["partner_id", "company_id", "relationship_stage", "abc_class", "xyz_class"]
+        )
+        self.env.cr.execute(classification_query.customer_classes_of_orders(self.ids))
+        classes = {
+            order_id: tuple(value or False for value in row)
+            for order_id, *row in self.env.cr.fetchall()
+        }
+        return {order: classes[order.id] for order in self.sudo()}
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()

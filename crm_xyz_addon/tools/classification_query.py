@@ -507,6 +507,24 @@ def preview_statement(source, parameter):
     """
 
 
+def customer_classes_of_orders(order_ids):
+    """Rows (order id, stage, ABC class, XYZ class): the classification each order's
+    customer (the commercial partner) has in the order's company, NULL where it has
+    none."""
+    return SQL(
+        """
+        SELECT so.id, row.relationship_stage, row.abc_class, row.xyz_class
+          FROM sale_order so
+          JOIN res_partner member ON member.id = so.partner_id
+          LEFT JOIN crm_xyz_classification row
+                 ON row.partner_id = member.commercial_partner_id
+                AND row.company_id = so.company_id
+         WHERE so.id = ANY(%s)
+        """,
+        list(order_ids),
+    )
+
+
 # first key of the advisory locks taken by the analysis, the company id being the second
 ANALYSIS_LOCK_KEY = 73_001
 
