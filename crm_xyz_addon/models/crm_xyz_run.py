@@ -390,6 +390,7 @@ class CrmXyzRun(models.Model):
 
     # ------------------------------------------------ preview and suggested limits
     @api.model
+    @api.readonly
     def preview_analysis(self, as_of=None, **settings):
         """What an analysis of env.company with `settings` would give; writes nothing.
 
@@ -406,6 +407,7 @@ class CrmXyzRun(models.Model):
         return self._preview(company, as_of, settings)[0]
 
     @api.model
+    @api.readonly
     def suggest_thresholds(self, as_of=None, x_share=1 / 3, xy_share=2 / 3, **settings):
         """XYZ limits that fit the regular customers of env.company; writes nothing.
 
@@ -564,6 +566,7 @@ class CrmXyzRun(models.Model):
             return cr.fetchall()
 
     @api.model
+    @api.readonly
     def get_xyz_separation_warning(self):
         """The warning of the last run of env.company when its XYZ classes do not separate.
 

@@ -466,3 +466,10 @@ class TestClassificationPreviewTour(HttpCase):
             "crm_xyz_classification_preview",
             login="xyz_preview_manager",
         )
+        # Suggest limits saved nothing; Save stored the suggested limits
+        company = self.env.ref("base.main_company")
+        suggested = self.env["crm.xyz.run"].with_company(company).suggest_thresholds()
+        self.assertEqual(
+            (company.xyz_x_max_cv, company.xyz_y_max_cv),
+            (suggested["xyz_x_max_cv"], suggested["xyz_y_max_cv"]),
+        )

@@ -203,8 +203,19 @@ class TestManagerReportRussianUi(ManagerReportCommon, HttpCase):
         self.assertEqual(len(report.line_ids), 5)
 
     def test_executive_report_in_russian(self):
-        self.start_tour(
-            "/odoo/action-crm_xyz_addon.crm_xyz_executive_report_action",
-            "crm_xyz_executive_report_ru_tour",
-            login="xyz_manager",
+        with tolerate_unpatched_wkhtmltopdf():
+            self.start_tour(
+                "/odoo/action-crm_xyz_addon.crm_xyz_executive_report_action",
+                "crm_xyz_executive_report_ru_tour",
+                login="xyz_manager",
+            )
+        # Refresh saved nothing; Print saved the report as the screen showed it
+        reports = (
+            self.env["crm.xyz.manager.report"].sudo().search([("create_uid", "=", self.mia.id)])
         )
+        self.assertEqual(len(reports), 1)
+        self.assertEqual(
+            (reports.report_kind, reports.period, reports.date_from, reports.date_to),
+            ("executive", "custom", *PERIOD),
+        )
+        self.assertEqual(len(reports.line_ids), 5)

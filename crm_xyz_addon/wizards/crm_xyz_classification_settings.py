@@ -95,7 +95,12 @@ class CrmXyzClassificationSettings(models.TransientModel):
     xyz_weight_profit = fields.Float(string="Weight of Profit", digits=(16, 2))
     xyz_weight_payments = fields.Float(string="Weight of Payments", digits=(16, 2))
 
+    # The form shows the settings and their preview through onchange() on a record
+    # that is saved only by Save: read-only, so that Odoo serves it from a replica
+    # (db_replica_host) when it has one. The preview writes nothing (see
+    # crm.xyz.run._read_only_rows).
     @api.model
+    @api.readonly
     def default_get(self, fields_list):
         self._check_manager()
         defaults = super().default_get(fields_list)
@@ -177,6 +182,11 @@ class CrmXyzClassificationSettings(models.TransientModel):
             ],
         }
 
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        self._check_manager()
+        return super().onchange(values, field_names, fields_spec)
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_manager()
@@ -194,16 +204,35 @@ class CrmXyzClassificationSettings(models.TransientModel):
         return super().write(vals)
 
     def action_suggest_limits(self):
-        """Fill in the XYZ limits that fit the company's data, with the other settings shown."""
+        """Fill in the XYZ limits that fit the company's data, with the other settings shown.
+
+        The form's button asks get_suggested_limits() instead and puts the limits on the
+        screen (read-only, nothing saved); this is for RPC clients of a saved wizard."""
         self._check_manager()
         self.ensure_one()
         self._check_company(self.company_id.id)
         settings = {name: self[name] for name in SETTING_FIELDS if name not in SUGGESTED_FIELDS}
-        self.write(
-            self.env["crm.xyz.run"].with_company(self.company_id).suggest_thresholds(**settings)
-        )
-        # no action: the form reloads the record, with the new limits and their preview
+        self.write(self.get_suggested_limits(self.company_id.id, settings))
         return True
+
+    @api.model
+    @api.readonly
+    def get_suggested_limits(self, company_id, settings):
+        """The XYZ limits that fit the data of company `company_id` (False: the current
+        one) with `settings` (the other classification settings on the screen), as
+        {"xyz_x_max_cv", "xyz_y_max_cv"}; writes nothing. Sales managers, for a company
+        they work in."""
+        self._check_manager()
+        if company_id is False or company_id is None:
+            company_id = self.env.company.id
+        self._check_company(company_id)
+        if not isinstance(settings, dict):
+            raise UserError(self.env._("Give the settings of the classification as a mapping."))
+        company = self.env["res.company"].browse(company_id)
+        overrides = {
+            name: value for name, value in settings.items() if name not in SUGGESTED_FIELDS
+        }
+        return self.env["crm.xyz.run"].with_company(company).suggest_thresholds(**overrides)
 
     def action_save(self):
         """Write the settings to the company, once the caller and the values are checked."""

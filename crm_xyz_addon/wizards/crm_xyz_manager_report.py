@@ -29,6 +29,8 @@ COMPUTED_FIELDS = (
 )
 # chosen when the report is created (the kind by the menu, the company by the switcher)
 CREATE_ONLY_FIELDS = ("report_kind", "company_id")
+# the options whose lines an onchange() call computed already (in the cursor's cache)
+LINES_COMPUTED = "crm_xyz_manager_report_lines_computed"
 
 
 class CrmXyzManagerReport(models.TransientModel):
@@ -222,10 +224,24 @@ class CrmXyzManagerReport(models.TransientModel):
 
     @api.onchange(*LINE_INPUTS)
     def _onchange_refresh_lines(self):
-        self._refresh_lines()
+        # Odoo applies this once per option that changed, and when the screen opens once
+        # per option shown: within one onchange() call, the lines of a set of options are
+        # computed once
+        computed = self.env.cr.cache.get(LINES_COMPUTED)
+        for report in self:
+            options = tuple(report[name] for name in LINE_INPUTS)
+            if computed is not None and computed.get(report) == options:
+                continue
+            report._refresh_lines()
+            if computed is not None:
+                computed[report] = options
 
     # ------------------------------------------------------------ CRUD
+    # The screen computes its lines in onchange() on a record that is never saved:
+    # read-only, so that Odoo serves it from a replica (db_replica_host) when it has
+    # one. Nothing in it writes: the lines of a new report live in the cache only.
     @api.model
+    @api.readonly
     def default_get(self, fields_list):
         self._check_caller()
         # the client's context may bring defaults: checked before the ORM converts them
@@ -236,11 +252,16 @@ class CrmXyzManagerReport(models.TransientModel):
         self._check_values(defaults, from_client=True)
         return super().default_get(fields_list)
 
+    @api.readonly
     def onchange(self, values, field_names, fields_spec):
         # the form sends every field back, computed ones included: only its choices are checked
         self._check_caller()
         self._check_values(values, from_client=True)
-        return super().onchange(values, field_names, fields_spec)
+        self.env.cr.cache[LINES_COMPUTED] = {}
+        try:
+            return super().onchange(values, field_names, fields_spec)
+        finally:
+            self.env.cr.cache.pop(LINES_COMPUTED, None)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -278,7 +299,10 @@ class CrmXyzManagerReport(models.TransientModel):
 
     # ------------------------------------------------------------ actions
     def action_refresh(self):
-        """Compute the lines again, with the documents as they are now."""
+        """Compute and store the lines again, with the documents as they are now.
+
+        The screen's Refresh recomputes them through onchange instead (read-only,
+        nothing saved); this is for RPC clients that keep a saved report."""
         self._check_caller()
         self._refresh_lines()
         return True
@@ -303,6 +327,7 @@ class CrmXyzManagerReport(models.TransientModel):
 
     # ------------------------------------------------------------ public API
     @api.model
+    @api.readonly
     def get_indicators(self, date_from, date_to, user_ids=None):
         """The indicators of each salesperson of the current company for a period.
 

@@ -24,9 +24,21 @@ registry.category("web_tour.tours").add("crm_xyz_classification_preview", {
         // so high that every customer who varies is Y
         ...setLimit("xyz_y_max_cv", "99999"),
         { trigger: newFigure("Y", ":not([data-value='0'])") },
+        // the limits come from a read-only call and are put on the screen, unsaved
         { trigger: "button[name='action_suggest_limits']", run: "click" },
         // a third of the regular customers at least are X with the suggested limits
         { trigger: newFigure("X", ":not([data-value='0'])") },
-        { trigger: ".o_field_widget[name='xyz_y_max_cv'] input:not(:value(99,999.00))" },
+        {
+            trigger: ".o_form_dirty .o_field_widget[name='xyz_y_max_cv'] input:not(:value(99,999.00))",
+            run() {
+                this.anchor.closest(".o_form_view").dataset.xyzBeforeSave = "1";
+            },
+        },
+        // saved, the settings open again as the company now has them
+        { trigger: "button[name='action_save']", run: "click" },
+        {
+            trigger:
+                "body:not(:has(.o_form_dirty)) .o_form_view:not([data-xyz-before-save]) .o_field_widget[name='xyz_y_max_cv'] input:not(:value(99,999.00))",
+        },
     ],
 });

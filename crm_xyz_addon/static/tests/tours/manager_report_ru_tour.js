@@ -165,13 +165,39 @@ registry.category("web_tour.tours").add("crm_xyz_executive_report_ru_tour", {
             },
         },
         {
-            content: "Refresh the figures (which saves the report)",
+            content: "Mark the lines shown before the refresh",
+            trigger: `${lines} .o_data_row:contains('Sam Salesman')`,
+            run() {
+                for (const row of this.anchor.closest(lines).querySelectorAll(".o_data_row")) {
+                    row.dataset.xyzBeforeRefresh = "1";
+                }
+            },
+        },
+        {
+            content: "Refresh the figures (computed again on the screen, nothing saved)",
             trigger: "button[name=action_refresh]",
             run: "click",
         },
         {
-            content: "The report is saved",
-            trigger: `${controlPanel}:has(.o_pager) .o_breadcrumb:contains('01.04.2026')`,
+            content: "New lines replace the marked ones",
+            trigger: `${lines}:not(:has(.o_data_row[data-xyz-before-refresh])) .o_data_row:contains('Sam Salesman')`,
+        },
+        {
+            content: "The report is still not saved",
+            trigger: `${controlPanel}:not(:has(.o_pager)) .o_breadcrumb:contains('01.04.2026')`,
+        },
+        {
+            content: "Print after the refresh",
+            trigger: "button[name=action_print_pdf]",
+            run: "click",
+        },
+        {
+            content: "Printing saves the report, without an error",
+            trigger: `body:not(:has(.o_error_dialog)) ${controlPanel}:has(.o_pager) .o_breadcrumb:contains('01.04.2026')`,
+        },
+        {
+            content: "The PDF is done",
+            trigger: "body:not(:has(.o_error_dialog)) button[name=action_print_pdf]:enabled",
         },
     ],
 });
