@@ -24,6 +24,13 @@ agenda month of one salesperson with 10,000 open events, the partner list
 grouped by stage and class, the manager report of every salesperson over a
 year).
 
+With a hot standby of the cluster (`--standby-host`/`--standby-port`, which
+`./scripts/dev.py bench` gives), every screen's reads (scripts/web_screens.py)
+are timed on the standby beside the same calls on the primary (its ratio is
+standby / primary); then a steady nightly run on the primary while another
+process reads the agenda and the report from the standby: the longest read, and
+how long after the run's commit the standby shows it (the replication lag).
+
 It prints one table: scale, figure, time, ratio to the floor, peak memory
 (resident set size of the Odoo process, sampled every 10 ms) and number of SQL
 queries (Odoo's query counter plus the round trips of server-side cursors),
@@ -35,6 +42,7 @@ without timing, in a database of its own that it drops when done.
 """
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -53,6 +61,7 @@ import bench_data
 import bench_floor
 import bench_report_reference
 import psycopg2.extensions
+import web_screens
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -97,6 +106,10 @@ TARGETS = {
     "report_seconds": 1.0,
     "preview_ratio": 2.0,
 }
+# the screens on the hot standby, each beside the same calls on the primary
+STANDBY_FIGURE = "on the standby: {label}"
+LAG_FIGURE = "replication lag after a steady nightly run"
+READS_DURING_RUN_FIGURE = "on the standby during a steady nightly run: longest read of the {what}"
 PREVIEW_FIGURE = "settings preview (preview_analysis)"
 SUGGEST_FIGURE = "suggested XYZ limits (suggest_thresholds)"
 SMOKE_CUSTOMERS = 60  # three cycles of the purchase patterns: every stage and class occurs
@@ -190,8 +203,19 @@ def parse_args(argv):
         "postings, payments, partners) against a database without it: "
         "scripts/bench_write_path.py, whose options (see its --help) replace these",
     )
+    parser.add_argument(
+        "--standby-host",
+        help="socket folder (or host) of a hot standby of the cluster: the screens are "
+        "timed on it too (./scripts/dev.py bench gives it)",
+    )
+    parser.add_argument("--standby-port", type=int, help="port of the hot standby")
     # internal: one scale, in its own process
     parser.add_argument("--worker", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--standby-reader", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--agenda-user", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--manager-user", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--company", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stop-file", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -206,6 +230,8 @@ def main(argv):
     args = parse_args(argv)
     if args.worker:
         return worker(args)
+    if args.standby_reader:
+        return standby_reader(args)
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"], setup_logging=True)
     if args.smoke:
         return smoke(args)
@@ -245,6 +271,13 @@ def main(argv):
         ]
         if args.explain:
             command.append("--explain")
+        if args.standby_host:
+            command += [
+                "--standby-host",
+                args.standby_host,
+                "--standby-port",
+                str(args.standby_port),
+            ]
         returncode = subprocess.run(command, cwd=ROOT, check=False).returncode
         if result_file.exists():
             result = json.loads(result_file.read_text())
@@ -481,15 +514,15 @@ def best_of(best, stats):
     }
 
 
-def web_measure(env, call):
-    """One warm-up call, then the median of WEB_REPEAT calls, each with an empty record cache."""
+def web_measure(env, call, repeat=WEB_REPEAT, warm_up=True):
+    """One warm-up call, then the median of `repeat` calls, each with an empty record cache."""
     results = []
-    for _attempt in range(1 + WEB_REPEAT):
+    for _attempt in range(warm_up + repeat):
         env.invalidate_all()
         with measure(env.cr) as stats:
             value = call()
         results.append(stats)
-    measured = sorted(results[1:], key=lambda stats: stats["seconds"])
+    measured = sorted(results[warm_up:], key=lambda stats: stats["seconds"])
     median = measured[len(measured) // 2]
     median["peak_mb"] = max(stats["peak_mb"] for stats in results)
     median["seconds"] = statistics.median(stats["seconds"] for stats in measured)
@@ -519,6 +552,9 @@ class ScaleBenchmark:
         self.refresh_report_summaries()
         with self.registry.cursor() as cr:
             self.measure_manager_report(cr)
+        if self.args.standby_host:
+            self.measure_screens_on_standby()
+            self.measure_reads_during_run()
         load = (load_at_start, os.getloadavg()[0])
         self.say(
             f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
@@ -1120,9 +1156,256 @@ class ScaleBenchmark:
             + ("same figures" if not differences else f"{len(differences)} figures DIFFER"),
         )
 
+    # ------------------------------------------------------------ the hot standby
+    def standby_cursor(self):
+        """A cursor on the hot standby (Odoo's read-only cursor, from db_replica_host)."""
+        cr = self.registry.cursor(readonly=True)
+        cr.execute("SELECT pg_is_in_recovery()")
+        if not cr.fetchone()[0]:
+            cr.close()
+            raise RuntimeError("Odoo's read-only cursor is not on the standby")
+        return cr
+
+    def wait_for_standby(self, timeout=1800):
+        """Wait until the standby has replayed what the primary wrote until now."""
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT pg_current_wal_lsn()")
+            (target,) = cr.fetchone()
+        deadline = time.monotonic() + timeout
+        while True:
+            with closing(self.standby_cursor()) as cr:
+                cr.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+                if cr.fetchone()[0]:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby did not replay up to {target} in {timeout} s")
+            time.sleep(0.2)
+
+    def measure_screens_on_standby(self):
+        """Each screen's reads, as the web client makes them, on the standby beside the
+        same calls on the primary (in a read-only transaction there too)."""
+        self.wait_for_standby()
+        for screen in web_screens.screens():
+            user_id = self.data["agenda_user_id" if screen.key == "agenda" else "manager_user_id"]
+            state = {}
+            with self.registry.cursor() as cr:
+                client = EnvClient(self.env(cr, user_id))
+                screen.prepare(client, state, self.as_of)
+                if screen.bench_prepare:
+                    screen.bench_prepare(client, state)
+            load = screen.bench_load or screen.load
+            timings = {}
+            for where in ("primary", "standby"):
+                cr = self.standby_cursor() if where == "standby" else self.registry.cursor()
+                with closing(cr):
+                    if where == "primary":
+                        cr.execute("SET TRANSACTION READ ONLY")
+                    client = EnvClient(self.env(cr, user_id))
+                    timings[where], shown = web_measure(
+                        client.env,
+                        functools.partial(load, client, state),
+                        repeat=1 if screen.heavy else WEB_REPEAT,
+                        warm_up=not screen.heavy,
+                    )
+            primary, standby = timings["primary"], timings["standby"]
+            self.row(
+                STANDBY_FIGURE.format(label=screen.label),
+                standby,
+                standby["seconds"] / primary["seconds"],
+                note=f"{shown}; on the primary {format_seconds(primary['seconds'])}",
+            )
+
+    def measure_reads_during_run(self):
+        """A steady nightly run on the primary (as measure_runs makes it: the night of the
+        new orders after a settling night; committed with PostgreSQL's default
+        synchronous_commit, as in production) while another process reads the agenda and
+        the manager report from the standby: the longest read of each during the run,
+        and how soon after the run's commit the standby shows it."""
+        # the classes are those of a first run as of the data's last day (left by
+        # measure_saves_during_run): the settling night, not measured
+        self.engine_run(self.settle_day)
+        self.vacuum_results()
+        self.wait_for_standby()
+        stop_file = RESULTS / f"standby_reader_{self.scale}.stop"
+        result_file = RESULTS / f"standby_reader_{self.scale}.json"
+        stop_file.unlink(missing_ok=True)
+        result_file.unlink(missing_ok=True)
+        reader = self.start_standby_reader(stop_file, result_file)
+
+        def after(moment):
+            """Wait until the reader has done a whole round of reads begun after `moment`."""
+            for line in reader.stdout:
+                if line.startswith("round ") and float(line.split()[1]) > moment:
+                    return
+
+        try:
+            after(time.time())  # reads alone, before the run
+            run = self.steady_run_seen_on_standby()
+            after(run["seen"])  # and after it
+        finally:
+            stop_file.touch()
+            reader.wait()
+        self.row(
+            LAG_FIGURE,
+            {"seconds": run["lag"], "peak_mb": None, "queries": None, "sql_seconds": 0.0},
+            note=f"the standby shows the run's classes; the run: {run['seconds']:.1f} s, "
+            f"{run['changed']:,} customers changed, {format_bytes(run['wal_bytes'])} of WAL",
+        )
+        reads = json.loads(result_file.read_text()) if result_file.exists() else []
+        self.report_reads_during_run(reads, run["started"], run["seen"])
+
+    def start_standby_reader(self, stop_file, result_file):
+        """The other process (standby_reader), which says `round <start>` after each
+        round of reads."""
+        return subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--config",
+                self.args.config,
+                "--standby-reader",
+                self.db,
+                "--standby-host",
+                self.args.standby_host,
+                "--standby-port",
+                str(self.args.standby_port),
+                "--agenda-user",
+                str(self.data["agenda_user_id"]),
+                "--manager-user",
+                str(self.data["manager_user_id"]),
+                "--company",
+                str(self.company_id),
+                "--as-of",
+                self.as_of.isoformat(),
+                "--stop-file",
+                str(stop_file),
+                "--result",
+                str(result_file),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def steady_run_seen_on_standby(self):
+        """The steady run, committed, then polled for on the standby until it shows it."""
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT pg_current_wal_lsn()")
+            (wal_before,) = cr.fetchone()
+            cr.execute("SET LOCAL synchronous_commit = on")
+            env = self.env(cr)
+            started = time.time()
+            result = env["crm.xyz.run"]._run_analysis(env.company, self.next_day)._result()
+            cr.commit()
+            committed = time.time()
+            cr.execute("SELECT pg_current_wal_lsn() - %s::pg_lsn", [wal_before])
+            (wal_bytes,) = cr.fetchone()
+        while True:
+            with closing(self.standby_cursor()) as cr:
+                cr.execute("SELECT 1 FROM crm_xyz_run WHERE id = %s", [result["id"]])
+                if cr.fetchone():
+                    seen = time.time()
+                    break
+            if time.time() - committed > 600:
+                raise RuntimeError("the standby did not show the run in 10 minutes")
+            time.sleep(0.001)
+        return {
+            "started": started,
+            "seconds": committed - started,
+            "seen": seen,
+            "lag": seen - committed,
+            "changed": result["changed_count"],
+            "wal_bytes": wal_bytes,
+        }
+
+    def report_reads_during_run(self, reads, run_started, seen):
+        """The longest read of the agenda and of the report that overlapped the run (until
+        the standby showed it), beside the median of those alone."""
+        for what in ("agenda", "report"):
+            mine = [read for read in reads if read["what"] == what]
+            for read in [read for read in mine if read["error"]][:3]:
+                self.fail(f"a read of the {what} on the standby failed: {read['error']}")
+            during = [read for read in mine if read["end"] > run_started and read["start"] < seen]
+            if not during:
+                self.row(READS_DURING_RUN_FIGURE.format(what=what), note="no read during the run")
+                continue
+            alone = [read["end"] - read["start"] for read in mine if read not in during]
+            longest = max(read["end"] - read["start"] for read in during)
+            self.row(
+                READS_DURING_RUN_FIGURE.format(what=what),
+                {"seconds": longest, "peak_mb": None, "queries": None, "sql_seconds": 0.0},
+                note=f"{len(during)} read{'s' if len(during) > 1 else ''} during the run"
+                + (f", median alone {format_seconds(statistics.median(alone))}" if alone else ""),
+            )
+
+
+class EnvClient:
+    """web_screens' client on an Odoo environment: the calls go through call_kw, as the
+    web client's reach the server."""
+
+    def __init__(self, env):
+        self.env = env
+        self.uid = env.uid
+        self.context = dict(env.context)
+
+    def call(self, model, method, args, kwargs):
+        return api.call_kw(self.env[model], method, args, kwargs)
+
+
+def use_standby(args):
+    """Odoo's read-only cursors on the hot standby, as db_replica_host/_port set them."""
+    if args.standby_host:
+        odoo.tools.config["db_replica_host"] = args.standby_host
+        odoo.tools.config["db_replica_port"] = args.standby_port
+
+
+def standby_reader(args):
+    """Another process: reads the agenda month and the manager report of a year from the
+    standby, one after the other, until the stop file exists; writes each read's start,
+    end and error (cancelled by the replay, for instance) to the result file."""
+    odoo.tools.config.parse_config(["-c", args.config, "--log-level=error"], setup_logging=True)
+    use_standby(args)
+    registry = Registry(args.standby_reader)
+    context = {"tz": "UTC", "lang": "en_US", "allowed_company_ids": [args.company]}
+    date_from = args.as_of - timedelta(days=364)
+    state = {}
+    with closing(registry.cursor(readonly=True)) as cr:
+        web_screens.agenda_prepare(
+            EnvClient(api.Environment(cr, args.agenda_user, context)), state, args.as_of
+        )
+    reads = []
+
+    def agenda(env):
+        web_screens.agenda_load(EnvClient(env), state)
+
+    def report(env):
+        env[REPORT_MODEL].get_indicators(date_from, args.as_of)
+
+    first = True  # a round to warm up the caches, not counted
+    while not os.path.exists(args.stop_file):
+        round_started = time.time()
+        for what, user_id, read in (
+            ("agenda", args.agenda_user, agenda),
+            ("report", args.manager_user, report),
+        ):
+            started, error = time.time(), None
+            try:
+                with closing(registry.cursor(readonly=True)) as cr:
+                    read(api.Environment(cr, user_id, context))
+            except Exception as exception:
+                error = f"{type(exception).__name__}: {exception}"
+            if not first:
+                reads.append({"what": what, "start": started, "end": time.time(), "error": error})
+        if not first:
+            print(f"round {round_started:.6f}", flush=True)
+        first = False
+    Path(args.result).write_text(json.dumps(reads))
+    return 0
+
 
 def worker(args):
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"], setup_logging=True)
+    use_standby(args)
     result = ScaleBenchmark(args).run()
     Path(args.result).write_text(json.dumps(result, default=str))
     return 0 if result["agree"] else 1
@@ -1257,6 +1540,10 @@ def format_seconds(seconds):
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
+def format_bytes(count):
+    return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{count / 2**10:.0f} kB"
+
+
 def render_table(rows):
     lines = [
         "| scale | figure | time | ratio to its floor | peak RSS (growth) | queries |",
@@ -1308,6 +1595,12 @@ def render_targets(rows):
         " s",
     )
     check("agenda month", value(AGENDA_FIGURE, "seconds"), TARGETS["agenda_seconds"], " s")
+    check(
+        "agenda month on the standby",
+        value(STANDBY_FIGURE.format(label="agenda month"), "seconds"),
+        TARGETS["agenda_seconds"],
+        " s",
+    )
     check(
         "partner list grouped by stage and class",
         value(PARTNER_LIST, "seconds"),

@@ -4,13 +4,18 @@
 Commands (see README.md):
     run      start Odoo with the addon and its demo data at http://localhost:8069
              (run --lang ru_RU: Russian for admin and the demo users; --lang en_US back)
-    test     run every test of the addons in a fresh database, then the
-             install / upgrade / uninstall checks; ends with "N passed, N failed"
-             (test --core: Odoo's own tests of the modules the addons extend,
+    test     run every test of the addons in a fresh database, then the replica check
+             (every screen read from a hot standby over HTTP, scripts/replica_check.py)
+             and the install / upgrade / uninstall checks; ends with "N passed, N failed"
+             (test --replica: the replica check alone, on a fresh database with demo data;
+             test --core: Odoo's own tests of the modules the addons extend,
              without and with the addons; fails if the addons add a failure)
-    reset    stop the private cluster and delete it (databases, filestore, logs)
+    reset    stop the private cluster and its standby and delete them (databases,
+             filestore, logs)
     shell    an Odoo shell on the demo database
-    stop     stop the Odoo server of `run` and the private cluster
+    replica  as run, with a hot standby of the private cluster (pg_basebackup -R, on
+             its own port) that serves Odoo's read-only calls (db_replica_host/_port)
+    stop     stop the Odoo server of `run` / `replica`, the standby and the private cluster
     screenshots  regenerate the README's pictures (docs/images) from the demo database
              (screenshots --lang ru_RU: the Russian ones, *_ru.png)
     bench    run the scale benchmark (scripts/bench.py)
@@ -22,6 +27,7 @@ Environment variables (all optional):
     ODOO_PYTHON   the Python interpreter that imports Odoo 18 [python3]
     ODOO_PATH     an Odoo 18 source tree to put on that interpreter's path
     XYZ_PG_PORT   port of the private PostgreSQL cluster [54329]
+    XYZ_PG_STANDBY_PORT port of its hot standby (replica, test, bench) [XYZ_PG_PORT + 1]
     XYZ_HTTP_PORT port of the Odoo server started by `run` [8069]
     XYZ_DEMO_DB   database of `run`, `shell` and `screenshots` [crm_xyz_demo]
     XYZ_SCREENSHOTS_HTTP_PORT port of the Odoo server of `screenshots` [a free one]
@@ -45,6 +51,7 @@ import time
 from pathlib import Path
 
 import i18n_update
+import replica_check
 import upgrade_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +88,11 @@ CORE_BASE_DB = f"{CORE_PREFIX}_core_base"
 CORE_ADDONS_DB = f"{CORE_PREFIX}_core_addons"
 DB_USER = "odoo"
 PG_PORT = int(os.environ.get("XYZ_PG_PORT", "54329"))
+STANDBY_PORT = int(os.environ.get("XYZ_PG_STANDBY_PORT", str(PG_PORT + 1)))
+# the replication slot of the standby on the private cluster: it keeps the WAL the
+# standby has not received yet, up to MAX_SLOT_WAL_KEEP (then the standby is made again)
+STANDBY_SLOT = "crm_xyz_standby"
+MAX_SLOT_WAL_KEEP = "4GB"
 HTTP_PORT = int(os.environ.get("XYZ_HTTP_PORT", "8069"))
 TEST_HTTP_PORT = int(os.environ.get("XYZ_TEST_HTTP_PORT", "8169"))
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -250,14 +262,19 @@ def pg_dirs():
 def cluster_of_command():
     """The private cluster as one command leaves it: afterwards stopped when the command
     started it, and removed when the command created it in a temporary folder (see
-    pg_dirs); a cluster that was already running, the developer's own, is kept running."""
+    pg_dirs); a cluster that was already running, the developer's own, is kept running.
+    Its hot standby (standby_dirs, inside the cluster's folder) likewise."""
     bindir = pg_bindir()
     data, _run, _log = pg_dirs()
     existed = (data / "PG_VERSION").exists()
     was_running = bool(bindir) and existed and pg_running(bindir, data)
+    standby_was_running = standby_running()
     try:
         yield
     finally:
+        standby_data, _run, _log = standby_dirs()
+        if not standby_was_running and stop_standby():
+            say(f"stopped the hot standby in {standby_data}, which this command started")
         if not was_running and stop_cluster():
             say(f"stopped the PostgreSQL cluster in {data}, which this command started")
         if not existed and LOCAL not in data.parents and data.parent.exists():
@@ -364,20 +381,204 @@ def stop_cluster():
     return False
 
 
+# ----------------------------------------------------------------- standby
+def standby_dirs():
+    """The hot standby lives beside the cluster it follows: data, socket folder, log."""
+    data, _run, _log = pg_dirs()
+    base = data.parent / "standby"
+    return base / "data", base / "run", base / "postgresql.log"
+
+
+def start_standby():
+    """Start the hot standby of the private cluster (made with pg_basebackup -R the
+    first time, or again when it cannot catch up any more) and return its socket
+    folder once it accepts connections."""
+    bindir = pg_bindir()
+    primary_run = start_cluster()
+    _configure_replication()
+    data, run, logfile = standby_dirs()
+    if (data / "PG_VERSION").exists() and pg_running(bindir, data):
+        return run
+    if (data / "PG_VERSION").exists() and _slot_status() in (None, "lost"):
+        say("the standby cannot catch up with the cluster any more: making it again")
+        shutil.rmtree(data.parent)
+    if not (data / "PG_VERSION").exists():
+        _base_backup(bindir, primary_run, data, run, logfile)
+    if (run / f".s.PGSQL.{STANDBY_PORT}").exists() or _port_in_use(STANDBY_PORT):
+        raise Failure(
+            f"port {STANDBY_PORT} is taken: stop what uses it or set XYZ_PG_STANDBY_PORT."
+        )
+    say(f"starting the hot standby on {run} port {STANDBY_PORT}")
+    subprocess.run(
+        as_server_user(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-w", "start"]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while psql("SELECT pg_is_in_recovery()", standby=True).stdout.strip() != "t":
+        if time.monotonic() > deadline:
+            raise Failure(f"the standby does not accept connections, see {logfile}")
+        time.sleep(0.2)
+    return run
+
+
+def _configure_replication():
+    """What streaming replication needs from the private cluster (PostgreSQL's defaults,
+    unless changed), plus a bound on the WAL kept for a stopped standby."""
+    settings = dict(
+        line.split("|", 1)
+        for line in psql(
+            "SELECT name, setting FROM pg_settings WHERE name IN "
+            "('wal_level', 'max_wal_senders', 'max_replication_slots', 'max_slot_wal_keep_size')"
+        ).stdout.split()
+    )
+    if (
+        settings.get("wal_level") == "minimal"
+        or settings.get("max_wal_senders") == "0"
+        or (settings.get("max_replication_slots") == "0")
+    ):
+        say("the private cluster: wal_level = replica, max_wal_senders = 10 (restarting it)")
+        psql("ALTER SYSTEM SET wal_level = 'replica'")
+        psql("ALTER SYSTEM SET max_wal_senders = 10")
+        psql("ALTER SYSTEM SET max_replication_slots = 10")
+        data, _run, logfile = pg_dirs()
+        subprocess.run(
+            as_server_user(
+                [str(pg_bindir() / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-w", "restart"]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    if settings.get("max_slot_wal_keep_size") == "-1":
+        psql(f"ALTER SYSTEM SET max_slot_wal_keep_size = '{MAX_SLOT_WAL_KEEP}'")
+        psql("SELECT pg_reload_conf()")
+
+
+def _slot_status():
+    """The WAL status of the standby's slot on the cluster (None: no slot)."""
+    return (
+        psql(
+            f"SELECT wal_status FROM pg_replication_slots WHERE slot_name = '{STANDBY_SLOT}'"
+        ).stdout.strip()
+        or None
+    )
+
+
+def _base_backup(bindir, primary_run, data, run, logfile):
+    """A copy of the running cluster that follows it: pg_basebackup -R (standby.signal and
+    primary_conninfo), a replication slot of its own, and the standby's own settings."""
+    say(f"making the hot standby in {data} (pg_basebackup -R of the private cluster)")
+    psql(
+        f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+        f" WHERE slot_name = '{STANDBY_SLOT}' AND NOT active"
+    )
+    data.mkdir(parents=True)
+    run.mkdir(parents=True, exist_ok=True)
+    if IS_ROOT:
+        for path in (data.parent, data, run):
+            shutil.chown(path, "postgres")
+    data.chmod(0o700)
+    started = time.monotonic()
+    backup = subprocess.run(
+        as_server_user(
+            [
+                str(bindir / "pg_basebackup"),
+                "-h",
+                str(primary_run),
+                "-p",
+                str(PG_PORT),
+                "-U",
+                DB_USER,
+                "-D",
+                str(data),
+                "-R",
+                "-X",
+                "stream",
+                "-C",
+                "-S",
+                STANDBY_SLOT,
+                "--checkpoint=fast",
+            ]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if backup.returncode:
+        shutil.rmtree(data.parent, ignore_errors=True)
+        raise Failure(
+            f"pg_basebackup of the private cluster failed: {backup.stderr.strip()} (it needs "
+            "a 'local replication' line in pg_hba.conf, which initdb writes)"
+        )
+    with open(data / "postgresql.conf", "a") as conf:
+        # the last value of a setting wins: these override the primary's copied above
+        conf.write(
+            f"\n# the hot standby of {ROOT.name} (scripts/dev.py)\n"
+            f"port = {STANDBY_PORT}\nunix_socket_directories = '{run}'\n"
+            "hot_standby = on\n"
+            # queries on the standby keep the rows they read from being vacuumed away
+            # on the primary, rather than being cancelled by its cleanup
+            "hot_standby_feedback = on\n"
+        )
+    say(f"standby made in {duration(time.monotonic() - started)}")
+
+
+def stop_standby():
+    """Stop the hot standby; True when it was running."""
+    bindir = pg_bindir()
+    data, _run, _log = standby_dirs()
+    if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
+        subprocess.run(
+            as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        return True
+    return False
+
+
+def standby_running():
+    bindir = pg_bindir()
+    data, _run, _log = standby_dirs()
+    return bool(bindir) and (data / "PG_VERSION").exists() and pg_running(bindir, data)
+
+
+def wait_for_standby(timeout=900):
+    """Wait until the standby has replayed everything the cluster wrote until now."""
+    target = psql("SELECT pg_current_wal_lsn()").stdout.strip()
+    deadline = time.monotonic() + timeout
+    while (
+        psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn", standby=True).stdout.strip()
+        != "t"
+    ):
+        if time.monotonic() > deadline:
+            raise Failure(f"the standby did not replay up to {target} in {timeout} s")
+        time.sleep(0.1)
+
+
+def replica_options():
+    """Odoo's options that send its read-only calls to the standby."""
+    _data, run, _log = standby_dirs()
+    return [f"--db_replica_host={run}", f"--db_replica_port={STANDBY_PORT}"]
+
+
 def _port_in_use(port, host="127.0.0.1"):
     with socket.socket() as sock:
         return sock.connect_ex((host, port)) == 0
 
 
-def psql(sql, db="postgres"):
-    _data, run, _log = pg_dirs()
+def psql(sql, db="postgres", standby=False):
+    """Run sql on the private cluster (or its standby); the completed process."""
+    _data, run, _log = standby_dirs() if standby else pg_dirs()
     return subprocess.run(
         [
             str(pg_bindir() / "psql"),
             "-h",
             str(run),
             "-p",
-            str(PG_PORT),
+            str(STANDBY_PORT if standby else PG_PORT),
             "-U",
             DB_USER,
             "-d",
@@ -659,15 +860,19 @@ def say_logins(url):
     say("Ctrl+C (or ./scripts/dev.py stop from another terminal) stops it; its log follows")
 
 
-def cmd_run(args):
+def cmd_run(args, replica=False):
     lang, args = pop_lang(args)
     started = time.monotonic()
     conf = prepare()
     if _port_in_use(HTTP_PORT):
         raise Failure(f"port {HTTP_PORT} is taken: stop what uses it or set XYZ_HTTP_PORT.")
     fresh = not demo_db_ready()
-    steps = Steps((5 if fresh else 3) + bool(lang), started)
+    steps = Steps((5 if fresh else 3) + bool(lang) + replica, started)
     steps.finish("PostgreSQL cluster ready")
+    if replica:
+        # before the demo data, so that the standby follows its installation
+        standby_run = start_standby()
+        steps.finish(f"hot standby ready on {standby_run} port {STANDBY_PORT}")
     if fresh:
         install_demo_db(conf, steps)
     else:
@@ -678,6 +883,9 @@ def cmd_run(args):
             f"language {lang}{' installed and' if installed else ''} set for "
             + ", ".join(login for login, _who in DEMO_USERS)
         )
+    if replica:
+        wait_for_standby()
+        args = [*replica_options(), *args]
     proc = start_server(conf, HTTP_PORT, DEMO_DB, extra=args)
     pidfile = pid_file(HTTP_PORT)
     pidfile.write_text(f"{proc.pid}\n")
@@ -687,12 +895,23 @@ def cmd_run(args):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         steps.finish(f"Odoo server started (pid {proc.pid})")
+        if replica:
+            _data, standby_run, standby_log = standby_dirs()
+            say(
+                f"its read-only calls go to the standby ({standby_run} port {STANDBY_PORT},"
+                f" log {standby_log}), the others to the cluster"
+            )
         say_logins(f"http://localhost:{HTTP_PORT}")
         for line in proc.stdout:
             print(line, end="", flush=True)
         return proc.wait()
     finally:
         pidfile.unlink(missing_ok=True)
+
+
+def cmd_replica(args):
+    """`run` with a hot standby that serves Odoo's read-only calls (README, Scaling out)."""
+    return cmd_run(args, replica=True)
 
 
 def cmd_screenshots(args):
@@ -797,6 +1016,8 @@ def _run_tests(args):
     logs.mkdir(parents=True, exist_ok=True)
     if "--core" in args:
         return test_core(conf, logs)
+    if "--replica" in args:
+        return test_replica(conf, logs)
     only_tests = "--tests-only" in args
     tags = next(
         (a.split("=", 1)[1] for a in args if a.startswith("--test-tags=")),
@@ -892,11 +1113,28 @@ def scripts_tests(logs):
     return total, []
 
 
+def test_replica(conf, logs):
+    """The replica check alone, on a fresh test database with the demo data (no tests)."""
+    drop_db(TEST_DB)
+    create_from_template(conf, TEST_DB, logs)
+    if not _lifecycle_step(conf, TEST_DB, "install with demo", ["-i", ",".join(ADDONS)], logs):
+        raise Failure(f"installing the addons into {TEST_DB} failed, see {logs}")
+    problems = replica_check.run(sys.modules[__name__], conf, TEST_DB, logs)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    print(f"{0 if problems else 1} passed, {len(problems) and 1} failed")
+    return 1 if problems else 0
+
+
 def lifecycle_checks(conf, logs):
-    """Upgrades, uninstalls, an install without demo data and the upgrade from the previous
-    release; returns (checks passed, problems)."""
+    """The screens read from a hot standby, upgrades, uninstalls, an install without demo
+    data and the upgrade from the previous release; returns (checks passed, problems)."""
     passed, problems = 0, []
-    # 2. the addon's life cycle: two upgrades, then a clean uninstall
+    # 2. every screen served by a real standby, over HTTP, with no fallback to the primary
+    replica_problems = replica_check.run(sys.modules[__name__], conf, TEST_DB, logs)
+    passed += not replica_problems
+    problems += [f"replica check: {problem}" for problem in replica_problems]
+    # 3. the addon's life cycle: two upgrades, then a clean uninstall
     for step, step_args in (
         ("upgrade 1", ["-u", "crm_xyz_addon"]),
         ("upgrade 2", ["-u", "crm_xyz_addon"]),
@@ -907,7 +1145,7 @@ def lifecycle_checks(conf, logs):
     ok = _uninstall_step(conf, TEST_DB, logs, "uninstall with demo data")
     passed += ok
     problems += [] if ok else [f"uninstall logged warnings or failed, see {logs}"]
-    # 3. install without demo data, then uninstall
+    # 4. install without demo data, then uninstall
     drop_db(NODEMO_DB)
     ok = _lifecycle_step(
         conf,
@@ -927,7 +1165,7 @@ def lifecycle_checks(conf, logs):
     passed += ok
     problems += [] if ok else [f"uninstall without demo data logged warnings or failed, see {logs}"]
     drop_db(NODEMO_DB)
-    # 4. upgrade from the previous release keeps overrides, history and runs
+    # 5. upgrade from the previous release keeps overrides, history and runs
     upgrade_problems = upgrade_check.run(sys.modules[__name__], conf, logs)
     passed += not upgrade_problems
     if upgrade_problems:
@@ -1169,6 +1407,7 @@ def create_from_template(conf, name, logs, progress=None):
 
 
 def cmd_reset(_args):
+    stop_standby()
     stop_cluster()
     data, _run, _log = pg_dirs()
     shutil.rmtree(data.parent, ignore_errors=True)
@@ -1250,6 +1489,9 @@ def cmd_stop(_args):
         say(f"stopped the Odoo server on port {HTTP_PORT} (pid {pid})")
     if not stopped:
         say(f"no Odoo server of this checkout was running on port {HTTP_PORT}")
+    standby_data, _run, _log = standby_dirs()
+    if stop_standby():
+        say(f"stopped the hot standby in {standby_data}")
     data, _run, _log = pg_dirs()
     if stop_cluster():
         say(f"stopped the PostgreSQL cluster in {data}")
@@ -1272,8 +1514,19 @@ def cmd_i18n(_args):
 
 def cmd_bench(args):
     conf = prepare()
+    standby = []
+    if "--smoke" not in args:
+        # the screens are timed on a hot standby too (left running, as the cluster is)
+        standby = ["--standby-host", str(start_standby()), "--standby-port", str(STANDBY_PORT)]
     return subprocess.run(
-        [odoo_python(), str(ROOT / "scripts" / "bench.py"), "--config", str(conf), *args],
+        [
+            odoo_python(),
+            str(ROOT / "scripts" / "bench.py"),
+            "--config",
+            str(conf),
+            *standby,
+            *args,
+        ],
         env=odoo_env(),
         cwd=ROOT,
         check=False,
@@ -1282,6 +1535,7 @@ def cmd_bench(args):
 
 COMMANDS = {
     "run": cmd_run,
+    "replica": cmd_replica,
     "test": cmd_test,
     "reset": cmd_reset,
     "stop": cmd_stop,

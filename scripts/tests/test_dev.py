@@ -1,6 +1,7 @@
 """The development commands find what they started and leave the machine as they found it:
 `dev.py stop` stops the server of `run` without its pid file, and the test command stops
-the PostgreSQL cluster it started and removes the one it created in a temporary folder.
+the PostgreSQL cluster it started and removes the one it created in a temporary folder, its
+hot standby with it; the replica check reads the statements of PostgreSQL's log.
 
 Run by `./scripts/test` (or `python3 -m unittest discover -s scripts/tests` from scripts/).
 """
@@ -16,6 +17,7 @@ import unittest
 from pathlib import Path
 
 import dev
+import replica_check
 
 # a process that listens on a port until it is stopped, as Odoo's HTTP server does
 LISTENER = """
@@ -83,6 +85,7 @@ class TestTheTestCommandLeavesTheClusterAsItFoundIt(unittest.TestCase):
         dev.PG_PORT = free_port()
 
     def restore(self):
+        dev.stop_standby()
         dev.stop_cluster()
         dev.pg_dirs, dev.PG_PORT, dev.LOCAL = self.saved
 
@@ -122,6 +125,44 @@ class TestTheTestCommandLeavesTheClusterAsItFoundIt(unittest.TestCase):
             dev.start_cluster()
             raise dev.Failure("a step failed")
         self.assertFalse(self.running(data))
+
+    def test_a_standby_it_started_is_stopped_and_removed_with_a_temporary_cluster(self):
+        saved_port = dev.STANDBY_PORT
+        self.addCleanup(setattr, dev, "STANDBY_PORT", saved_port)
+        dev.STANDBY_PORT = free_port()
+        data = self.use_cluster_in(self.base / "tmp-cluster", self.base / "checkout" / ".local")
+        with dev.cluster_of_command():
+            dev.start_cluster()
+            dev.psql("CREATE TABLE written_on_the_primary (id int)")
+            dev.start_standby()
+            dev.wait_for_standby()
+            standby, _run, _log = dev.standby_dirs()
+            self.assertEqual(standby.parent.parent, data.parent)
+            # a hot standby of the cluster: in recovery, with what the cluster wrote
+            self.assertEqual(dev.psql("SELECT pg_is_in_recovery()", standby=True).stdout, "t\n")
+            found = dev.psql("SELECT to_regclass('written_on_the_primary')", standby=True)
+            self.assertEqual(found.stdout, "written_on_the_primary\n")
+        self.assertFalse(dev.standby_running())
+        self.assertFalse(data.parent.exists())
+
+
+class TestStatementsOfTheLog(unittest.TestCase):
+    def test_statements_across_lines(self):
+        log = (
+            "2026-01-01 10:00:00.123 UTC [12] LOG:  statement: SELECT 1\n"
+            "2026-01-01 10:00:00.124 UTC [12] LOG:  statement: WITH a AS (\n"
+            "\t    SELECT 2\n"
+            "\t) SELECT * FROM a\n"
+            "2026-01-01 10:00:00.125 UTC [13] LOG:  checkpoint starting: time\n"
+            "2026-01-01 10:00:00.126 UTC [12] LOG:  statement: COMMIT\n"
+        )
+        self.assertEqual(
+            replica_check.statements(log),
+            ["SELECT 1", "WITH a AS (\n\t    SELECT 2\n\t) SELECT * FROM a", "COMMIT"],
+        )
+        self.assertTrue(replica_check.TRANSACTION_RE.match("COMMIT"))
+        self.assertTrue(replica_check.TRANSACTION_RE.match("DISCARD ALL"))
+        self.assertFalse(replica_check.TRANSACTION_RE.match("SELECT 1"))
 
 
 if __name__ == "__main__":
