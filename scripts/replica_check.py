@@ -454,8 +454,13 @@ class ReplicaCheck:
                 f"{nightly['changed']} changed) in {nightly['run_seconds']:.2f} s, while the "
                 f"salesman read {nightly['reads']} times from the standby; longest read: "
                 f"{longest or 'none during the run'}; the standby showed the run "
-                f"{nightly['lag'] * 1000:.0f} ms after its commit "
-                f"({nightly['after_answer'] * 1000:.0f} ms after its answer)"
+                f"{nightly['lag'] * 1000:.0f} ms after its commit ("
+                + (
+                    f"{nightly['after_answer'] * 1000:.0f} ms after its answer"
+                    if nightly["after_answer"] >= 0
+                    else "before its answer reached the sales manager"
+                )
+                + ")"
                 + (", with the same classes as the primary" if nightly["same_classes"] else "")
             )
         print(flush=True)

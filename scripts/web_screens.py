@@ -53,7 +53,7 @@ PARTNER_FORM_FIELDS = (
 )
 # the manager report's one statement (tools/manager_report_query.py) and the
 # preview's (tools/classification_query.py: the sales of a company)
-REPORT_STATEMENT = r"\ball_customers AS MATERIALIZED\b"
+REPORT_STATEMENT = r"\bsalesperson_ranges AS MATERIALIZED\b"
 PREVIEW_STATEMENT = r"\bfirst_rates AS\b"
 # the columns of a class group of the Contacts list once unfolded
 CONTACT_LIST_SPEC = {
