@@ -1183,7 +1183,9 @@ class ScaleBenchmark:
 
     def measure_screens_on_standby(self):
         """Each screen's reads, as the web client makes them, on the standby beside the
-        same calls on the primary (in a read-only transaction there too)."""
+        same calls on the primary (in a read-only transaction there too); on each server
+        a warm-up call, then the median of WEB_REPEAT calls (one for the heavy screens:
+        the reports and the settings)."""
         self.wait_for_standby()
         for screen in web_screens.screens():
             user_id = self.data["agenda_user_id" if screen.key == "agenda" else "manager_user_id"]
@@ -1205,7 +1207,6 @@ class ScaleBenchmark:
                         client.env,
                         functools.partial(load, client, state),
                         repeat=1 if screen.heavy else WEB_REPEAT,
-                        warm_up=not screen.heavy,
                     )
             primary, standby = timings["primary"], timings["standby"]
             self.row(

@@ -81,7 +81,7 @@ class Screen:
     marks: tuple
     managers_only: bool = False
     # what the benchmark times (default: load), after `bench_prepare` (default: nothing);
-    # heavy screens are timed once, the others as the median of a few calls
+    # heavy screens are timed once after a warm-up, the others as the median of a few calls
     bench_load: object = None
     bench_prepare: object = None
     heavy: bool = False
