@@ -263,14 +263,14 @@ def report_load(client, state):
     opened = report_open(client, state)
     year = change_to_last_year(client, state)
     return (
-        f"{count_lines(opened)} lines of last month, then {count_lines(year)} of "
+        f"{lines(count_lines(opened))} of last month, then {count_lines(year)} of "
         f"{year['value'].get('date_from')} - {year['value'].get('date_to')}"
     )
 
 
 def report_year_load(client, state):
     """Only the change to last year (the figure the benchmark times), after report_open."""
-    return f"set to last year: {count_lines(change_to_last_year(client, state))} lines"
+    return f"set to last year: {lines(count_lines(change_to_last_year(client, state)))}"
 
 
 def change_to_last_year(client, state):
@@ -284,6 +284,10 @@ def change_to_last_year(client, state):
         state["spec"],
         context=state["context"],
     )
+
+
+def lines(count):
+    return f"{count} line{'' if count == 1 else 's'}"
 
 
 def count_lines(answer):

@@ -237,9 +237,9 @@ class CrmXyzManagerReport(models.TransientModel):
                 computed[report] = options
 
     # ------------------------------------------------------------ CRUD
-    # The screen computes its lines in onchange() on a record that is never saved:
-    # read-only, so that Odoo serves it from a replica (db_replica_host) when it has
-    # one. Nothing in it writes: the lines of a new report live in the cache only.
+    # The screen computes its lines in onchange() on a record that only Print and Export
+    # save: read-only, so that Odoo serves it from a replica (db_replica_host) when it
+    # has one. Nothing in it writes: the lines of the form live in the cache only.
     @api.model
     @api.readonly
     def default_get(self, fields_list):
