@@ -198,23 +198,35 @@ def ensure_packages():
         raise Failure("no PostgreSQL server binaries after installing postgresql.")
 
 
+# (module to import, package to install): what the tests' tools and the addon's
+# external_dependencies need beyond Odoo's own requirements
+PYTHON_PACKAGES = (
+    ("websocket", "websocket-client", "Odoo's browser tours need it"),
+    ("numpy", "numpy", "the purchase model of the early warning"),
+    ("scipy", "scipy", "the purchase model of the early warning"),
+)
+
+
 def ensure_python_packages():
-    """Python packages Odoo's test tools need but Odoo does not require."""
-    probe = subprocess.run(
-        [odoo_python(), "-c", "import websocket"], env=odoo_env(), capture_output=True, check=False
-    )
-    if probe.returncode == 0:
-        return
-    say("installing websocket-client (Odoo's browser tours need it)")
-    if subprocess.run(
-        [odoo_python(), "-m", "pip", "install", "-q", "websocket-client"],
-        env=odoo_env(),
-        check=False,
-    ).returncode:
-        raise Failure(
-            f"could not install websocket-client: run `{odoo_python()} -m pip "
-            "install websocket-client`."
+    """Python packages that the addon or Odoo's test tools need but Odoo does not require."""
+    for module, package, why in PYTHON_PACKAGES:
+        probe = subprocess.run(
+            [odoo_python(), "-c", f"import {module}"],
+            env=odoo_env(),
+            capture_output=True,
+            check=False,
         )
+        if probe.returncode == 0:
+            continue
+        say(f"installing {package} ({why})")
+        if subprocess.run(
+            [odoo_python(), "-m", "pip", "install", "-q", package],
+            env=odoo_env(),
+            check=False,
+        ).returncode:
+            raise Failure(
+                f"could not install {package}: run `{odoo_python()} -m pip install {package}`."
+            )
 
 
 def pg_bindir():
