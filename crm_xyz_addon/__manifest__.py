@@ -2,7 +2,7 @@
     "name": "Customer XYZ Analysis, Agenda and Manager Performance",
     "summary": "Relationship stages, ABC and XYZ classes of customers, a salesperson agenda "
     "and manager performance indicators, as in 1C:Trade Management",
-    "version": "18.0.2.2.0",
+    "version": "18.0.2.4.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "crm_xyz_addon developers",

@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 
-from .crm_xyz_classification import PORTFOLIO_ROWS
+from ..tools import purchase_model_query as model_queries
+from .crm_xyz_classification import DEFAULT_EXPECTED_PURCHASES_DAYS, PORTFOLIO_ROWS
 from .res_partner import XYZ_CLASSES
 
 
@@ -32,8 +33,35 @@ class CrmXyzPortfolio(models.Model):
     )
     at_risk = fields.Boolean(readonly=True)
     at_risk_count = fields.Integer(string="At Risk (count)", readonly=True)
+    p_alive = fields.Float(
+        string="P(alive)",
+        readonly=True,
+        aggregator="avg",
+        help="The probability that the customer still buys from you, by the purchase model.",
+    )
+    expected_purchases = fields.Float(
+        string="Expected Purchases",
+        readonly=True,
+        help="The number of days the customers are expected to buy on in the coming days (the "
+        "horizon of the classification settings), by the purchase model.",
+    )
 
     def init(self):
+        # the purchase model's figures, from the parameters of the company's last run
+        slots = {
+            "sale_days": "c.classification_sale_days",
+            "first_sale": "c.classification_first_sale_date",
+            "last_sale": "c.classification_last_sale_date",
+            "as_of": "last_run.date",
+            "r": "last_run.bgnbd_r",
+            "alpha": "last_run.bgnbd_alpha",
+            "a": "last_run.bgnbd_a",
+            "b": "last_run.bgnbd_b",
+            "horizon": "COALESCE(NULLIF(company.xyz_expected_purchases_days, 0), "
+            f"{DEFAULT_EXPECTED_PURCHASES_DAYS})",
+        }
+        p_alive = model_queries.statement_expression(model_queries.P_ALIVE, **slots)
+        expected = model_queries.statement_expression(model_queries.EXPECTED_PURCHASES, **slots)
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             f"""
@@ -48,8 +76,12 @@ class CrmXyzPortfolio(models.Model):
                                      OVER (PARTITION BY c.company_id), 0)
                    END AS amount_share,
                    COALESCE(c.classification_at_risk, FALSE) AS at_risk,
-                   c.at_risk_count
+                   c.at_risk_count,
+                   {p_alive} AS p_alive,
+                   {expected} AS expected_purchases
               FROM crm_xyz_classification c
+              JOIN res_company company ON company.id = c.company_id
+              LEFT JOIN crm_xyz_run last_run ON last_run.id = company.xyz_last_run_id
              WHERE c.relationship_stage_auto IS NOT NULL
             """
         )

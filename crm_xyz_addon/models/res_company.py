@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -24,6 +26,12 @@ RISK_SETTING_FIELDS = (
     "xyz_followup_enabled",
     "xyz_followup_activity_type_id",
 )
+# the purchase model of the early warning: who it flags at risk, and its horizon
+MODEL_SETTING_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+# those that change who is at risk (what the settings preview tries)
+MODEL_RISK_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive")
+# the longest horizon of the expected purchases: ten years
+MAX_EXPECTED_PURCHASES_DAYS = 3650
 
 
 class ResCompany(models.Model):
@@ -104,6 +112,82 @@ class ResCompany(models.Model):
         default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
     )
 
+    # the purchase model (BG/NBD) of the early warning
+    xyz_risk_method = fields.Selection(
+        [("rule", "Typical interval"), ("model", "Purchase model")],
+        string="At Risk By",
+        default="rule",
+        help="Typical interval: no sale for longer than the risk factor times the customer's "
+        "usual interval (3 sale days at least). Purchase model: P(alive) below the threshold "
+        "(2 sale days at least).",
+    )
+    xyz_risk_p_alive = fields.Float(
+        string="At Risk Below P(alive)",
+        default=0.5,
+        digits=(16, 2),
+        help="With the purchase model, a regular or one-off customer with 2 sale days or more "
+        "is at risk when its probability of still buying from you is below this (between 0 "
+        "and 1).",
+    )
+    xyz_expected_purchases_days = fields.Integer(
+        string="Expected Purchases Over (days)",
+        default=90,
+        help="The horizon of the expected purchases that the purchase model gives each "
+        "customer (1 to 3650 days).",
+    )
+
+    @api.constrains("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+    def _check_xyz_model_settings(self):
+        for company in self:
+            company._validate_xyz_model_settings(
+                {name: company[name] for name in MODEL_SETTING_FIELDS}
+            )
+
+    def _validate_xyz_model_settings(self, settings):
+        """Raise a ValidationError that names the invalid setting of the purchase model;
+        `settings` may hold any of MODEL_SETTING_FIELDS."""
+        _ = self.env._
+        method = settings.get("xyz_risk_method")
+        options = [
+            key for key, _label in self._fields["xyz_risk_method"]._description_selection(self.env)
+        ]
+        if method is not None and method is not False and method not in options:
+            raise ValidationError(
+                _(
+                    "%(setting)s must be one of: %(options)s.",
+                    setting=self._fields["xyz_risk_method"]._description_string(self.env),
+                    options=", ".join(options),
+                )
+            )
+        threshold = settings.get("xyz_risk_p_alive")
+        # identity, not equality: a 0 typed in is refused, not read as empty
+        if (
+            threshold is not None
+            and threshold is not False
+            and not (
+                isinstance(threshold, int | float)
+                and not isinstance(threshold, bool)
+                and math.isfinite(threshold)
+                and 0 < threshold < 1
+            )
+        ):
+            raise ValidationError(_("At Risk Below P(alive) must be a number between 0 and 1."))
+        horizon = settings.get("xyz_expected_purchases_days")
+        if (
+            horizon is not None
+            and horizon is not False
+            and not (
+                isinstance(horizon, int | float)
+                and not isinstance(horizon, bool)
+                and math.isfinite(horizon)
+                and horizon == int(horizon)
+                and 1 <= horizon <= MAX_EXPECTED_PURCHASES_DAYS
+            )
+        ):
+            raise ValidationError(
+                _("Expected Purchases Over (days) must be a whole number from 1 to 3650.")
+            )
+
     @api.constrains("xyz_risk_factor", "xyz_risk_min_days")
     def _check_xyz_risk_settings(self):
         for company in self:
@@ -161,6 +245,7 @@ class ResCompany(models.Model):
         self._validate_xyz_risk_settings(
             settings.get("xyz_risk_factor"), settings.get("xyz_risk_min_days")
         )
+        self._validate_xyz_model_settings(settings)
 
     def _validate_xyz_choices(self, settings):
         """The choices are among the options of their field, the numbers are numbers."""
@@ -212,6 +297,14 @@ class ResCompany(models.Model):
             "xyz_followup_enabled": self.xyz_followup_enabled,
             "xyz_followup_activity_type_id": self.xyz_followup_activity_type_id
             or self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+        }
+
+    def _xyz_model_settings(self):
+        """The settings of the purchase model; an empty one (NULL in the database, or 0,
+        which none accepts) is its default."""
+        self.ensure_one()
+        return {
+            name: self[name] or self._fields[name].default(self) for name in MODEL_SETTING_FIELDS
         }
 
     # ------------------------------------------------ manager performance report

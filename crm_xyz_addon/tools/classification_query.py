@@ -13,6 +13,8 @@ import pytz
 
 from odoo.tools import SQL
 
+from . import purchase_model_query as model_queries
+
 # the parameter of each sales source, in company currency, untaxed
 ORDER_VALUES = {
     "revenue": "ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), %(digits)s)",
@@ -176,7 +178,10 @@ def classification_select(source, parameter):
     Columns: partner_id, user_id, stage, abc, xyz, amount, purchase_count, cv,
     last_sale_date, missing_rates, and the early warning:
     typical_interval (the median gap between the last 13 sale days, with 3 sale
-    days at least), expected_date and at_risk.
+    days at least), expected_date, first_sale_date and sale_days (what the
+    purchase model reads), at_risk_rule (by the typical interval), at_risk_model
+    (P(alive) below the threshold, with 2 sale days at least; false without a
+    model) and at_risk (by the method of ``risk_method``).
     """
     return f"""
         {FIRST_RATES},
@@ -203,6 +208,12 @@ def classification_select(source, parameter):
                                                      ORDER BY sale_date DESC) AS gap
               FROM recent_sale_days
              WHERE recency <= 13
+        ),
+        -- what the purchase model reads: the number of sale days and the first one
+        sale_day_span AS (
+            SELECT partner_id, COUNT(*)::int AS sale_days, MIN(sale_date) AS first_sale_date
+              FROM recent_sale_days
+             GROUP BY partner_id
         ),
         intervals AS (
             -- the median gap (the mean of the two middle ones for an even number), for
@@ -263,7 +274,7 @@ def classification_select(source, parameter):
         staged AS (
             SELECT pop.partner_id, p.user_id, pp.total, pp.total_sq, pp.in_window,
                    pp.last_sale_date, COALESCE(pp.missing_rates, 0) AS missing_rates,
-                   iv.typical, rk.grand_total,
+                   iv.typical, rk.grand_total, span.sale_days, span.first_sale_date,
                    CASE WHEN pp.partner_id IS NOT NULL THEN
                             CASE WHEN pp.in_window > %(one_off_max)s THEN 'regular'
                                  WHEN pp.in_window > 0 THEN 'one_off'
@@ -288,7 +299,20 @@ def classification_select(source, parameter):
               LEFT JOIN per_partner pp ON pp.partner_id = pop.partner_id
               LEFT JOIN ranked rk ON rk.partner_id = pop.partner_id
               LEFT JOIN intervals iv ON iv.partner_id = pop.partner_id
+              LEFT JOIN sale_day_span span ON span.partner_id = pop.partner_id
              WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
+        ),
+        risks AS (
+            SELECT staged.*,
+                   COALESCE(stage IN ('regular', 'one_off')
+                            AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
+                            AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
+                            FALSE) AS at_risk_rule,
+                   COALESCE(stage IN ('regular', 'one_off')
+                            AND sale_days >= 2
+                            AND {MODEL_P_ALIVE} < %(risk_p_alive)s::float8,
+                            FALSE) AS at_risk_model
+              FROM staged
         ),
         computed AS MATERIALIZED (
             SELECT partner_id, user_id, stage, abc, missing_rates,
@@ -305,14 +329,29 @@ def classification_select(source, parameter):
                    last_sale_date,
                    typical AS typical_interval,
                    (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
-                   COALESCE(stage IN ('regular', 'one_off')
-                            AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
-                            AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
-                            FALSE) AS at_risk
-              FROM staged
+                   first_sale_date,
+                   sale_days,
+                   at_risk_rule,
+                   at_risk_model,
+                   CASE WHEN %(risk_method)s = 'model' THEN at_risk_model ELSE at_risk_rule END
+                       AS at_risk
+              FROM risks
         )
     """
 
+
+# a customer's P(alive) by the fitted model (purchase_model_query), in the statements
+MODEL_P_ALIVE = model_queries.statement_expression(
+    model_queries.P_ALIVE,
+    sale_days="sale_days",
+    first_sale="first_sale_date",
+    last_sale="last_sale_date",
+    as_of="%(as_of)s::date",
+    r="%(bgnbd_r)s::float8",
+    alpha="%(bgnbd_alpha)s::float8",
+    a="%(bgnbd_a)s::float8",
+    b="%(bgnbd_b)s::float8",
+)
 
 # the values the analysis stores per customer, in the order of the comparisons
 STORED_COLUMNS = (
@@ -331,6 +370,8 @@ STORED_COLUMNS = (
     "classification_expected_date",
     "classification_at_risk",
     "classification_at_risk_prev",
+    "classification_first_sale_date",
+    "classification_sale_days",
 )
 # written with the values that changed, never compared: a customer whose values stay the
 # same is not rewritten every night
@@ -391,7 +432,9 @@ def analysis_statement(source, parameter):
                    b.expected_date AS classification_expected_date,
                    CASE WHEN b.stage IS NOT NULL THEN b.at_risk END AS classification_at_risk,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_at_risk END
-                       AS classification_at_risk_prev
+                       AS classification_at_risk_prev,
+                   b.first_sale_date AS classification_first_sale_date,
+                   b.sale_days AS classification_sale_days
               FROM based b
         ),
         changed AS (
@@ -457,6 +500,7 @@ def analysis_statement(source, parameter):
                COUNT(*) FILTER (WHERE xyz = 'X'),
                COUNT(*) FILTER (WHERE xyz = 'Y'),
                COUNT(*) FILTER (WHERE xyz = 'Z'),
+               COUNT(*) FILTER (WHERE stage IS NOT NULL AND at_risk),
                (SELECT COUNT(*) FROM history)
           FROM new
     """
@@ -476,6 +520,7 @@ ANALYSIS_COUNTS = (
     "x_count",
     "y_count",
     "z_count",
+    "at_risk_count",
     "history_count",
 )
 
@@ -486,7 +531,8 @@ def preview_statement(source, parameter):
     The same computation as the analysis (classification_select), summed up: one
     row per stage, ABC and XYZ class and, for regular customers, number of
     sub-periods with a purchase (for the period hint). Columns: stage, abc, xyz,
-    periods, customers, amount (of the customers with an ABC class).
+    periods, customers, amount (of the customers with an ABC class), and the
+    customers at risk by the typical interval and by the purchase model.
     """
     return f"""
         WITH {classification_select(source, parameter)},
@@ -499,7 +545,9 @@ def preview_statement(source, parameter):
         SELECT c.stage, c.abc, c.xyz,
                CASE WHEN c.stage = 'regular' THEN COALESCE(ap.periods, 0) END,
                COUNT(*),
-               COALESCE(SUM(c.amount) FILTER (WHERE c.abc IS NOT NULL), 0)
+               COALESCE(SUM(c.amount) FILTER (WHERE c.abc IS NOT NULL), 0),
+               COUNT(*) FILTER (WHERE c.at_risk_rule),
+               COUNT(*) FILTER (WHERE c.at_risk_model)
           FROM computed c
           LEFT JOIN active_periods ap ON ap.partner_id = c.partner_id
          WHERE c.stage IS NOT NULL
@@ -517,11 +565,16 @@ def lock_query(company_id):
 
 
 def current_statement():
-    """The stored automatic classification of a company, summed up like preview_statement."""
+    """The stored automatic classification of a company, summed up like preview_statement;
+    its customers at risk by the method of the last run (``risk_method``), none by the other."""
     return """
         SELECT relationship_stage_auto, abc_class_auto, xyz_class_auto, NULL::int,
                COUNT(*),
-               COALESCE(SUM(classification_amount) FILTER (WHERE abc_class_auto IS NOT NULL), 0)
+               COALESCE(SUM(classification_amount) FILTER (WHERE abc_class_auto IS NOT NULL), 0),
+               CASE WHEN %(risk_method)s = 'rule'
+                    THEN COUNT(*) FILTER (WHERE classification_at_risk) END,
+               CASE WHEN %(risk_method)s = 'model'
+                    THEN COUNT(*) FILTER (WHERE classification_at_risk) END
           FROM crm_xyz_classification
          WHERE company_id = %(company_id)s AND relationship_stage_auto IS NOT NULL
          GROUP BY 1, 2, 3
