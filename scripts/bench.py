@@ -18,11 +18,12 @@ stores into narrow scratch tables, written independently of the engine):
 
 The floor and the engine are compared customer by customer after each run
 (stage, classes, amount, purchases, last sale, CV within 0.001, and the
-history rows of the run). Then: how long 100 saves of random customers by a
-user wait while a run is in progress, and what the web client asks for (the
-agenda month of one salesperson with 10,000 open events, the partner list
-grouped by stage and class, the manager report of every salesperson over a
-year).
+history rows of the run). Then: the purchase model's fit (part of each run),
+how long 100 saves of random customers by a user wait while a run is in
+progress, and what the web client asks for (the agenda month of one salesperson
+with 10,000 open events, the partner list grouped by stage and class, the
+Contacts list sorted by P(alive), the customer portfolio with the expected
+purchases per cell, the manager report of every salesperson over a year).
 
 It prints one table: scale, figure, time, ratio to the floor, peak memory
 (resident set size of the Odoo process, sampled every 10 ms) and number of SQL
@@ -94,8 +95,14 @@ TARGETS = {
     "partner_list_seconds": 0.300,
     "report_seconds": 1.0,
     "preview_ratio": 2.0,
+    "fit_seconds": 2.0,
+    "contacts_sorted_seconds": 0.3,
+    "portfolio_seconds": 1.0,
 }
 PREVIEW_FIGURE = "settings preview (preview_analysis)"
+FIT_FIGURE = "purchase model: fit (BG/NBD, read + maximum likelihood)"
+CONTACTS_BY_P_ALIVE = "Contacts list sorted by P(alive)"
+PORTFOLIO_FIGURE = "portfolio with expected purchases"
 SUGGEST_FIGURE = "suggested XYZ limits (suggest_thresholds)"
 SMOKE_CUSTOMERS = 60  # three cycles of the purchase patterns: every stage and class occurs
 
@@ -503,6 +510,7 @@ class ScaleBenchmark:
         with self.registry.cursor() as cr:
             self.measure_agenda(cr)
             self.measure_partner_list(cr)
+            self.measure_purchase_model_screens(cr)
             self.measure_manager_report(cr)
         load = (load_at_start, os.getloadavg()[0])
         self.say(
@@ -749,6 +757,7 @@ class ScaleBenchmark:
             self.check_agreement("rerun", None, engine[1])
         self.report_runs(best)
         self.measure_snapshot()
+        self.measure_fit()
         self.measure_preview(best["rerun"]["floor"]["seconds"])
 
     def explain(self, attempt, phase, as_of):
@@ -898,6 +907,31 @@ class ScaleBenchmark:
                 cr.commit()
         self.row(SNAPSHOT_FIGURE, stats, note="in the steady run and its rerun, not in the floor")
 
+    def measure_fit(self):
+        """The purchase model's fit that each run makes before classifying (in the run's
+        time above, not in the floor): the customers' sale days read, then the maximum
+        likelihood."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            company = env.company
+            with measure(cr) as stats:
+                model, values = env["crm.xyz.run"]._purchase_model(
+                    company, self.next_day, company.xyz_source
+                )
+            cr.rollback()
+        if model is None:
+            # the smoke check's few customers may be too few for a model: it says so
+            report = self.say if self.smoke else self.fail
+            report(f"no purchase model: {values['bgnbd_message']}")
+            return
+        self.row(
+            FIT_FIGURE,
+            stats,
+            note=f"{model.customer_count:,} customers, {model.repeat_customer_count:,} with a "
+            f"repeat sale; r {model.r:.3f}, alpha {model.alpha:.3f}, a {model.a:.3f}, "
+            f"b {model.b:.3f}",
+        )
+
     # ------------------------------------------------------------ concurrency
     def measure_saves_during_run(self):
         """A user saves random customers, each in its own transaction, while a first run of
@@ -1037,6 +1071,57 @@ class ScaleBenchmark:
             f"customers, {len(groups)} class groups",
         )
 
+    def measure_purchase_model_screens(self, cr):
+        """What the purchase model costs the screens, for a sales manager: the Contacts list
+        sorted by P(alive) (its first page, as the web client reads it), and the customer
+        portfolio's pivot with the expected purchases per cell (the four groupings it asks
+        for)."""
+        env = self.env(cr, self.data["manager_user_id"])
+        partners = env["res.partner"]
+        specification = {
+            name: {}
+            for name in (
+                "display_name",
+                "email",
+                "relationship_stage",
+                "abc_class",
+                "xyz_class",
+                "classification_p_alive",
+                "classification_expected_purchases",
+                "classification_model_known",
+            )
+        }
+        stats, page = web_measure(
+            env,
+            lambda: partners.web_search_read(
+                [("customer_rank", ">", 0)],
+                specification,
+                limit=80,
+                order="classification_p_alive desc, id",
+            ),
+        )
+        p_alive = [record["classification_p_alive"] for record in page["records"]]
+        if p_alive != sorted(p_alive, reverse=True) or not (any(p_alive) or self.smoke):
+            self.fail(f"the Contacts list is not sorted by P(alive): {p_alive[:10]}")
+        self.row(CONTACTS_BY_P_ALIVE, stats, note=f"first 80 of {page['length']:,}")
+        portfolio = env["crm.xyz.portfolio"]
+        measures = ["amount_share:sum", "at_risk_count:sum", "expected_purchases:sum", "__count"]
+        groupings = ([], ["portfolio_row"], ["xyz_class"], ["portfolio_row", "xyz_class"])
+
+        def pivot():
+            return [
+                portfolio.read_group([], measures, groupby, lazy=False) for groupby in groupings
+            ]
+
+        stats, cells = web_measure(env, pivot)
+        [total] = cells[0]
+        self.row(
+            PORTFOLIO_FIGURE,
+            stats,
+            note=f"{len(cells[3])} cells, {total['expected_purchases']:,.0f} purchases expected "
+            f"of {total['__count']:,} customers in {env.company.xyz_expected_purchases_days} days",
+        )
+
     def measure_manager_report(self, cr):
         """The indicators of every salesperson over the last year, for a sales manager."""
         if REPORT_MODEL not in self.env(cr):
@@ -1111,6 +1196,7 @@ def smoke(args):
         bench.measure_runs()
         with bench.registry.cursor() as cr:
             bench.measure_partner_list(cr)
+            bench.measure_purchase_model_screens(cr)
             # the report's figures are those of the previous release's queries
             bench.measure_manager_report(cr)
     except Exception as error:
@@ -1278,6 +1364,19 @@ def render_targets(rows):
     )
     check("manager report", value(REPORT_FIGURE, "seconds"), TARGETS["report_seconds"], " s")
     check("settings preview / floor", value(PREVIEW_FIGURE, "ratio"), TARGETS["preview_ratio"], "×")
+    check("purchase model fit", value(FIT_FIGURE, "seconds"), TARGETS["fit_seconds"], " s")
+    check(
+        "Contacts list sorted by P(alive)",
+        value(CONTACTS_BY_P_ALIVE, "seconds"),
+        TARGETS["contacts_sorted_seconds"],
+        " s",
+    )
+    check(
+        "portfolio with expected purchases",
+        value(PORTFOLIO_FIGURE, "seconds"),
+        TARGETS["portfolio_seconds"],
+        " s",
+    )
     check("suggested limits / floor", value(SUGGEST_FIGURE, "ratio"), TARGETS["preview_ratio"], "×")
     for figure in (FIRST_RUN, STEADY_RUN, RERUN_RUN):
         runs = sorted(
