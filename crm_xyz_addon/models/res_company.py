@@ -104,7 +104,9 @@ class ResCompany(models.Model):
         string="Schedule Follow-ups",
         default=True,
         help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
-        "risk or its stage goes down.",
+        "risk or its stage goes down. The first analysis of a company warns about every "
+        "customer at risk then: a company that does not want follow-ups on its first run "
+        "turns them off before it.",
     )
     xyz_followup_activity_type_id = fields.Many2one(
         "mail.activity.type",

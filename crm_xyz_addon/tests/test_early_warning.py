@@ -188,6 +188,27 @@ class TestEarlyWarning(XyzCommon):
         )
         self.assertEqual([row["res_id"] for row in found], mine.ids)
 
+    # ------------------------------------------------------- the first analysis
+    def test_the_first_analysis_warns_about_every_customer_at_risk(self):
+        # usually every 30 days, none for 70: at risk from the very first analysis
+        customer = self.customer_buying_on("Quiet Since Long", [70, 100, 130])
+        run = self.run_analysis(AS_OF)
+        self.assertTrue(self.figures(customer)[2])
+        [activity] = self.followups(customer)
+        self.assertEqual(
+            (activity.user_id, activity.date_deadline, activity.importance),
+            (self.salesman, AS_OF, "high"),
+        )
+        self.assertIn("no order for 70 days, usually every 30", activity.summary)
+        self.assertEqual(run.followup_count, 1)
+        # a rerun and the next nights schedule nothing more for the episode
+        self.assertEqual(self.run_analysis(AS_OF).followup_count, 0)
+        self.assertEqual(self.run_analysis(AS_OF + timedelta(days=1)).followup_count, 0)
+        self.assertEqual(len(self.followups(customer)), 1)
+        self.assertEqual(
+            self.env["crm.xyz.warning"].search_count([("partner_id", "=", customer.id)]), 1
+        )
+
     # ------------------------------------------------------------ the portfolio
     def test_portfolio_cells_by_hand(self):
         self.customer_buying_on("Steady A", [10, 40, 70, 100])  # 400, regular

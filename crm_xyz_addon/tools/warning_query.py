@@ -23,7 +23,8 @@ CLOSE_EPISODES = """
 """
 
 # an episode starts when a customer becomes at risk (it was not after the previous
-# analysis date) or its automatic stage goes down, unless one is open already; the
+# analysis date, or there was none: the first analysis warns about every customer at
+# risk) or its automatic stage goes down, unless one is open already; the
 # second column says whether one of the customer's earlier follow-ups is still open
 OPEN_EPISODES = """
     INSERT INTO crm_xyz_warning
@@ -38,7 +39,7 @@ OPEN_EPISODES = """
      WHERE c.company_id = %(company_id)s
        AND c.analysis_date = %(as_of)s
        AND (c.relationship_trend = 'down'
-            OR (c.classification_at_risk AND c.classification_at_risk_prev IS FALSE))
+            OR (c.classification_at_risk AND c.classification_at_risk_prev IS NOT TRUE))
        AND NOT EXISTS (SELECT 1 FROM crm_xyz_warning open_episode
                         WHERE open_episode.partner_id = c.partner_id
                           AND open_episode.company_id = c.company_id
