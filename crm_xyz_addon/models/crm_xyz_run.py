@@ -108,8 +108,15 @@ class CrmXyzRun(models.Model):
     followup_count = fields.Integer(
         string="Follow-ups Scheduled",
         readonly=True,
-        help="Customers that became at risk or whose stage went down, with a follow-up activity "
-        "for their salesperson.",
+        help="Customers that became at risk or whose stage went down, or waited for a follow-up "
+        "since, with a follow-up activity for their salesperson scheduled by this run.",
+    )
+    followup_waiting_count = fields.Integer(
+        string="Follow-ups Waiting",
+        readonly=True,
+        help="Customers still at risk or down a stage whose follow-up waits: their salesperson "
+        "had as many new follow-ups that night as the settings allow. The next nights schedule "
+        "them, the most valuable customers first, as long as they stay so.",
     )
     followup_unassigned_count = fields.Integer(
         string="Warnings Without Salesperson",
@@ -337,12 +344,13 @@ class CrmXyzRun(models.Model):
         )
         run._fit_purchase_model(company, as_of)
         counts = run._classify(company, as_of)
-        followups, unassigned = self.env["crm.xyz.warning"]._follow_up(company, as_of)
+        followups, unassigned, waiting = self.env["crm.xyz.warning"]._follow_up(company, as_of, run)
         run.write(
             {
                 **counts,
                 "followup_count": followups,
                 "followup_unassigned_count": unassigned,
+                "followup_waiting_count": waiting,
                 "state": "done",
                 "duration": time.monotonic() - started,
             }

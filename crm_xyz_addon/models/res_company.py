@@ -30,6 +30,9 @@ RISK_SETTING_FIELDS = (
 MODEL_SETTING_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
 # those that change who is at risk (what the settings preview tries)
 MODEL_RISK_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive")
+# how many new follow-ups each salesperson gets per night at most (0: no cap)
+FOLLOWUP_SETTING_FIELDS = ("xyz_followup_cap",)
+MAX_FOLLOWUP_CAP = 10_000
 # the longest horizon of the expected purchases: ten years
 MAX_EXPECTED_PURCHASES_DAYS = 3650
 
@@ -107,6 +110,14 @@ class ResCompany(models.Model):
         "risk or its stage goes down. The first analysis of a company warns about every "
         "customer at risk then: a company that does not want follow-ups on its first run "
         "turns them off before it.",
+    )
+    xyz_followup_cap = fields.Integer(
+        string="New Follow-ups per Salesperson per Night",
+        default=20,
+        help="At most this many new follow-ups per salesperson each night, the most valuable "
+        "customers first (ABC class, then the amount in the window, then the purchases the "
+        "purchase model expects); the others wait for the next nights as long as they stay at "
+        "risk. 0 means no limit.",
     )
     xyz_followup_activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -190,6 +201,38 @@ class ResCompany(models.Model):
                 _("Expected Purchases Over (days) must be a whole number from 1 to 3650.")
             )
 
+    @api.constrains("xyz_followup_cap")
+    def _check_xyz_followup_cap(self):
+        for company in self:
+            company._validate_xyz_followup_settings({"xyz_followup_cap": company.xyz_followup_cap})
+
+    def _validate_xyz_followup_settings(self, settings):
+        """Raise a ValidationError when the cap of new follow-ups is not a whole number
+        from 0 to 10,000."""
+        cap = settings.get("xyz_followup_cap")
+        if (
+            cap is not None
+            and cap is not False
+            and not (
+                isinstance(cap, int | float)
+                and not isinstance(cap, bool)
+                and math.isfinite(cap)
+                and cap == int(cap)
+                and 0 <= cap <= MAX_FOLLOWUP_CAP
+            )
+        ):
+            raise ValidationError(
+                self.env._(
+                    "New Follow-ups per Salesperson per Night must be a whole number from 0 "
+                    "(no limit) to 10,000."
+                )
+            )
+
+    def _xyz_followup_cap(self):
+        """New follow-ups per salesperson per night at most; 0 (or empty) for no limit."""
+        self.ensure_one()
+        return int(self.xyz_followup_cap or 0)
+
     @api.constrains("xyz_risk_factor", "xyz_risk_min_days")
     def _check_xyz_risk_settings(self):
         for company in self:
@@ -248,6 +291,7 @@ class ResCompany(models.Model):
             settings.get("xyz_risk_factor"), settings.get("xyz_risk_min_days")
         )
         self._validate_xyz_model_settings(settings)
+        self._validate_xyz_followup_settings(settings)
 
     def _validate_xyz_choices(self, settings):
         """The choices are among the options of their field, the numbers are numbers."""

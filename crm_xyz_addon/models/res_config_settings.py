@@ -22,6 +22,9 @@ class ResConfigSettings(models.TransientModel):
     xyz_expected_purchases_days = fields.Integer(
         related="company_id.xyz_expected_purchases_days", readonly=False
     )
+    # the early warning's follow-ups
+    xyz_followup_enabled = fields.Boolean(related="company_id.xyz_followup_enabled", readonly=False)
+    xyz_followup_cap = fields.Integer(related="company_id.xyz_followup_cap", readonly=False)
 
     # weights of the executive ranking (manager performance report)
     xyz_weight_completeness = fields.Float(

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from odoo.api import call_kw
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import AS_OF, XyzCommon
@@ -23,13 +24,13 @@ class TestEarlyWarning(XyzCommon):
 
     # ------------------------------------------------------------------ helpers
     @classmethod
-    def customer_buying_on(cls, name, days_before, user=None, **values):
-        """A customer with one order on each of the given days before AS_OF, with the
-        salesman as its salesperson unless `user` (False: none) says otherwise."""
+    def customer_buying_on(cls, name, days_before, user=None, amount=100, **values):
+        """A customer with one order of `amount` on each of the given days before AS_OF,
+        with the salesman as its salesperson unless `user` (False: none) says otherwise."""
         user = cls.salesman if user is None else user
         customer = cls.create_customer(name, user_id=user and user.id, **values)
         for days in days_before:
-            cls.create_order(customer, 100, AS_OF - timedelta(days=days))
+            cls.create_order(customer, amount, AS_OF - timedelta(days=days))
         return customer
 
     def figures(self, customer, company=None):
@@ -188,7 +189,7 @@ class TestEarlyWarning(XyzCommon):
         )
         self.assertEqual([row["res_id"] for row in found], mine.ids)
 
-    # ------------------------------------------------------- the first analysis
+    # ------------------------------------ the first analysis, and the nightly cap
     def test_the_first_analysis_warns_about_every_customer_at_risk(self):
         # usually every 30 days, none for 70: at risk from the very first analysis
         customer = self.customer_buying_on("Quiet Since Long", [70, 100, 130])
@@ -200,7 +201,7 @@ class TestEarlyWarning(XyzCommon):
             (self.salesman, AS_OF, "high"),
         )
         self.assertIn("no order for 70 days, usually every 30", activity.summary)
-        self.assertEqual(run.followup_count, 1)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (1, 0))
         # a rerun and the next nights schedule nothing more for the episode
         self.assertEqual(self.run_analysis(AS_OF).followup_count, 0)
         self.assertEqual(self.run_analysis(AS_OF + timedelta(days=1)).followup_count, 0)
@@ -208,6 +209,71 @@ class TestEarlyWarning(XyzCommon):
         self.assertEqual(
             self.env["crm.xyz.warning"].search_count([("partner_id", "=", customer.id)]), 1
         )
+
+    def test_new_follow_ups_are_capped_per_salesperson_most_valuable_first(self):
+        self.company.xyz_followup_cap = 2
+        at_risk = [70, 100, 130]
+        big = self.customer_buying_on("Big", at_risk, amount=1000)
+        middle = self.customer_buying_on("Middle", at_risk, amount=300)
+        small = self.customer_buying_on("Small", at_risk, amount=100)
+        other = self.customer_buying_on("Sally's", at_risk, user=self.salesman_2)
+        # the largest amount, but a sales manager put it in class C: the ABC class comes first
+        big.with_company(self.company).with_user(self.manager).abc_class_manual = "C"
+        run = self.run_analysis(AS_OF)
+        self.assertEqual(
+            [bool(self.followups(customer)) for customer in (big, middle, small, other)],
+            [False, True, True, True],
+        )
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (3, 1))
+        # the waiting one stays flagged, and the next night schedules it
+        self.assertTrue(self.figures(big)[2])
+        night = self.run_analysis(AS_OF + timedelta(days=1))
+        [activity] = self.followups(big)
+        self.assertEqual(activity.date_deadline, AS_OF + timedelta(days=1))
+        self.assertIn("no order for 71 days", activity.summary)
+        self.assertEqual((night.followup_count, night.followup_waiting_count), (1, 0))
+        self.assertEqual(len(self.followups(middle)), 1)
+
+    def test_a_waiting_customer_that_buys_again_gets_no_follow_up(self):
+        self.company.xyz_followup_cap = 1
+        first = self.customer_buying_on("First", [70, 100, 130], amount=500)
+        second = self.customer_buying_on("Second", [70, 100, 130], amount=100)
+        run = self.run_analysis(AS_OF)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (1, 1))
+        self.assertTrue(self.followups(first))
+        self.create_order(second, 100, AS_OF + timedelta(days=1))
+        night = self.run_analysis(AS_OF + timedelta(days=1))
+        self.assertEqual((night.followup_count, night.followup_waiting_count), (0, 0))
+        self.assertFalse(self.followups(second))
+        warning = self.env["crm.xyz.warning"].search([("partner_id", "=", second.id)])
+        self.assertEqual((warning.end_reason, warning.followup_date), ("sale", False))
+
+    def test_no_cap(self):
+        self.company.xyz_followup_cap = 0
+        customers = [
+            self.customer_buying_on(f"Quiet {index}", [70, 100, 130]) for index in range(3)
+        ]
+        run = self.run_analysis(AS_OF)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (3, 0))
+        self.assertTrue(all(self.followups(customer) for customer in customers))
+
+    def test_the_cap_is_a_setting_of_the_sales_managers(self):
+        Settings = self.env["crm.xyz.classification.settings"].with_user(self.manager)
+        wizard = Settings.create({})
+        self.assertEqual(wizard.xyz_followup_cap, 20)
+        wizard.xyz_followup_cap = 5
+        wizard.action_save()
+        self.assertEqual(self.company.xyz_followup_cap, 5)
+        for cap in (-1, 10_001):
+            with self.assertRaisesRegex(ValidationError, "whole number from 0"):
+                Settings.create({"xyz_followup_cap": cap}).action_save()
+        with self.assertRaises(AccessError):
+            call_kw(
+                self.env["crm.xyz.classification.settings"].with_user(self.salesman),
+                "create",
+                [{"xyz_followup_cap": 0}],
+                {},
+            )
 
     # ------------------------------------------------------------ the portfolio
     def test_portfolio_cells_by_hand(self):

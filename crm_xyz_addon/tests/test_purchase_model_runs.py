@@ -372,3 +372,37 @@ class TestPurchaseModelRuns(XyzCommon):
             {"context": {"allowed_company_ids": self.company_2.ids}},
         )
         self.assertFalse([row for row in rows if row["partner_id"][0] in self.customers.ids])
+
+    # ------------------------------------------------------------ follow-ups
+    def test_follow_ups_by_value_then_expected_purchases(self):
+        """All orders are of 100: many customers tie on ABC class and amount, and the
+        purchases the model expects of them decide who is called first."""
+        self.company.write({"xyz_risk_method": "model", "xyz_followup_cap": 3})
+        run = self.run_analysis(AS_OF)
+        by_hand = self.expected_by_hand(run)
+        warned = self.env["crm.xyz.warning"].search([("company_id", "=", self.company.id)])
+        self.assertGreater(len(warned), 3)
+        rows = {
+            row.partner_id: row
+            for row in self.env["crm.xyz.classification"].search(
+                [("company_id", "=", self.company.id)]
+            )
+        }
+
+        def value(episode):
+            row = rows[episode.partner_id]
+            return (
+                row.abc_class or "~",
+                -row.classification_amount,
+                -by_hand[episode.partner_id][1],
+                episode.id,
+            )
+
+        expected = sorted(warned, key=value)[:3]
+        self.assertEqual(
+            warned.filtered("followup_date"), self.env["crm.xyz.warning"].union(*expected)
+        )
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (3, len(warned) - 3))
+        # flagged by the model, the follow-up says so
+        activity = expected[0].activity_id
+        self.assertIn("likely to still buy", activity.with_context(lang="en_US").summary)

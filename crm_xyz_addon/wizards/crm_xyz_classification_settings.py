@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 from ..models.res_company import (
+    FOLLOWUP_SETTING_FIELDS,
     MODEL_SETTING_FIELDS,
     RISK_SETTING_FIELDS,
     SETTING_FIELDS,
@@ -15,6 +16,7 @@ COMPANY_FIELDS = (
     *SETTING_FIELDS,
     *RISK_SETTING_FIELDS,
     *MODEL_SETTING_FIELDS,
+    *FOLLOWUP_SETTING_FIELDS,
     *WEIGHT_FIELDS.values(),
 )
 # the XYZ limits that "Suggest limits" fills in, from the other settings on the screen
@@ -93,6 +95,13 @@ class CrmXyzClassificationSettings(models.TransientModel):
         "customer at risk then: a company that does not want follow-ups on its first run "
         "turns them off before it.",
     )
+    xyz_followup_cap = fields.Integer(
+        string="New Follow-ups per Salesperson per Night",
+        help="At most this many new follow-ups per salesperson each night, the most valuable "
+        "customers first (ABC class, then the amount in the window, then the purchases the "
+        "purchase model expects); the others wait for the next nights as long as they stay at "
+        "risk. 0 means no limit.",
+    )
     xyz_followup_activity_type_id = fields.Many2one(
         "mail.activity.type", string="Follow-up Activity", help="Empty means a call."
     )
@@ -144,6 +153,7 @@ class CrmXyzClassificationSettings(models.TransientModel):
             **company._xyz_settings(),
             **company._xyz_risk_settings(),
             **company._xyz_model_settings(),
+            "xyz_followup_cap": company._xyz_followup_cap(),
             **company._xyz_weights_by_field(),
         }
         current["xyz_followup_activity_type_id"] = current["xyz_followup_activity_type_id"].id
@@ -298,7 +308,12 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self.company_id._validate_xyz_settings(
             {
                 name: values[name]
-                for name in (*SETTING_FIELDS, *RISK_SETTING_FIELDS, *MODEL_SETTING_FIELDS)
+                for name in (
+                    *SETTING_FIELDS,
+                    *RISK_SETTING_FIELDS,
+                    *MODEL_SETTING_FIELDS,
+                    *FOLLOWUP_SETTING_FIELDS,
+                )
             }
         )
         weights = [values[name] for name in WEIGHT_FIELDS.values()]

@@ -6,11 +6,16 @@ previous release, as of each company's last run (from the customers' sale days
 that the database keeps), so that the next nightly run finds them unchanged and
 does not rewrite every customer. The new settings take their defaults; nothing
 a user entered changes.
+
+Follow-ups are now scheduled within a cap per salesperson and night, an episode
+waiting for its follow-up until a later night: the episodes of the previous
+release had theirs (or none, by its rules) and are marked so, not scheduled again.
 """
 
 import logging
 
 from odoo.addons.crm_xyz_addon.tools.purchase_model_query import FILL_FIGURES
+from odoo.addons.crm_xyz_addon.tools.warning_query import MARK_EARLIER_EPISODES_FOLLOWED
 
 _logger = logging.getLogger(__name__)
 
@@ -20,3 +25,4 @@ def migrate(cr, version):
         return
     cr.execute(FILL_FIGURES)
     _logger.info("crm_xyz_addon: the purchase model's figures of %s customers filled", cr.rowcount)
+    cr.execute(MARK_EARLIER_EPISODES_FOLLOWED)
