@@ -4,8 +4,9 @@ The benchmark compares the report's figures with those the previous release's
 queries give on the same database (same parameters, same salespeople), and
 times them side by side. The previous release is the one ``upgrade_check``
 installs: the addon as it was before the commit that set the current manifest
-version. Its two query modules are read from git into a scratch package and
-imported from there; nothing of it is kept.
+version. Its modules of tools/ (the query modules and what they import) are
+read from git into a scratch package and imported from there; nothing of it is
+kept.
 """
 
 import importlib
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import upgrade_check
 
-MODULES = ("classification_query", "manager_report_query")
 PACKAGE = "crm_xyz_previous_release_queries"
 
 
@@ -32,14 +32,17 @@ def load_previous_queries(root):
     package = folder / PACKAGE
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in MODULES:
-        source = subprocess.run(
-            ["git", "-C", str(root), "show", f"{ref}:{upgrade_check.ADDON}/tools/{name}.py"],
-            capture_output=True,
-            text=True,
-            check=True,
+
+    def git(*args):
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
         ).stdout
-        (package / f"{name}.py").write_text(source)
+
+    # the query modules import their neighbours (report_summaries, ...): take them all
+    tools = f"{upgrade_check.ADDON}/tools/"
+    for path in git("ls-tree", "--name-only", ref, tools).split():
+        if path.endswith(".py") and not path.endswith("__init__.py"):
+            (package / Path(path).name).write_text(git("show", f"{ref}:{path}"))
     sys.path.insert(0, str(folder))
     try:
         return importlib.import_module(f"{PACKAGE}.manager_report_query"), version

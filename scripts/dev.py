@@ -870,7 +870,7 @@ def lifecycle_checks(conf, logs):
     )
     passed += ok
     problems += [] if ok else [f"install without demo logged warnings or failed, see {logs}"]
-    # the benchmark's agreement of the engine and its floor, at 60 customers, untimed
+    # the benchmark's agreement of the engine and its floor, at 80 customers, untimed
     if ok:
         smoke_ok = _bench_smoke_step(conf, logs)
         passed += smoke_ok
@@ -888,7 +888,7 @@ def lifecycle_checks(conf, logs):
 
 
 def _bench_smoke_step(conf, logs):
-    say("benchmark smoke check (floor and engine agree at 60 customers)")
+    say("benchmark smoke check (floor and engine agree at 80 customers)")
     logfile = logs / "bench_smoke.log"
     rc, lines = run_odoo_logged(
         [
