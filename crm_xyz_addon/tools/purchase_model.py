@@ -205,13 +205,14 @@ def fit(frequency, recency, age, counts=None, min_repeat_customers=MIN_REPEAT_CU
         options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8},
     )
     if not _is_maximum(likelihood, result.x):
-        # an awkward likelihood: the simplex needs no gradient
+        # an awkward likelihood: the simplex needs no gradient (a bounded number of steps:
+        # each reads every customer)
         simplex = optimize.minimize(
             lambda point: likelihood.negative(point)[0],
             result.x if np.isfinite(result.fun) else np.zeros(4),
             method="Nelder-Mead",
             bounds=bounds,
-            options={"maxiter": 8000, "xatol": 1e-10, "fatol": 1e-10},
+            options={"maxiter": 1000, "xatol": 1e-10, "fatol": 1e-10},
         )
         if not np.isfinite(result.fun) or simplex.fun < result.fun:
             result = simplex
