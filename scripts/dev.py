@@ -169,9 +169,10 @@ def check_odoo():
 
 
 # --------------------------------------------------------------- packages
-def ensure_packages():
-    """Install with apt-get what the stack needs and the machine lacks."""
-    missing = []
+def ensure_packages(extra=()):
+    """Install with apt-get what the stack needs and the machine lacks; `extra` gives more
+    (command, package) pairs that a command needs."""
+    missing = [package for command, package in extra if not shutil.which(command)]
     if not pg_bindir():
         missing.append("postgresql")
     if not (
@@ -684,6 +685,8 @@ def cmd_screenshots(args):
     if rest:
         raise Failure(f"screenshots takes --lang only, not {' '.join(rest)}")
     started = time.monotonic()
+    # the PDF reports' first pages are rendered by pdftoppm
+    ensure_packages(extra=(("pdftoppm", "poppler-utils"),))
     conf = prepare()
     fresh = not demo_db_ready()
     steps = Steps((6 if fresh else 5) + (lang != "en_US"), started)
