@@ -5,7 +5,7 @@ from . import wizards
 from . import reports
 from . import controllers
 from .tools.agenda_query import AGENDA_INDEXES
-from .tools.purchase_model_query import DROP_EXPECTED_PURCHASES_FUNCTION
+from .tools.purchase_model_query import DROP_WHILE_ALIVE_FUNCTION
 from .tools.report_summaries import uninstall_report_summaries
 from .tools.manager_report_query import REPORT_INDEXES, fill_completed_orders
 
@@ -23,4 +23,4 @@ def uninstall_hook(env):
     for name in names:
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
     uninstall_report_summaries(env.cr)
-    env.cr.execute(DROP_EXPECTED_PURCHASES_FUNCTION)
+    env.cr.execute(DROP_WHILE_ALIVE_FUNCTION)

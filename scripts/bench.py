@@ -100,7 +100,7 @@ TARGETS = {
     "portfolio_seconds": 1.0,
 }
 PREVIEW_FIGURE = "settings preview (preview_analysis)"
-FIT_FIGURE = "purchase model: fit (BG/NBD, read + maximum likelihood)"
+FIT_FIGURE = "purchase model: fit (BG/NBD, maximum likelihood)"
 CONTACTS_BY_P_ALIVE = "Contacts list sorted by P(alive)"
 PORTFOLIO_FIGURE = "portfolio with expected purchases"
 SUGGEST_FIGURE = "suggested XYZ limits (suggest_thresholds)"
@@ -910,16 +910,15 @@ class ScaleBenchmark:
         self.row(SNAPSHOT_FIGURE, stats, note="in the steady run and its rerun, not in the floor")
 
     def measure_fit(self):
-        """The purchase model's fit that each run makes before classifying (in the run's
-        time above, not in the floor): the customers' sale days read, then the maximum
-        likelihood."""
+        """The purchase model's fit that each run makes after its statement (in the run's
+        time above, not in the floor), on the figures of every customer with a sale."""
         with self.registry.cursor() as cr:
             env = self.env(cr)
             company = env.company
+            runs = env["crm.xyz.run"]
+            figures = runs._stored_model_figures(company, self.next_day)
             with measure(cr) as stats:
-                model, values = env["crm.xyz.run"]._purchase_model(
-                    company, self.next_day, company.xyz_source
-                )
+                model, values = runs._purchase_model(company, figures)
             cr.rollback()
         if model is None:
             self.fail(f"no purchase model: {values['bgnbd_message']}")
@@ -928,8 +927,8 @@ class ScaleBenchmark:
             FIT_FIGURE,
             stats,
             note=f"{model.customer_count:,} customers, {model.repeat_customer_count:,} with a "
-            f"repeat sale; r {model.r:.3f}, alpha {model.alpha:.3f}, a {model.a:.3f}, "
-            f"b {model.b:.3f}",
+            f"repeat sale, {len(figures):,} distinct (x, t_x, T); r {model.r:.3f}, "
+            f"alpha {model.alpha:.3f}, a {model.a:.3f}, b {model.b:.3f}",
         )
 
     # ------------------------------------------------------------ concurrency

@@ -357,7 +357,7 @@ class CrmXyzClassification(models.Model):
 
     def init(self):
         classification_tables.create_classification_table(self.env.cr, self)
-        self.env.cr.execute(model_queries.CREATE_EXPECTED_PURCHASES_FUNCTION)
+        self.env.cr.execute(model_queries.CREATE_WHILE_ALIVE_FUNCTION)
 
     def action_open_partner(self):
         self.ensure_one()

@@ -47,21 +47,33 @@ class CrmXyzPortfolio(models.Model):
     )
 
     def init(self):
-        # the purchase model's figures, from the parameters of the company's last run
-        slots = {
-            "sale_days": "c.classification_sale_days",
-            "first_sale": "c.classification_first_sale_date",
-            "last_sale": "c.classification_last_sale_date",
+        # the purchase model's figures, from the parameters of the company's last run; the
+        # purchases while alive depend on x and T alone: computed once per distinct pair
+        horizon = (
+            "COALESCE(NULLIF(company.xyz_expected_purchases_days, 0), "
+            f"{DEFAULT_EXPECTED_PURCHASES_DAYS})"
+        )
+        run = {
             "as_of": "last_run.date",
             "r": "last_run.bgnbd_r",
             "alpha": "last_run.bgnbd_alpha",
             "a": "last_run.bgnbd_a",
             "b": "last_run.bgnbd_b",
-            "horizon": "COALESCE(NULLIF(company.xyz_expected_purchases_days, 0), "
-            f"{DEFAULT_EXPECTED_PURCHASES_DAYS})",
         }
-        p_alive = model_queries.statement_expression(model_queries.P_ALIVE, **slots)
-        expected = model_queries.statement_expression(model_queries.EXPECTED_PURCHASES, **slots)
+        p_alive = model_queries.statement_expression(
+            model_queries.P_ALIVE,
+            sale_days="c.classification_sale_days",
+            first_sale="c.classification_first_sale_date",
+            last_sale="c.classification_last_sale_date",
+            **run,
+        )
+        while_alive = model_queries.statement_expression(
+            model_queries.WHILE_ALIVE,
+            sale_days="pair.sale_days",
+            first_sale="pair.first_sale_date",
+            horizon=horizon,
+            **run,
+        )
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             f"""
@@ -78,10 +90,25 @@ class CrmXyzPortfolio(models.Model):
                    COALESCE(c.classification_at_risk, FALSE) AS at_risk,
                    c.at_risk_count,
                    {p_alive} AS p_alive,
-                   {expected} AS expected_purchases
+                   alive.purchases * {p_alive} AS expected_purchases
               FROM crm_xyz_classification c
               JOIN res_company company ON company.id = c.company_id
               LEFT JOIN crm_xyz_run last_run ON last_run.id = company.xyz_last_run_id
+              LEFT JOIN (
+                   SELECT pair.company_id, pair.sale_days, pair.first_sale_date,
+                          {while_alive} AS purchases
+                     FROM (SELECT DISTINCT company_id,
+                                  classification_sale_days AS sale_days,
+                                  classification_first_sale_date AS first_sale_date
+                             FROM crm_xyz_classification
+                            WHERE relationship_stage_auto IS NOT NULL
+                              AND classification_first_sale_date IS NOT NULL) AS pair
+                     JOIN res_company company ON company.id = pair.company_id
+                     JOIN crm_xyz_run last_run ON last_run.id = company.xyz_last_run_id
+              ) AS alive
+                ON alive.company_id = c.company_id
+               AND alive.sale_days = c.classification_sale_days
+               AND alive.first_sale_date = c.classification_first_sale_date
              WHERE c.relationship_stage_auto IS NOT NULL
             """
         )

@@ -342,8 +342,9 @@ class CrmXyzRun(models.Model):
                 **company._xyz_settings(),
             }
         )
-        run._fit_purchase_model(company, as_of)
         counts = run._classify(company, as_of)
+        run._fit_purchase_model(company, counts.pop("model_figures", None) or [])
+        counts.update(run._flag_at_risk_by_model(company, as_of, counts))
         followups, unassigned, waiting = self.env["crm.xyz.warning"]._follow_up(company, as_of, run)
         run.write(
             {
@@ -376,36 +377,34 @@ class CrmXyzRun(models.Model):
             )
         return run.sudo(False)
 
-    def _fit_purchase_model(self, company, as_of):
-        """Fit the purchase model of `company` as of `as_of` and write it on the run.
-
-        Returns the model, or None when the company has too few repeat buyers (the
-        run then says why, and the typical interval flags the customers at risk).
-        """
+    def _fit_purchase_model(self, company, figures):
+        """Fit the purchase model of `company` on `figures` (what the analysis statement
+        returns: rows [x, t_x in days, T in days, customers]) and write it on the run,
+        with the method that flags the customers at risk: the purchase model needs one,
+        else the typical interval does (and the run says why)."""
         self.ensure_one()
-        risk = company._xyz_model_settings()
-        model, values = self._purchase_model(company, as_of, self.xyz_source)
-        method = risk["xyz_risk_method"] if model else "rule"
-        if risk["xyz_risk_method"] == "model" and not model:
+        settings = company._xyz_model_settings()
+        model, values = self._purchase_model(company, figures)
+        method = settings["xyz_risk_method"] if model else "rule"
+        if not model:
+            _logger.info("%s", values["bgnbd_message"])
+        if settings["xyz_risk_method"] == "model" and not model:
             values["bgnbd_message"] = self.env._(
                 "%(why)s The customers at risk are flagged by the typical interval instead.",
                 why=values["bgnbd_message"],
             )
         self.write(
-            {**values, "xyz_risk_method": method, "xyz_risk_p_alive": risk["xyz_risk_p_alive"]}
+            {**values, "xyz_risk_method": method, "xyz_risk_p_alive": settings["xyz_risk_p_alive"]}
         )
         return model
 
     @api.model
-    def _purchase_model(self, company, as_of, source):
-        """(model or None, run values): the purchase model fitted on every customer of
-        `company` with a sale of `source` up to `as_of`, read from the customers' sale days."""
+    def _purchase_model(self, company, figures):
+        """(model or None, run values): the purchase model fitted on `figures`, rows
+        [x, t_x in days, T in days, customers] of every customer with a sale."""
         started = time.monotonic()
-        rows = self._read_only_rows(
-            model_queries.FIT_DATA, {"company_id": company.id, "source": source, "as_of": as_of}
-        )
         frequency, recency_days, age_days, counts = (
-            [row[column] for row in rows] for column in range(4)
+            [row[column] for row in figures] for column in range(4)
         )
         values = {"bgnbd_fitted": False, "bgnbd_message": False}
         try:
@@ -420,7 +419,6 @@ class CrmXyzRun(models.Model):
             values["bgnbd_message"] = self._model_not_fitted_message(error, company)
             values["bgnbd_customer_count"] = int(sum(counts))
             values["bgnbd_repeat_customer_count"] = error.values.get("count", 0)
-            _logger.info("%s", values["bgnbd_message"])
         else:
             values.update(
                 {
@@ -436,6 +434,42 @@ class CrmXyzRun(models.Model):
             )
         values["bgnbd_duration"] = time.monotonic() - started
         return model, values
+
+    @api.model
+    def _stored_model_figures(self, company, as_of):
+        """The figures the purchase model is fitted on, read from the customers' stored
+        rows (as of their company's last run), as the analysis statement returns them."""
+        self.env.flush_all()
+        return [
+            list(row)
+            for row in self._read_only_rows(
+                model_queries.model_figures(model_queries.STORED_FIGURES),
+                {"company_id": company.id, "as_of": as_of},
+            )
+        ]
+
+    def _flag_at_risk_by_model(self, company, as_of, counts):
+        """With the purchase model as the method, flag the customers at risk once the run
+        has fitted it (by the typical interval when it could not); returns the counts
+        that change: the customers changed and at risk."""
+        self.ensure_one()
+        if company._xyz_model_settings()["xyz_risk_method"] != "model":
+            return {}
+        model = self._model()
+        params = {
+            **self._query_params(company, as_of, company._xyz_settings()),
+            "risk_method": self.xyz_risk_method,
+            **{
+                f"bgnbd_{name}": getattr(model, name) if model else None
+                for name in purchase_model.PARAMETERS
+            },
+        }
+        self.env.flush_all()
+        self.env.cr.execute(queries.flag_at_risk_statement(), params)
+        changed, at_risk = self.env.cr.fetchone()
+        self.env["crm.xyz.classification"].invalidate_model()
+        self.env["res.partner"].invalidate_model()
+        return {"changed_count": counts["changed_count"] + changed, "at_risk_count": at_risk}
 
     @api.model
     def _model_not_fitted_message(self, error, company):
@@ -475,7 +509,7 @@ class CrmXyzRun(models.Model):
         self.env.cr.execute(
             queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
             {
-                **self._query_params(company, as_of, settings, self._model()),
+                **self._query_params(company, as_of, settings),
                 "run_id": self.id,
                 "uid": self.env.uid,
                 "now": fields.Datetime.now(),
@@ -491,10 +525,9 @@ class CrmXyzRun(models.Model):
         return counts
 
     @api.model
-    def _query_params(self, company, as_of, settings, model=None):
-        """The parameters of the classification statements: dates, exact thresholds, the
-        early warning's settings (those of `settings`, else the company's) and the purchase
-        model's parameters (none without a model: the typical interval then flags)."""
+    def _query_params(self, company, as_of, settings):
+        """The parameters of the classification statements: dates, exact thresholds and
+        the early warning's settings (those of `settings`, else the company's)."""
         risk = {
             **company._xyz_risk_settings(),
             **company._xyz_model_settings(),
@@ -527,13 +560,9 @@ class CrmXyzRun(models.Model):
             # the early warning: at risk after this many typical intervals without a sale
             "risk_factor": calc.exact_decimal(risk["xyz_risk_factor"] or 2.0),
             "risk_min_days": risk["xyz_risk_min_days"] or 0,
-            # ... or, with the purchase model, below this P(alive)
-            "risk_method": risk["xyz_risk_method"] if model else "rule",
+            # ... or, with the purchase model, below this P(alive) (flag_at_risk_statement)
+            "risk_method": risk["xyz_risk_method"],
             "risk_p_alive": float(risk["xyz_risk_p_alive"]),
-            **{
-                f"bgnbd_{name}": getattr(model, name) if model else None
-                for name in purchase_model.PARAMETERS
-            },
         }
 
     # ------------------------------------------------ preview and suggested limits
@@ -664,17 +693,19 @@ class CrmXyzRun(models.Model):
         would fit ("purchase_model": its parameters, or False). False, not None: XML-RPC
         carries no None.
         """
-        model, _values = self._purchase_model(company, as_of, settings["xyz_source"])
-        params = self._query_params(company, as_of, settings, model)
-        rows = self._read_only_rows(
+        params = self._query_params(company, as_of, settings)
+        [(summary, model_figures, flaggable)] = self._read_only_rows(
             queries.preview_statement(settings["xyz_source"], settings["xyz_parameter"]), params
         )
-        figures, periods = thresholds.summarize(rows)
+        figures, periods = thresholds.summarize((*row, None) for row in summary or [])
+        model, _values = self._purchase_model(company, model_figures or [])
         figures["at_risk"] = {
             "rule": figures["at_risk"]["rule"] or 0,
-            "model": (figures["at_risk"]["model"] or 0) if model else False,
+            "model": self._count_below_p_alive(model, flaggable or [], params["risk_p_alive"])
+            if model
+            else False,
         }
-        figures["at_risk_method"] = params["risk_method"]
+        figures["at_risk_method"] = params["risk_method"] if model else "rule"
         figures["purchase_model"] = bool(model) and {
             "r": model.r,
             "alpha": model.alpha,
@@ -685,6 +716,25 @@ class CrmXyzRun(models.Model):
             "repeat_customer_count": model.repeat_customer_count,
         }
         return figures, periods
+
+    @api.model
+    def _count_below_p_alive(self, model, figures, threshold):
+        """How many customers of `figures` (rows [x, t_x in days, T in days, customers])
+        have a P(alive) below `threshold`, as flag_at_risk_statement flags them."""
+        if not figures:
+            return 0
+        frequency, recency_days, age_days, counts = (
+            [row[column] for row in figures] for column in range(4)
+        )
+        p_alive = purchase_model.p_alive(
+            model,
+            frequency,
+            purchase_model.weeks(recency_days),
+            purchase_model.weeks(age_days),
+        )
+        return int(
+            sum(count for value, count in zip(p_alive, counts, strict=True) if value < threshold)
+        )
 
     @api.model
     def _current_figures(self, company):

@@ -241,6 +241,19 @@ class TestPurchaseModelRuns(XyzCommon):
                 flagged.add(customer)
         self.assertTrue(flagged)
         self.assertEqual(run.at_risk_count, len(flagged))
+        # a rerun changes nothing; the flags stay
+        rerun = self.run_analysis(AS_OF)
+        self.assertEqual((rerun.changed_count, rerun.at_risk_count), (0, len(flagged)))
+        # back to the typical interval: the flags follow the rule again
+        self.company.xyz_risk_method = "rule"
+        by_rule = self.run_analysis(AS_OF + timedelta(days=1))
+        self.assertEqual(by_rule.xyz_risk_method, "rule")
+        self.assertEqual(
+            by_rule.at_risk_count,
+            self.env["crm.xyz.classification"].search_count(
+                [("company_id", "=", self.company.id), ("classification_at_risk", "=", True)]
+            ),
+        )
 
     def test_preview_counts_each_method_with_the_settings_on_the_screen(self):
         self.run_analysis(AS_OF)

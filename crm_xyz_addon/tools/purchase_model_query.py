@@ -5,27 +5,29 @@ customer, even without a sale: stored, the nightly analysis would rewrite every
 customer for them. They are computed when read instead, from what the analysis
 stores per customer (its number of sale days, its first and last sale day) and
 the parameters of the company's last run, by the same closed forms as
-``purchase_model``: P(alive) as an expression, the expected purchases by the
-function ``crm_xyz_bgnbd_expected_purchases`` (its hypergeometric series needs
-a loop). Both can be searched, sorted, grouped and summed.
+``purchase_model``: P(alive) as an expression, the expected purchases as P(alive)
+times the purchases of a customer still active, which the function
+``crm_xyz_bgnbd_purchases_while_alive`` sums (its hypergeometric series needs a
+loop; it depends on x and T only, so that a list of many customers may call it
+once per distinct pair). Both can be searched, sorted, grouped and summed.
 
-The fit reads each customer's sale days from ``crm_xyz_customer_sale_days``,
-which the database keeps exact for the manager report (``report_summaries``):
-narrow rows, read before the analysis statement, which then flags customers at
-risk with the fitted model in the same pass.
+The model is fitted on the figures that the analysis statement returns
+(``model_figures`` of its own computation: nothing is read twice); with the
+model as the method, a second, narrow statement then flags the customers at
+risk (``classification_query.flag_at_risk_statement``).
 """
 
 from odoo.tools import SQL
 
 from .report_summaries import SALE_DAYS_TABLE
 
-EXPECTED_PURCHASES_FUNCTION = "crm_xyz_bgnbd_expected_purchases"
+WHILE_ALIVE_FUNCTION = "crm_xyz_bgnbd_purchases_while_alive"
 
-# equation 10 of the paper; the series and its two forms as purchase_model._expected_while_alive
-CREATE_EXPECTED_PURCHASES_FUNCTION = f"""
-    CREATE OR REPLACE FUNCTION {EXPECTED_PURCHASES_FUNCTION}(
-        horizon float8, x float8, t_x float8, age float8,
-        r float8, alpha float8, a float8, b float8
+# the numerator of equation 10 of the paper: the purchases in the next `horizon` weeks of a
+# customer still active; the series and its two forms as purchase_model._expected_while_alive
+CREATE_WHILE_ALIVE_FUNCTION = f"""
+    CREATE OR REPLACE FUNCTION {WHILE_ALIVE_FUNCTION}(
+        horizon float8, x float8, age float8, r float8, alpha float8, a float8, b float8
     ) RETURNS float8 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
     DECLARE
         w float8 := horizon / (alpha + age);
@@ -37,27 +39,29 @@ CREATE_EXPECTED_PURCHASES_FUNCTION = f"""
         s float8 := r + x;
         big_a float8 := a + b - 1 - r;
         term float8;
+        previous float8;
         total float8;
         scale float8 := 0;
         exponent float8;
         scaled float8;
         while_alive float8;
-        odds float8 := 0;
     BEGIN
         IF a < s + 2 THEN
             -- Euler's form: F = 1 + (a - 1) H / c, H = sum of the terms
             term := big_a * z;
             total := term;
             IF term <> 0 THEN
-                FOR k IN 1..1000000 LOOP
-                    term := term * (big_a + k) * (a + k - 1) * z / ((c + k) * (k + 1));
-                    total := total + term;
+                -- two terms a step: the loop's statements cost more than its arithmetic
+                FOR k IN 1..1000000 BY 2 LOOP
+                    previous := term * (big_a + k) * (a + k - 1) * z / ((c + k) * (k + 1));
+                    term := previous * (big_a + k + 1) * (a + k) * z / ((c + k + 1) * (k + 2));
+                    total := total + previous + term;
                     IF abs(total) > 1e250 THEN
                         total := total * 1e-250;
                         term := term * 1e-250;
                         scale := scale + 250;
                     END IF;
-                    EXIT WHEN abs(term) <= 1e-15 * abs(total) OR abs(term) < 1e-290;
+                    EXIT WHEN abs(term) <= 1e-14 * abs(total) OR abs(term) < 1e-290;
                 END LOOP;
             END IF;
             exponent := (a - 1) * rest;
@@ -75,15 +79,16 @@ CREATE_EXPECTED_PURCHASES_FUNCTION = f"""
             term := s * (b + x) * z / c;
             total := term;
             IF term <> 0 THEN
-                FOR k IN 1..1000000 LOOP
-                    term := term * (s + k) * (b + x + k) * z / ((c + k) * (k + 1));
-                    total := total + term;
+                FOR k IN 1..1000000 BY 2 LOOP
+                    previous := term * (s + k) * (b + x + k) * z / ((c + k) * (k + 1));
+                    term := previous * (s + k + 1) * (b + x + k + 1) * z / ((c + k + 1) * (k + 2));
+                    total := total + previous + term;
                     IF abs(total) > 1e250 THEN
                         total := total * 1e-250;
                         term := term * 1e-250;
                         scale := scale + 250;
                     END IF;
-                    EXIT WHEN abs(term) <= 1e-15 * abs(total) OR abs(term) < 1e-290;
+                    EXIT WHEN abs(term) <= 1e-14 * abs(total) OR abs(term) < 1e-290;
                 END LOOP;
             END IF;
             exponent := s * rest;
@@ -98,16 +103,11 @@ CREATE_EXPECTED_PURCHASES_FUNCTION = f"""
                                     ELSE exp(GREATEST(exponent, -700)) - 1 END
                               - scaled);
         END IF;
-        IF x > 0 THEN
-            odds := exp(LEAST(GREATEST(
-                        ln(a / (b + x - 1)) + (r + x) * ln((alpha + age) / (alpha + t_x)),
-                        -700), 700));
-        END IF;
-        RETURN while_alive / (1 + odds);
+        RETURN while_alive;
     END $$
 """
 # CASCADE: the customer portfolio (an SQL view) calls it
-DROP_EXPECTED_PURCHASES_FUNCTION = f"DROP FUNCTION IF EXISTS {EXPECTED_PURCHASES_FUNCTION} CASCADE"
+DROP_WHILE_ALIVE_FUNCTION = f"DROP FUNCTION IF EXISTS {WHILE_ALIVE_FUNCTION} CASCADE"
 
 # The figures of a customer, in weeks, from its number of sale days, its first and last
 # sale day and the analysis date (slots, all SQL): x = sale days - 1, t_x and T.
@@ -126,11 +126,14 @@ P_ALIVE = f"""
                   -700), 700)))
     END
 """
-# equation 10 over the next `horizon` days; empty without a model or a sale
-EXPECTED_PURCHASES = f"""
-    {EXPECTED_PURCHASES_FUNCTION}(%(horizon)s / 7.0::float8, {_FREQUENCY}, {_RECENCY}, {_AGE},
-                                  %(r)s, %(alpha)s, %(a)s, %(b)s)
+# the purchases of a customer still active over the next `horizon` days (x and T only)
+WHILE_ALIVE = f"""
+    {WHILE_ALIVE_FUNCTION}(%(horizon)s / 7.0::float8, {_FREQUENCY}, {_AGE},
+                           %(r)s, %(alpha)s, %(a)s, %(b)s)
 """
+# equation 10 over the next `horizon` days: P(alive) times those; empty without a model
+# or a sale
+EXPECTED_PURCHASES = f"({WHILE_ALIVE}) * ({P_ALIVE})"
 
 
 def statement_expression(template, **slots):
@@ -147,31 +150,36 @@ def model_sql(template, **slots):
     )
 
 
-# Each customer of the company with a sale day up to the date, as the analysis finds
-# them (classification_query.classification_select: active, shared or of this company,
-# not a company itself), grouped by (x, t_x in days, T in days). Parameters: company_id,
-# source, as_of.
-FIT_DATA = f"""
-    SELECT figures.sale_days - 1, figures.last_sale - figures.first_sale,
-           %(as_of)s::date - figures.first_sale, COUNT(*)
-      FROM (SELECT lower(days.sale_days) AS first_sale,
-                   upper(days.sale_days) - 1 AS last_sale,
-                   (SELECT SUM(upper(run) - lower(run)) FROM unnest(days.sale_days) run)::int
-                       AS sale_days
-              FROM (SELECT customer_days.sale_days
-                           * datemultirange(daterange(NULL, %(as_of)s::date, '(]'))
-                               AS sale_days
-                      FROM {SALE_DAYS_TABLE} customer_days
-                      JOIN res_partner customer ON customer.id = customer_days.partner_id
-                     WHERE customer_days.company_id = %(company_id)s
-                       AND customer_days.source = %(source)s
-                       AND customer.active
-                       AND (customer.company_id IS NULL
-                            OR customer.company_id = %(company_id)s)
-                       AND customer.id NOT IN (SELECT partner_id FROM res_company)) AS days
-             WHERE NOT isempty(days.sale_days)) AS figures
-     GROUP BY 1, 2, 3
+def model_figures(source, condition="TRUE"):
+    """The figures the model is fitted on, from `source` (the analysis' ``computed``, or
+    the stored rows as ``STORED_FIGURES`` gives them): one row per distinct
+    (frequency = x, recency = t_x in days, age = T in days) of the customers with a
+    sale up to %(as_of)s that meet `condition`, with their number (customers)."""
+    return f"""
+        SELECT sale_days - 1 AS frequency,
+               last_sale_date - first_sale_date AS recency,
+               %(as_of)s::date - first_sale_date AS age,
+               COUNT(*) AS customers
+          FROM {source}
+         WHERE first_sale_date IS NOT NULL AND ({condition})
+         GROUP BY 1, 2, 3
+    """
+
+
+# the stored figures of the customers a run classified, as model_figures reads them
+STORED_FIGURES = """
+    (SELECT c.classification_sale_days AS sale_days,
+            c.classification_first_sale_date AS first_sale_date,
+            c.classification_last_sale_date AS last_sale_date,
+            c.relationship_stage_auto AS stage
+       FROM crm_xyz_classification c
+       JOIN res_partner customer ON customer.id = c.partner_id
+      WHERE c.company_id = %(company_id)s
+        AND c.relationship_stage_auto IS NOT NULL
+        AND customer.active
+        AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)) AS stored
 """
+
 
 # The figures the purchase model reads, for the rows an analysis wrote before they were
 # stored (upgrade): as of the company's last run and from its sales source, as the next
