@@ -1,10 +1,13 @@
 from odoo import api, fields, models
+from odoo.tools.misc import split_every
 
 from ..tools import warning_query
 from .res_partner import RELATIONSHIP_STAGES
 
 WARNING_REASONS = [("at_risk", "At risk"), ("stage_down", "Stage down")]
 END_REASONS = [("sale", "Bought again"), ("stage_up", "Stage back up")]
+# follow-ups created at once (the first analysis of a large company schedules thousands)
+ACTIVITY_BATCH = 1000
 
 
 class CrmXyzWarning(models.Model):
@@ -111,17 +114,23 @@ class CrmXyzWarning(models.Model):
     def _schedule_activities(self, company, as_of, to_schedule):
         """One follow-up activity per episode of `to_schedule` (episode id, salesperson,
         days since the customer's last sale), due on `as_of`, for that salesperson."""
-        if not to_schedule:
-            return
+        for batch in split_every(ACTIVITY_BATCH, to_schedule):
+            self._schedule_batch(company, as_of, batch)
+            # a first analysis schedules thousands: the cache holds one batch at a time
+            self.env.invalidate_all()
+
+    @api.model
+    def _schedule_batch(self, company, as_of, to_schedule):
         activity_type = company.xyz_followup_activity_type_id or self.env.ref(
             "mail.mail_activity_data_call", raise_if_not_found=False
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
+        # read together: each episode's figures and customer in a few queries
+        episodes = self.browse([episode_id for episode_id, _user, _days in to_schedule])
         users = self.env["res.users"].browse({user_id for _id, user_id, _days in to_schedule})
         languages = {user.id: user.lang for user in users}
         values = []
-        for episode_id, user_id, days in to_schedule:
-            episode = self.browse(episode_id)
+        for episode, (_id, user_id, days) in zip(episodes, to_schedule, strict=True):
             # in the salesperson's language: the activity is his
             summary, note = episode.with_context(lang=languages[user_id])._describe(days)
             values.append(
@@ -144,17 +153,13 @@ class CrmXyzWarning(models.Model):
             .create(values)
         )
         # one statement for all the episodes, not a write each
+        self.env.flush_all()
         self.env.cr.execute(
             """UPDATE crm_xyz_warning w
                   SET activity_id = v.activity_id, user_id = v.user_id, followup_date = %s
                  FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(id, activity_id, user_id)
                 WHERE w.id = v.id""",
-            [
-                as_of,
-                [episode_id for episode_id, _user, _days in to_schedule],
-                activities.ids,
-                [user_id for _id, user_id, _days in to_schedule],
-            ],
+            [as_of, episodes.ids, activities.ids, [user_id for _id, user_id, _days in to_schedule]],
         )
         self.invalidate_model(["activity_id", "user_id", "followup_date"])
 
