@@ -11,6 +11,7 @@ class CrmXyzPortfolio(models.Model):
 
     The share is computed when read: stored, it would change for every customer each
     time any customer buys, and the nightly analysis would rewrite every row for it.
+    So are P(alive) and the expected purchases (see purchase_model_query).
     """
 
     _name = "crm.xyz.portfolio"
@@ -76,22 +77,31 @@ class CrmXyzPortfolio(models.Model):
         )
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
-            f"""
-            CREATE VIEW {self._table} AS
+            f"CREATE VIEW {self._table} AS {self._view_query(p_alive, while_alive)}"
+        )
+
+    def _view_query(self, p_alive, while_alive):
+        # the share of sales against each company's total (a join, not a window: a
+        # window would make PostgreSQL sort the rows by company and nest the other join)
+        return f"""
             SELECT c.id, c.company_id, c.partner_id, c.user_id, c.portfolio_row,
                    c.xyz_class_auto AS xyz_class,
                    c.classification_amount AS amount,
-                   CASE WHEN c.classification_amount > 0 THEN
-                        100 * c.classification_amount
-                        / NULLIF(SUM(c.classification_amount)
-                                     FILTER (WHERE c.classification_amount > 0)
-                                     OVER (PARTITION BY c.company_id), 0)
+                   CASE WHEN c.classification_amount > 0
+                        THEN 100 * c.classification_amount / NULLIF(totals.amount, 0)
                    END AS amount_share,
                    COALESCE(c.classification_at_risk, FALSE) AS at_risk,
                    c.at_risk_count,
                    {p_alive} AS p_alive,
                    alive.purchases * {p_alive} AS expected_purchases
               FROM crm_xyz_classification c
+              JOIN (SELECT company_id,
+                           SUM(classification_amount)
+                               FILTER (WHERE classification_amount > 0) AS amount
+                      FROM crm_xyz_classification
+                     WHERE relationship_stage_auto IS NOT NULL
+                     GROUP BY company_id) AS totals
+                ON totals.company_id = c.company_id
               JOIN res_company company ON company.id = c.company_id
               LEFT JOIN crm_xyz_run last_run ON last_run.id = company.xyz_last_run_id
               LEFT JOIN (
@@ -110,8 +120,7 @@ class CrmXyzPortfolio(models.Model):
                AND alive.sale_days = c.classification_sale_days
                AND alive.first_sale_date = c.classification_first_sale_date
              WHERE c.relationship_stage_auto IS NOT NULL
-            """
-        )
+        """
 
     def action_open_partner(self):
         self.ensure_one()
