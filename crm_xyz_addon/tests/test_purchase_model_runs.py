@@ -12,6 +12,7 @@ from odoo.tests import tagged
 
 from ..tools import classification_query as queries
 from ..tools import purchase_model as bgnbd
+from ..tools import purchase_model_query as model_queries
 from .common import AS_OF, XyzCommon
 
 HORIZON_DAYS = 90
@@ -419,3 +420,31 @@ class TestPurchaseModelRuns(XyzCommon):
         # flagged by the model, the follow-up says so
         activity = expected[0].activity_id
         self.assertIn("likely to still buy", activity.with_context(lang="en_US").summary)
+
+    def test_the_upgrade_fills_the_figures_as_the_next_run_finds_them(self):
+        """The rows of the previous release lack the first sale and the sale days: the
+        migration fills them from the customers' sale days as of the last run, so that the
+        next run rewrites nobody for them."""
+        self.run_analysis(AS_OF)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT partner_id, classification_first_sale_date, classification_sale_days
+                 FROM crm_xyz_classification WHERE company_id = %s ORDER BY partner_id""",
+            [self.company.id],
+        )
+        stored = self.env.cr.fetchall()
+        self.env.cr.execute(
+            """UPDATE crm_xyz_classification
+                  SET classification_first_sale_date = NULL, classification_sale_days = NULL
+                WHERE company_id = %s""",
+            [self.company.id],
+        )
+        self.env.cr.execute(model_queries.FILL_FIGURES)
+        self.env.cr.execute(
+            """SELECT partner_id, classification_first_sale_date, classification_sale_days
+                 FROM crm_xyz_classification WHERE company_id = %s ORDER BY partner_id""",
+            [self.company.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), stored)
+        self.env.invalidate_all()
+        self.assertEqual(self.run_analysis(AS_OF).changed_count, 0)
