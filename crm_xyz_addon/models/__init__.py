@@ -19,3 +19,4 @@ from . import crm_xyz_agenda
 from . import crm_xyz_demo
 from . import crm_xyz_salesperson_history
 from . import res_partner_salesperson
+from . import res_users

@@ -275,6 +275,26 @@ class TestEarlyWarning(XyzCommon):
                 {},
             )
 
+    def test_a_salesperson_with_follow_ups_can_be_deleted(self):
+        # her customer, whose orders another salesman took (she has no sales of her own)
+        customer = self.customer_buying_on("Won Back", [70, 100, 130], user=self.salesman_2)
+        self.run_analysis(AS_OF)
+        self.create_order(customer, 100, AS_OF + timedelta(days=1))
+        self.run_analysis(AS_OF + timedelta(days=1))
+        # won back by her, her follow-up still open: two keys of the episode to her, and one
+        # to an activity that goes with her
+        warning = self.env["crm.xyz.warning"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            (warning.user_id, warning.won_back_user_id, warning.activity_id.user_id),
+            (self.salesman_2, self.salesman_2, self.salesman_2),
+        )
+        self.salesman_2.unlink()
+        self.env.invalidate_all()
+        self.assertEqual(
+            (warning.user_id, warning.won_back_user_id, warning.activity_id, warning.end_reason),
+            (self.env["res.users"], self.env["res.users"], self.env["mail.activity"], "sale"),
+        )
+
     # ------------------------------------------------------------ the portfolio
     def test_portfolio_cells_by_hand(self):
         self.customer_buying_on("Steady A", [10, 40, 70, 100])  # 400, regular

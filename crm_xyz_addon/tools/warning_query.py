@@ -130,3 +130,9 @@ WAITING_EPISODES = """
 MARK_EARLIER_EPISODES_FOLLOWED = """
     UPDATE crm_xyz_warning SET followup_date = date_start WHERE followup_date IS NULL
 """
+
+# the episodes' follow-ups assigned to users about to be deleted (res.users.unlink)
+FORGET_FOLLOW_UPS_OF_USERS = """
+    UPDATE crm_xyz_warning SET activity_id = NULL
+     WHERE activity_id IN (SELECT id FROM mail_activity WHERE user_id = ANY(%s))
+"""
