@@ -11,6 +11,7 @@ from .tools.manager_report_query import (
     REPORT_INDEXES,
     fill_completed_orders,
 )
+from .tools.purchase_model_query import DROP_WHILE_ALIVE_FUNCTION
 
 
 def pre_init_hook(env):
@@ -26,7 +27,8 @@ def post_init_hook(env):
 
 def uninstall_hook(env):
     """Drop the indexes the agenda and the manager report created on other addons'
-    tables, and the report's summary tables (Odoo does not track them)."""
+    tables, the report's summary tables and the purchase model's function (Odoo does
+    not track them)."""
     names = [
         *(index[0] for index in AGENDA_INDEXES),
         *(index[0] for index in REPORT_INDEXES),
@@ -37,3 +39,4 @@ def uninstall_hook(env):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(name)))
     for table in report_summaries.TABLES:
         env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+    env.cr.execute(DROP_WHILE_ALIVE_FUNCTION)

@@ -8,6 +8,8 @@
     "author": "crm_xyz_addon developers",
     "website": "https://github.com/crm-xyz/crm_xyz_addon",
     "depends": ["sale_management", "sale_margin", "sale_crm", "crm", "calendar"],
+    # the purchase model of the early warning (tools/purchase_model.py)
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
         "security/ir.model.access.csv",
         "security/crm_xyz_security.xml",

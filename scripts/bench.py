@@ -18,11 +18,12 @@ stores into narrow scratch tables, written independently of the engine):
 
 The floor and the engine are compared customer by customer after each run
 (stage, classes, amount, purchases, last sale, CV within 0.001, and the
-history rows of the run). Then: how long 100 saves of random customers by a
-user wait while a run is in progress, and what the web client asks for (the
-agenda month of one salesperson with 10,000 open events, the partner list
-grouped by stage and class, the manager report of every salesperson over a
-year).
+history rows of the run). Then: the purchase model's fit (part of each run),
+how long 100 saves of random customers by a user wait while a run is in
+progress, and what the web client asks for (the agenda month of one salesperson
+with 10,000 open events, the partner list grouped by stage and class, the
+Contacts list sorted by P(alive), the customer portfolio with the expected
+purchases per cell, the manager report of every salesperson over a year).
 
 With a hot standby of the cluster (`--standby-host`/`--standby-port`, which
 `./scripts/dev.py bench` gives), every screen's reads (scripts/web_screens.py)
@@ -37,7 +38,7 @@ queries (Odoo's query counter plus the round trips of server-side cursors),
 and writes it to .local/bench/results.md. Each scale runs in a process of its
 own, so that memory figures do not carry over from one scale to the next.
 
-`--smoke` checks the same agreement at 60 customers (both sales sources),
+`--smoke` checks the same agreement at 80 customers (both sales sources),
 without timing, in a database of its own that it drops when done.
 """
 
@@ -105,14 +106,22 @@ TARGETS = {
     "partner_list_seconds": 0.300,
     "report_seconds": 1.0,
     "preview_ratio": 2.0,
+    "fit_seconds": 2.0,
+    "contacts_sorted_seconds": 0.3,
+    "portfolio_seconds": 1.0,
 }
 # the screens on the hot standby, each beside the same calls on the primary
 STANDBY_FIGURE = "on the standby: {label}"
 LAG_FIGURE = "replication lag after a steady nightly run"
 READS_DURING_RUN_FIGURE = "on the standby during a steady nightly run: longest read of the {what}"
 PREVIEW_FIGURE = "settings preview (preview_analysis)"
+FIT_FIGURE = "purchase model: fit (BG/NBD, maximum likelihood)"
+CONTACTS_BY_P_ALIVE = "Contacts list sorted by P(alive)"
+PORTFOLIO_FIGURE = "portfolio with expected purchases"
 SUGGEST_FIGURE = "suggested XYZ limits (suggest_thresholds)"
-SMOKE_CUSTOMERS = 60  # three cycles of the purchase patterns: every stage and class occurs
+# four cycles of the purchase patterns: every stage and class occurs, and more than 50
+# customers buy on several days (a purchase model is fitted)
+SMOKE_CUSTOMERS = 80
 
 
 def say(message):
@@ -549,6 +558,7 @@ class ScaleBenchmark:
         with self.registry.cursor() as cr:
             self.measure_agenda(cr)
             self.measure_partner_list(cr)
+            self.measure_purchase_model_screens(cr)
         self.refresh_report_summaries()
         with self.registry.cursor() as cr:
             self.measure_manager_report(cr)
@@ -800,6 +810,7 @@ class ScaleBenchmark:
             self.check_agreement("rerun", None, engine[1])
         self.report_runs(best)
         self.measure_snapshot()
+        self.measure_fit()
         self.measure_preview(best["rerun"]["floor"]["seconds"])
 
     def explain(self, attempt, phase, as_of):
@@ -948,6 +959,28 @@ class ScaleBenchmark:
                 env["crm.xyz.completeness.snapshot"]._take(company, self.next_day)
                 cr.commit()
         self.row(SNAPSHOT_FIGURE, stats, note="in the steady run and its rerun, not in the floor")
+
+    def measure_fit(self):
+        """The purchase model's fit that each run makes after its statement (in the run's
+        time above, not in the floor), on the figures of every customer with a sale."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            company = env.company
+            runs = env["crm.xyz.run"]
+            figures = runs._stored_model_figures(company, self.next_day)
+            with measure(cr) as stats:
+                model, values = runs._purchase_model(company, figures)
+            cr.rollback()
+        if model is None:
+            self.fail(f"no purchase model: {values['bgnbd_message']}")
+            return
+        self.row(
+            FIT_FIGURE,
+            stats,
+            note=f"{model.customer_count:,} customers, {model.repeat_customer_count:,} with a "
+            f"repeat sale, {len(figures):,} distinct (x, t_x, T); r {model.r:.3f}, "
+            f"alpha {model.alpha:.3f}, a {model.a:.3f}, b {model.b:.3f}",
+        )
 
     # ------------------------------------------------------------ concurrency
     def measure_saves_during_run(self):
@@ -1105,6 +1138,63 @@ class ScaleBenchmark:
             )
             cr.commit()
         self.say(f"a day of changes after the refresh: {changed:,} rows written")
+
+    def measure_purchase_model_screens(self, cr):
+        """What the purchase model costs the screens, for a sales manager: the Contacts list
+        sorted by P(alive) (its first page, as the web client reads it), and the customer
+        portfolio's pivot with the expected purchases per cell (the four groupings it asks
+        for)."""
+        env = self.env(cr, self.data["manager_user_id"])
+        partners = env["res.partner"]
+        specification = {
+            name: {}
+            for name in (
+                "display_name",
+                "email",
+                "relationship_stage",
+                "abc_class",
+                "xyz_class",
+                "classification_p_alive",
+                "classification_expected_purchases",
+                "classification_model_known",
+            )
+        }
+        stats, page = web_measure(
+            env,
+            lambda: partners.web_search_read(
+                [("customer_rank", ">", 0)],
+                specification,
+                limit=80,
+                # the most likely leavers first; the customers without a figure last
+                order="classification_p_alive, id",
+            ),
+        )
+        known = [record["classification_model_known"] for record in page["records"]]
+        p_alive = [
+            record["classification_p_alive"]
+            for record in page["records"]
+            if record["classification_model_known"]
+        ]
+        if not p_alive or p_alive != sorted(p_alive) or known != sorted(known, reverse=True):
+            self.fail(f"the Contacts list is not sorted by P(alive): {p_alive[:10]}")
+        self.row(CONTACTS_BY_P_ALIVE, stats, note=f"first 80 of {page['length']:,}")
+        portfolio = env["crm.xyz.portfolio"]
+        measures = ["amount_share:sum", "at_risk_count:sum", "expected_purchases:sum", "__count"]
+        groupings = ([], ["portfolio_row"], ["xyz_class"], ["portfolio_row", "xyz_class"])
+
+        def pivot():
+            return [
+                portfolio.read_group([], measures, groupby, lazy=False) for groupby in groupings
+            ]
+
+        stats, cells = web_measure(env, pivot)
+        [total] = cells[0]
+        self.row(
+            PORTFOLIO_FIGURE,
+            stats,
+            note=f"{len(cells[3])} cells, {total['expected_purchases']:,.0f} purchases expected "
+            f"of {total['__count']:,} customers in {env.company.xyz_expected_purchases_days} days",
+        )
 
     def measure_manager_report(self, cr):
         """The indicators of every salesperson over the last year, for a sales manager,
@@ -1436,6 +1526,7 @@ def smoke(args):
         bench.measure_runs()
         with bench.registry.cursor() as cr:
             bench.measure_partner_list(cr)
+            bench.measure_purchase_model_screens(cr)
         # the report's figures through the summaries, after a day of changes, are those
         # of the reference release's queries
         bench.refresh_report_summaries()
@@ -1616,6 +1707,19 @@ def render_targets(rows):
     )
     check("manager report", value(REPORT_FIGURE, "seconds"), TARGETS["report_seconds"], " s")
     check("settings preview / floor", value(PREVIEW_FIGURE, "ratio"), TARGETS["preview_ratio"], "×")
+    check("purchase model fit", value(FIT_FIGURE, "seconds"), TARGETS["fit_seconds"], " s")
+    check(
+        "Contacts list sorted by P(alive)",
+        value(CONTACTS_BY_P_ALIVE, "seconds"),
+        TARGETS["contacts_sorted_seconds"],
+        " s",
+    )
+    check(
+        "portfolio with expected purchases",
+        value(PORTFOLIO_FIGURE, "seconds"),
+        TARGETS["portfolio_seconds"],
+        " s",
+    )
     check("suggested limits / floor", value(SUGGEST_FIGURE, "ratio"), TARGETS["preview_ratio"], "×")
     for figure in (FIRST_RUN, STEADY_RUN, RERUN_RUN):
         runs = sorted(

@@ -1,8 +1,9 @@
 """The floor of the scale benchmark: what PostgreSQL itself needs to classify.
 
 One statement computes every customer's stage, ABC and XYZ classes, CV, amount,
-number of purchases, last sale date and early warning (typical interval between
-sale days, at risk), then in the same statement stores the
+number of purchases, last sale date, early warning (typical interval between
+sale days, at risk) and what the purchase model reads (first sale day, number of
+sale days), then in the same statement stores the
 rows that differ from the previous results into a narrow scratch table (a
 primary key and nothing else) and the changes of stage or class into a narrow
 scratch history table (a primary key only, no foreign key). With the scratch
@@ -30,7 +31,7 @@ CREATE_TABLES = f"""
         partner_id integer PRIMARY KEY,
         stage varchar, abc varchar, xyz varchar,
         amount numeric, purchases integer, cv numeric, last_sale date,
-        typical numeric, at_risk boolean
+        typical numeric, at_risk boolean, first_sale date, sale_day_count integer
     );
     CREATE TABLE {FLOOR_HISTORY_TABLE} (
         id bigserial PRIMARY KEY,
@@ -82,6 +83,11 @@ intervals AS (
       FROM gaps WHERE gap IS NOT NULL
      GROUP BY partner_id HAVING COUNT(*) >= 2
 ),
+-- the purchase model: the first day a customer bought on, and on how many days
+span AS (
+    SELECT partner_id, MIN(sale_date) AS first_sale, COUNT(*)::int AS sale_day_count
+      FROM sale_days GROUP BY partner_id
+),
 customer AS (
     SELECT p.partner_id,
            COALESCE(SUM(p.value) FILTER (WHERE p.bucket BETWEEN 1 AND st.n), 0) AS total,
@@ -111,9 +117,10 @@ classified AS (
            END AS cum_before_pct,
            SUM(c.total) FILTER (WHERE c.total > 0) OVER () AS grand_total,
            st.x_max, st.y_max, st.a_pct, st.b_pct, st.risk_factor, st.risk_min_days,
-           iv.typical
+           iv.typical, sp.first_sale, sp.sale_day_count
       FROM customer c CROSS JOIN settings st
       LEFT JOIN intervals iv ON iv.partner_id = c.partner_id
+      LEFT JOIN span sp ON sp.partner_id = c.partner_id
 ),
 result AS (
     SELECT partner_id, stage,
@@ -134,11 +141,12 @@ result AS (
            typical,
            (stage IN ('regular', 'one_off') AND typical IS NOT NULL
             AND %(as_of)s::date - last_sale > risk_factor * typical
-            AND %(as_of)s::date - last_sale >= risk_min_days) AS at_risk
+            AND %(as_of)s::date - last_sale >= risk_min_days) AS at_risk,
+           first_sale, sale_day_count
       FROM classified
      UNION ALL
     -- potential customers: no sale up to as_of, an opportunity or a quotation here
-    SELECT pp.id, 'potential', NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE
+    SELECT pp.id, 'potential', NULL, NULL, NULL, NULL, NULL, NULL, NULL, FALSE, NULL, NULL
       FROM res_partner pp
      WHERE pp.active
        AND (pp.company_id IS NULL OR pp.company_id = %(company_id)s)
@@ -161,7 +169,7 @@ COMPUTE_ONLY = """
 WITH {classify}
 SELECT COUNT(*), COUNT(*) FILTER (WHERE stage = 'regular'), COUNT(*) FILTER (WHERE abc = 'A'),
        COUNT(*) FILTER (WHERE xyz = 'X'), SUM(amount), SUM(purchases), SUM(cv), MAX(last_sale),
-       SUM(typical), COUNT(*) FILTER (WHERE at_risk)
+       SUM(typical), COUNT(*) FILTER (WHERE at_risk), MIN(first_sale), SUM(sale_day_count)
   FROM result
 """
 
@@ -172,20 +180,23 @@ changed AS (
       FROM result r
       LEFT JOIN {FLOOR_TABLE} f ON f.partner_id = r.partner_id
      WHERE (r.stage, r.abc, r.xyz, r.amount, r.purchases, r.cv, r.last_sale, r.typical,
-            r.at_risk)
+            r.at_risk, r.first_sale, r.sale_day_count)
            IS DISTINCT FROM (f.stage, f.abc, f.xyz, f.amount, f.purchases, f.cv, f.last_sale,
-                             f.typical, f.at_risk)
+                             f.typical, f.at_risk, f.first_sale, f.sale_day_count)
 ),
 stored AS (
     INSERT INTO {FLOOR_TABLE} AS f
-           (partner_id, stage, abc, xyz, amount, purchases, cv, last_sale, typical, at_risk)
-    SELECT partner_id, stage, abc, xyz, amount, purchases, cv, last_sale, typical, at_risk
+           (partner_id, stage, abc, xyz, amount, purchases, cv, last_sale, typical, at_risk,
+            first_sale, sale_day_count)
+    SELECT partner_id, stage, abc, xyz, amount, purchases, cv, last_sale, typical, at_risk,
+           first_sale, sale_day_count
       FROM changed
         ON CONFLICT (partner_id) DO UPDATE
        SET stage = EXCLUDED.stage, abc = EXCLUDED.abc, xyz = EXCLUDED.xyz,
            amount = EXCLUDED.amount, purchases = EXCLUDED.purchases, cv = EXCLUDED.cv,
            last_sale = EXCLUDED.last_sale, typical = EXCLUDED.typical,
-           at_risk = EXCLUDED.at_risk
+           at_risk = EXCLUDED.at_risk, first_sale = EXCLUDED.first_sale,
+           sale_day_count = EXCLUDED.sale_day_count
     RETURNING 1
 ),
 history AS (
@@ -203,10 +214,12 @@ SELECT (SELECT COUNT(*) FROM result), (SELECT COUNT(*) FROM stored),
 # every partner classified by either side, with both sides' values
 COMPARE_QUERY = f"""
 SELECT COALESCE(f.partner_id, c.partner_id),
-       f.stage, f.abc, f.xyz, f.amount, f.purchases, f.last_sale, f.cv, f.typical, f.at_risk,
+       f.stage, f.abc, f.xyz, f.amount, f.purchases, f.last_sale, f.first_sale,
+       f.sale_day_count, f.cv, f.typical, f.at_risk,
        c.relationship_stage_auto, c.abc_class_auto, c.xyz_class_auto,
        c.classification_amount::numeric, c.classification_purchase_count,
-       c.classification_last_sale_date, c.classification_cv::numeric,
+       c.classification_last_sale_date, c.classification_first_sale_date,
+       c.classification_sale_days, c.classification_cv::numeric,
        c.classification_typical_interval::numeric, c.classification_at_risk
   FROM {FLOOR_TABLE} f
   FULL JOIN (SELECT * FROM crm_xyz_classification
@@ -285,9 +298,9 @@ def compare_with_engine(env, company):
 
     Returns (compared, mismatches): the number of partners classified by either
     side, and a list of (partner_id, floor values, engine values) where the
-    stage, a class, the amount, the number of purchases, the last sale date or
-    the early warning differ, or the CV or the typical interval differs by more
-    than 0.001.
+    stage, a class, the amount, the number of purchases, the last or first sale
+    date, the number of sale days or the early warning differ, or the CV or the
+    typical interval differs by more than 0.001.
     """
     env.flush_all()
     env.cr.execute(COMPARE_QUERY, {"company_id": company.id})
@@ -298,13 +311,14 @@ def compare_with_engine(env, company):
         return (a is None) == (b is None) and (a is None or abs(a - b) <= 0.001)
 
     for row in rows:
-        floor_values, engine_values = row[1:10], row[10:19]
-        # stage, classes, amount, purchases, last sale; CV and typical interval; at risk
+        floor_values, engine_values = row[1:12], row[12:23]
+        # stage, classes, amount, purchases, last and first sale, sale days; CV and typical
+        # interval; at risk
         same = (
-            floor_values[:6] == engine_values[:6]
-            and close(floor_values[6], engine_values[6])
-            and close(floor_values[7], engine_values[7])
-            and bool(floor_values[8]) == bool(engine_values[8])
+            floor_values[:8] == engine_values[:8]
+            and close(floor_values[8], engine_values[8])
+            and close(floor_values[9], engine_values[9])
+            and bool(floor_values[10]) == bool(engine_values[10])
         )
         if not same:
             mismatches.append((row[0], floor_values, engine_values))

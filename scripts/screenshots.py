@@ -56,7 +56,8 @@ class ScreenshotError(Exception):
 def screens():
     """(file name, login, path, element showing the data, steps before) per screen; a step
     is a selector to wait for or JavaScript to run; {partner} is a classified customer,
-    {partner_at_risk} one the early warning flags."""
+    {partner_at_risk} one the early warning flags, {partner_model} one the purchase model
+    gives up on."""
     return (
         (
             "agenda_month",
@@ -91,6 +92,18 @@ def screens():
                 ".o_form_view .o_notebook",
                 "document.querySelector('.o_notebook a[name=crm_xyz_classification]').click()",
                 ".o_notebook .tab-pane.active [name=classification_risk_explanation]",
+                "document.querySelector('.o_notebook').scrollIntoView({block: 'start'})",
+            ],
+        ),
+        (
+            "partner_purchase_model",
+            "anna.manager",
+            "/odoo/res.partner/{partner_model}",
+            ".o_notebook .tab-pane.active [name=classification_model_explanation]",
+            [
+                ".o_form_view .o_notebook",
+                "document.querySelector('.o_notebook a[name=crm_xyz_classification]').click()",
+                ".o_notebook .tab-pane.active [name=classification_model_explanation]",
                 "document.querySelector('.o_notebook').scrollIntoView({block: 'start'})",
             ],
         ),
@@ -249,6 +262,25 @@ def partner_at_risk(session):
     return found[0]
 
 
+def partner_model(session):
+    """A customer that bought on several days and that the purchase model thinks has
+    likely left: its form shows P(alive) and the expected purchases."""
+    for domain in (
+        [("classification_p_alive", "<", 0.5), ("classification_sale_days", ">=", 3)],
+        [("classification_p_alive", "<", 1), ("classification_sale_days", ">=", 2)],
+    ):
+        found = session.call_kw(
+            "res.partner",
+            "search",
+            [[*domain, ("is_company", "=", True)]],
+            limit=1,
+            order="classification_sale_days desc, id",
+        )
+        if found:
+            return found[0]
+    raise ScreenshotError("no customer with a P(alive) in the database: has it a purchase model?")
+
+
 # --------------------------------------------------------------- Chromium side
 class Browser:
     """Headless Chromium driven through its DevTools protocol."""
@@ -367,6 +399,8 @@ def take(url, db, out, lang=None, suffix=""):
                 path = path.format(partner=classified_partner(session))
             if "{partner_at_risk}" in path:
                 path = path.format(partner_at_risk=partner_at_risk(session))
+            if "{partner_model}" in path:
+                path = path.format(partner_model=partner_model(session))
             browser.open(f"{url}{path}", session.cookie)
             for step in steps:
                 if step.startswith("document."):

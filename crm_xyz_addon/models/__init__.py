@@ -2,8 +2,10 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import crm_xyz_classification
-from . import crm_xyz_portfolio
+
+# the run before the portfolio: the portfolio's view reads the runs' purchase model
 from . import crm_xyz_run
+from . import crm_xyz_portfolio
 from . import crm_xyz_warning
 from . import crm_xyz_history
 from . import crm_xyz_completeness_snapshot
@@ -17,3 +19,4 @@ from . import mail_activity
 from . import crm_xyz_agenda
 from . import crm_xyz_salesperson_history
 from . import res_partner_salesperson
+from . import res_users

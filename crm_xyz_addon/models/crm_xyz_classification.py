@@ -7,7 +7,17 @@ from odoo.tools import SQL
 from odoo.tools.query import Query
 
 from ..tools import classification_query, classification_tables
+from ..tools import purchase_model_query as model_queries
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
+
+# the figures of the purchase model, computed when read (see purchase_model_query)
+MODEL_FIGURES = {
+    "classification_p_alive": model_queries.P_ALIVE,
+    "classification_expected_purchases": model_queries.EXPECTED_PURCHASES,
+}
+MODEL_SEARCH_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
+# the horizon of the expected purchases when the company has none (days)
+DEFAULT_EXPECTED_PURCHASES_DAYS = 90
 
 # the rows of the customer portfolio: regular customers by ABC class, the others by stage
 PORTFOLIO_ROWS = [
@@ -20,6 +30,10 @@ PORTFOLIO_ROWS = [
 ]
 # computed when read (not rewritten every night), searched and sorted through their SQL
 COUNTED_WHEN_READ = ("classification_date", "classification_days_since_sale")
+
+
+# the slots of the purchase model's expressions read from the run: its parameters
+RUN_PARAMETERS = {"r": "bgnbd_r", "alpha": "bgnbd_alpha", "a": "bgnbd_a", "b": "bgnbd_b"}
 
 
 class CrmXyzClassification(models.Model):
@@ -121,6 +135,39 @@ class CrmXyzClassification(models.Model):
     classification_at_risk_prev = fields.Boolean(
         string="At Risk Before", readonly=True, help="At risk after the previous analysis date."
     )
+    # the purchase model (BG/NBD): what it needs per customer, written by the analysis
+    classification_first_sale_date = fields.Date(
+        string="First Sale", readonly=True, help="The first day it bought on, up to the analysis."
+    )
+    classification_sale_days = fields.Integer(
+        string="Sale Days",
+        readonly=True,
+        aggregator=False,
+        help="The number of days it bought on, up to the analysis.",
+    )
+    # ... and what it says, from those and the parameters of the company's last run
+    classification_p_alive = fields.Float(
+        string="P(alive)",
+        compute="_compute_model_figures",
+        search="_search_p_alive",
+        aggregator="avg",
+        help="The probability that the customer still buys from you, by the purchase model "
+        "(BG/NBD) fitted on all the company's customers: from how many days it bought on and "
+        "how long ago it last did. 1 for a customer that bought on one day only.",
+    )
+    classification_expected_purchases = fields.Float(
+        string="Expected Purchases",
+        compute="_compute_model_figures",
+        search="_search_expected_purchases",
+        aggregator="sum",
+        help="The number of days the customer is expected to buy on in the coming days (the "
+        "horizon of the classification settings, 90 by default), by the purchase model.",
+    )
+    classification_model_known = fields.Boolean(
+        string="Purchase Model Known",
+        compute="_compute_model_figures",
+        help="The company has a purchase model and the customer a sale.",
+    )
     at_risk_count = fields.Integer(
         string="At Risk (count)",
         compute="_compute_at_risk_count",
@@ -218,7 +265,12 @@ class CrmXyzClassification(models.Model):
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         """The figures computed when read as SQL, so that they can be searched, sorted and
-        grouped by like the stored ones."""
+        grouped by like the stored ones: those counted from the analysis date, and the
+        purchase model's (summed too), with the parameters of the last run of the row's
+        company."""
+        if fname in MODEL_FIGURES and query is not None:
+            self.check_field_access_rights("read", [fname])
+            return model_queries.model_sql(MODEL_FIGURES[fname], **self._model_slots(alias, query))
         if fname not in COUNTED_WHEN_READ:
             return super()._field_to_sql(alias, fname, query, flush)
         if query is None:
@@ -277,8 +329,126 @@ class CrmXyzClassification(models.Model):
                 row.relationship_trend, ""
             )
 
+    @api.depends(
+        "classification_sale_days",
+        "classification_first_sale_date",
+        "classification_last_sale_date",
+        "company_id.xyz_last_run_id",
+        "company_id.xyz_expected_purchases_days",
+    )
+    def _compute_model_figures(self):
+        """P(alive) and the expected purchases, by the same SQL expressions as searching
+        and sorting them, for all the rows at once."""
+        figures = {}
+        ids = [row_id for row_id in self.ids if isinstance(row_id, int)]
+        if ids:
+            query = self._where_calc([("id", "in", ids)], active_test=False)
+            rows = self.env.execute_query(
+                query.select(
+                    SQL.identifier(self._table, "id"),
+                    *(self._field_to_sql(self._table, name, query) for name in MODEL_FIGURES),
+                )
+            )
+            figures = {row_id: (p_alive, expected) for row_id, p_alive, expected in rows}
+        for row in self:
+            p_alive, expected = figures.get(row.id, (None, None))
+            row.classification_p_alive = p_alive or 0.0
+            row.classification_expected_purchases = expected or 0.0
+            row.classification_model_known = p_alive is not None
+
+    def _model_slots(self, alias, query):
+        """The slots of the purchase model's expressions for the row of `alias`: its
+        figures, and the parameters and date of its company's last run (joined)."""
+        company_alias = query.make_alias(alias, "bgnbd_company")
+        run_alias = query.make_alias(alias, "bgnbd_run")
+        query.add_join(
+            "LEFT JOIN",
+            company_alias,
+            "res_company",
+            SQL(
+                "%s = %s", SQL.identifier(company_alias, "id"), SQL.identifier(alias, "company_id")
+            ),
+        )
+        query.add_join(
+            "LEFT JOIN",
+            run_alias,
+            "crm_xyz_run",
+            SQL(
+                "%s = %s",
+                SQL.identifier(run_alias, "id"),
+                # the run is the company's last one
+                SQL.identifier(
+                    company_alias,
+                    "xyz_last_run_id",
+                    to_flush=self.env["res.company"]._fields["xyz_last_run_id"],
+                ),
+            ),
+        )
+        companies, runs = self.env["res.company"], self.env["crm.xyz.run"]
+
+        def column(table_alias, model, name):
+            return SQL.identifier(table_alias, name, to_flush=model._fields[name])
+
+        return {
+            "sale_days": column(alias, self, "classification_sale_days"),
+            "first_sale": column(alias, self, "classification_first_sale_date"),
+            "last_sale": column(alias, self, "classification_last_sale_date"),
+            "as_of": column(run_alias, runs, "date"),
+            **{slot: column(run_alias, runs, name) for slot, name in RUN_PARAMETERS.items()},
+            "horizon": SQL(
+                "COALESCE(NULLIF(%s, 0), %s)",
+                SQL.identifier(
+                    company_alias,
+                    "xyz_expected_purchases_days",
+                    to_flush=companies._fields["xyz_expected_purchases_days"],
+                ),
+                DEFAULT_EXPECTED_PURCHASES_DAYS,
+            ),
+        }
+
+    def _search_p_alive(self, operator, value):
+        return self._search_model_figure("classification_p_alive", operator, value)
+
+    def _search_expected_purchases(self, operator, value):
+        return self._search_model_figure("classification_expected_purchases", operator, value)
+
+    def _search_model_figure(self, fname, operator, value):
+        """A condition on P(alive) or the expected purchases, as a subquery on their
+        expression (unknown figures are empty: they match "= False" only)."""
+        field = self._fields[fname]
+        if operator not in MODEL_SEARCH_OPERATORS:
+            raise UserError(
+                self.env._(
+                    "%(field)s can be searched with =, !=, <, <=, > or >= only.",
+                    field=field._description_string(self.env),
+                )
+            )
+        query = self._where_calc([], active_test=False)
+        expression = self._field_to_sql(self._table, fname, query)
+        if value is False or value is None:
+            if operator not in ("=", "!="):
+                raise UserError(
+                    self.env._(
+                        "%(field)s can be compared with a number only.",
+                        field=field._description_string(self.env),
+                    )
+                )
+            null_test = "IS NULL" if operator == "=" else "IS NOT NULL"
+            query.add_where(SQL(f"%s {null_test}", expression))
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UserError(
+                    self.env._(
+                        "%(field)s can be compared with a number only.",
+                        field=field._description_string(self.env),
+                    )
+                )
+            query.add_where(SQL(f"%s {operator} %s::float8", expression, float(value)))
+        return [("id", "in", query)]
+
     def init(self):
         classification_tables.create_classification_table(self.env.cr, self)
+        self.env.cr.execute(model_queries.CREATE_WHILE_ALIVE_FUNCTION)
 
     def action_open_partner(self):
         self.ensure_one()

@@ -11,8 +11,16 @@ from odoo.tools.misc import formatLang
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
-from ..tools import thresholds
-from .res_company import RISK_SETTING_FIELDS, SETTING_FIELDS
+from ..tools import purchase_model, thresholds
+from ..tools import purchase_model_query as model_queries
+from .res_company import (
+    FOLLOWUP_SETTING_FIELDS,
+    MODEL_RISK_FIELDS,
+    MODEL_SETTING_FIELDS,
+    PREVIEW_RISK_FIELDS,
+    RISK_SETTING_FIELDS,
+    SETTING_FIELDS,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -115,8 +123,15 @@ class CrmXyzRun(models.Model):
     followup_count = fields.Integer(
         string="Follow-ups Scheduled",
         readonly=True,
-        help="Customers that became at risk or whose stage went down, with a follow-up activity "
-        "for their salesperson.",
+        help="Customers that became at risk or whose stage went down, or waited for a follow-up "
+        "since, with a follow-up activity for their salesperson scheduled by this run.",
+    )
+    followup_waiting_count = fields.Integer(
+        string="Follow-ups Waiting",
+        readonly=True,
+        help="Customers still at risk or down a stage whose follow-up waits: their salesperson "
+        "had as many new follow-ups that night as the settings allow. The next nights schedule "
+        "them, the most valuable customers first, as long as they stay so.",
     )
     followup_unassigned_count = fields.Integer(
         string="Warnings Without Salesperson",
@@ -129,6 +144,47 @@ class CrmXyzRun(models.Model):
         readonly=True,
         help="Documents of the window in a foreign currency with no exchange rate on or before "
         "their date: Odoo converted them at the first rate of the currency, or 1.0 without any.",
+    )
+    at_risk_count = fields.Integer(
+        string="Customers At Risk",
+        readonly=True,
+        help="Regular and one-off customers at risk after the run, by its method.",
+    )
+    xyz_risk_method = fields.Selection(
+        selection=lambda self: self.env["res.company"]._fields["xyz_risk_method"].selection,
+        string="At Risk By",
+        readonly=True,
+        help="The method that flagged the customers at risk: the purchase model needs a model "
+        "fitted by the run, else the typical interval flags them.",
+    )
+    xyz_risk_p_alive = fields.Float(string="At Risk Below P(alive)", readonly=True, digits=(16, 2))
+    # the purchase model (BG/NBD) fitted by the run, in weeks; full precision (float8): the
+    # customers' figures are computed from these when read
+    bgnbd_fitted = fields.Boolean(string="Purchase Model Fitted", readonly=True)
+    bgnbd_r = fields.Float(
+        string="r", readonly=True, help="Shape of the gamma distribution of purchase rates."
+    )
+    bgnbd_alpha = fields.Float(
+        string="α (weeks)", readonly=True, help="Scale of the gamma distribution of purchase rates."
+    )
+    bgnbd_a = fields.Float(
+        string="a", readonly=True, help="Beta distribution of the dropout probability: a."
+    )
+    bgnbd_b = fields.Float(
+        string="b", readonly=True, help="Beta distribution of the dropout probability: b."
+    )
+    bgnbd_customer_count = fields.Integer(
+        string="Customers Fitted", readonly=True, help="Customers with a sale up to the date."
+    )
+    bgnbd_repeat_customer_count = fields.Integer(
+        string="Customers With a Repeat Sale",
+        readonly=True,
+        help="Customers that bought on more than one day: at least 50 are needed.",
+    )
+    bgnbd_log_likelihood = fields.Float(string="Log-likelihood", readonly=True)
+    bgnbd_duration = fields.Float(string="Fit Duration (s)", readonly=True, digits=(16, 3))
+    bgnbd_message = fields.Text(
+        string="Purchase Model Note", readonly=True, help="Why the run has no purchase model."
     )
     history_ids = fields.One2many("crm.xyz.history", "run_id", string="Changes", readonly=True)
     xyz_not_separating = fields.Boolean(
@@ -302,12 +358,15 @@ class CrmXyzRun(models.Model):
             }
         )
         counts = run._classify(company, as_of)
-        followups, unassigned = self.env["crm.xyz.warning"]._follow_up(company, as_of)
+        run._fit_purchase_model(company, counts.pop("model_figures", None) or [])
+        counts.update(run._flag_at_risk_by_model(company, as_of, counts))
+        followups, unassigned, waiting = self.env["crm.xyz.warning"]._follow_up(company, as_of, run)
         run.write(
             {
                 **counts,
                 "followup_count": followups,
                 "followup_unassigned_count": unassigned,
+                "followup_waiting_count": waiting,
                 "state": "done",
                 "duration": time.monotonic() - started,
             }
@@ -332,6 +391,126 @@ class CrmXyzRun(models.Model):
                 as_of,
             )
         return run.sudo(False)
+
+    def _fit_purchase_model(self, company, figures):
+        """Fit the purchase model of `company` on `figures` (what the analysis statement
+        returns: rows [x, t_x in days, T in days, customers]) and write it on the run,
+        with the method that flags the customers at risk: the purchase model needs one,
+        else the typical interval does (and the run says why)."""
+        self.ensure_one()
+        settings = company._xyz_model_settings()
+        model, values = self._purchase_model(company, figures)
+        method = settings["xyz_risk_method"] if model else "rule"
+        if not model:
+            _logger.info("%s", values["bgnbd_message"])
+        if settings["xyz_risk_method"] == "model" and not model:
+            values["bgnbd_message"] = self.env._(
+                "%(why)s The customers at risk are flagged by the typical interval instead.",
+                why=values["bgnbd_message"],
+            )
+        self.write(
+            {**values, "xyz_risk_method": method, "xyz_risk_p_alive": settings["xyz_risk_p_alive"]}
+        )
+        return model
+
+    @api.model
+    def _purchase_model(self, company, figures):
+        """(model or None, run values): the purchase model fitted on `figures`, rows
+        [x, t_x in days, T in days, customers] of every customer with a sale."""
+        started = time.monotonic()
+        frequency, recency_days, age_days, counts = (
+            [row[column] for row in figures] for column in range(4)
+        )
+        values = {"bgnbd_fitted": False, "bgnbd_message": False}
+        try:
+            model = purchase_model.fit(
+                frequency,
+                purchase_model.weeks(recency_days),
+                purchase_model.weeks(age_days),
+                counts,
+            )
+        except purchase_model.ModelNotFitted as error:
+            model = None
+            values["bgnbd_message"] = self._model_not_fitted_message(error, company)
+            values["bgnbd_customer_count"] = int(sum(counts))
+            values["bgnbd_repeat_customer_count"] = error.values.get("count", 0)
+        else:
+            values.update(
+                {
+                    "bgnbd_fitted": True,
+                    "bgnbd_r": model.r,
+                    "bgnbd_alpha": model.alpha,
+                    "bgnbd_a": model.a,
+                    "bgnbd_b": model.b,
+                    "bgnbd_log_likelihood": model.log_likelihood,
+                    "bgnbd_customer_count": model.customer_count,
+                    "bgnbd_repeat_customer_count": model.repeat_customer_count,
+                }
+            )
+        values["bgnbd_duration"] = time.monotonic() - started
+        return model, values
+
+    @api.model
+    def _stored_model_figures(self, company, as_of):
+        """The figures the purchase model is fitted on, read from the customers' stored
+        rows (as of their company's last run), as the analysis statement returns them."""
+        self.env.flush_all()
+        return [
+            list(row)
+            for row in self._read_only_rows(
+                model_queries.model_figures(model_queries.STORED_FIGURES),
+                {"company_id": company.id, "as_of": as_of},
+            )
+        ]
+
+    def _flag_at_risk_by_model(self, company, as_of, counts):
+        """With the purchase model as the method, flag the customers at risk once the run
+        has fitted it (by the typical interval when it could not); returns the counts
+        that change: the customers changed and at risk."""
+        self.ensure_one()
+        if company._xyz_model_settings()["xyz_risk_method"] != "model":
+            return {}
+        model = self._model()
+        params = {
+            **self._query_params(company, as_of, company._xyz_settings()),
+            "risk_method": self.xyz_risk_method,
+            **{
+                f"bgnbd_{name}": getattr(model, name) if model else None
+                for name in purchase_model.PARAMETERS
+            },
+        }
+        self.env.flush_all()
+        self.env.cr.execute(queries.flag_at_risk_statement(), params)
+        changed, at_risk = self.env.cr.fetchone()
+        self.env["crm.xyz.classification"].invalidate_model()
+        self.env["res.partner"].invalidate_model()
+        return {"changed_count": counts["changed_count"] + changed, "at_risk_count": at_risk}
+
+    @api.model
+    def _model_not_fitted_message(self, error, company):
+        if error.reason == "too_few_repeat_buyers":
+            return self.env._(
+                "No purchase model: %(count)s customers of %(company)s bought on more than one "
+                "day, and the model needs %(needed)s to be fitted.",
+                count=error.values["count"],
+                company=company.display_name,
+                needed=error.values["needed"],
+            )
+        return self.env._(
+            "No purchase model for %(company)s: the fit found no maximum of the likelihood "
+            "(%(detail)s).",
+            company=company.display_name,
+            detail=error.values.get("detail", ""),
+        )
+
+    def _model(self):
+        """The purchase model the run fitted, or None."""
+        self.ensure_one()
+        if not self.bgnbd_fitted:
+            return None
+        return purchase_model.PurchaseModel(
+            self.bgnbd_r, self.bgnbd_alpha, self.bgnbd_a, self.bgnbd_b
+        )
 
     def _classify(self, company, as_of):
         """Classify and store in one set-based statement; Python only orchestrates."""
@@ -362,7 +541,17 @@ class CrmXyzRun(models.Model):
 
     @api.model
     def _query_params(self, company, as_of, settings):
-        """The parameters of the classification statements: dates, exact thresholds."""
+        """The parameters of the classification statements: dates, exact thresholds and
+        the early warning's settings (those of `settings`, else the company's)."""
+        risk = {
+            **company._xyz_risk_settings(),
+            **company._xyz_model_settings(),
+            **{
+                name: settings[name]
+                for name in (*RISK_SETTING_FIELDS, *MODEL_RISK_FIELDS)
+                if name in settings
+            },
+        }
         tz = company.partner_id.tz or "UTC"
         bounds = calc.period_bounds(
             as_of, settings["xyz_period_unit"], settings["xyz_period_count"]
@@ -384,8 +573,11 @@ class CrmXyzRun(models.Model):
             "a_percent": calc.exact_decimal(settings["abc_a_percent"]),
             "b_percent": calc.exact_decimal(settings["abc_b_percent"]),
             # the early warning: at risk after this many typical intervals without a sale
-            "risk_factor": calc.exact_decimal(company["xyz_risk_factor"] or 2.0),
-            "risk_min_days": company["xyz_risk_min_days"] or 0,
+            "risk_factor": calc.exact_decimal(risk["xyz_risk_factor"] or 2.0),
+            "risk_min_days": risk["xyz_risk_min_days"] or 0,
+            # ... or, with the purchase model, below this P(alive) (flag_at_risk_statement)
+            "risk_method": risk["xyz_risk_method"],
+            "risk_p_alive": float(risk["xyz_risk_p_alive"]),
         }
 
     # ------------------------------------------------ preview and suggested limits
@@ -397,8 +589,12 @@ class CrmXyzRun(models.Model):
         Sales managers only. `settings` are any of the classification settings of
         the company (the others keep their saved values); invalid ones raise the
         ValidationError that saving them would. Returns plain data: the number of
-        customers by stage, ABC and XYZ class, and the share of sales of each ABC
-        class in percent.
+        customers by stage, ABC and XYZ class, the share of sales of each ABC class
+        in percent, the customers at risk by each method ("at_risk": {"rule": n,
+        "model": n, or False without a purchase model}), the method a run would flag
+        them by ("at_risk_method") and the purchase model a run would fit
+        ("purchase_model": r, alpha, a, b, log_likelihood, customer_count,
+        repeat_customer_count; False without one).
         """
         self._check_may_run_analysis()
         company = self.env.company
@@ -468,13 +664,14 @@ class CrmXyzRun(models.Model):
     def _preview_settings(self, company, overrides):
         """The company's settings with `overrides`, checked as saving them would check them.
 
-        Only the settings the preview uses are accepted: any other keyword (a name that
-        is no setting, or one of the early warning's) is refused, not ignored; a bad
-        value of the early warning's gets the error of saving it.
+        Only the settings the preview uses are accepted: the classification's and those
+        that say who is at risk. Any other keyword (a name that is no setting, or one of
+        the follow-ups') is refused, not ignored; a bad value gets the error of saving it.
         """
         _ = self.env._
-        unused = sorted(set(overrides) - set(SETTING_FIELDS))
-        unknown = [name for name in unused if name not in RISK_SETTING_FIELDS]
+        unused = sorted(set(overrides) - {*SETTING_FIELDS, *PREVIEW_RISK_FIELDS})
+        known = {*RISK_SETTING_FIELDS, *MODEL_SETTING_FIELDS, *FOLLOWUP_SETTING_FIELDS}
+        unknown = [name for name in unused if name not in known]
         if unknown:
             raise ValidationError(
                 _(
@@ -486,6 +683,8 @@ class CrmXyzRun(models.Model):
         company._validate_xyz_risk_settings(
             overrides.get("xyz_risk_factor"), overrides.get("xyz_risk_min_days")
         )
+        company._validate_xyz_model_settings(overrides)
+        company._validate_xyz_followup_settings(overrides)
         if unused:
             fields = company._fields
             raise ValidationError(
@@ -497,28 +696,85 @@ class CrmXyzRun(models.Model):
                     ),
                 )
             )
-        settings = {**company._xyz_settings(), **overrides}
+        settings = {
+            **company._xyz_settings(),
+            **{name: overrides[name] for name in SETTING_FIELDS if name in overrides},
+        }
         company._validate_xyz_settings(settings)
         for name in SETTING_FIELDS:
             if company._fields[name].type == "integer":
                 settings[name] = int(settings[name])
+        # who is at risk by the settings on the screen, for the preview's figures
+        settings.update(
+            {name: overrides[name] for name in PREVIEW_RISK_FIELDS if name in overrides}
+        )
         return settings
 
     @api.model
     def _preview(self, company, as_of, settings):
-        """(figures, periods) of an analysis with `settings`: see thresholds.summarize."""
-        rows = self._read_only_rows(
-            queries.preview_statement(settings["xyz_source"], settings["xyz_parameter"]),
-            self._query_params(company, as_of, settings),
+        """(figures, periods) of an analysis with `settings`: see thresholds.summarize.
+
+        The figures also give the customers at risk by each method ("at_risk"; by the
+        purchase model: False when the company has too few repeat buyers for one), the
+        method a run would flag them by ("at_risk_method") and the purchase model a run
+        would fit ("purchase_model": its parameters, or False). False, not None: XML-RPC
+        carries no None.
+        """
+        params = self._query_params(company, as_of, settings)
+        [(summary, model_figures, flaggable)] = self._read_only_rows(
+            queries.preview_statement(settings["xyz_source"], settings["xyz_parameter"]), params
         )
-        return thresholds.summarize(rows)
+        figures, periods = thresholds.summarize((*row, None) for row in summary or [])
+        model, _values = self._purchase_model(company, model_figures or [])
+        figures["at_risk"] = {
+            "rule": figures["at_risk"]["rule"] or 0,
+            "model": self._count_below_p_alive(model, flaggable or [], params["risk_p_alive"])
+            if model
+            else False,
+        }
+        figures["at_risk_method"] = params["risk_method"] if model else "rule"
+        figures["purchase_model"] = bool(model) and {
+            "r": model.r,
+            "alpha": model.alpha,
+            "a": model.a,
+            "b": model.b,
+            "log_likelihood": model.log_likelihood,
+            "customer_count": model.customer_count,
+            "repeat_customer_count": model.repeat_customer_count,
+        }
+        return figures, periods
+
+    @api.model
+    def _count_below_p_alive(self, model, figures, threshold):
+        """How many customers of `figures` (rows [x, t_x in days, T in days, customers])
+        have a P(alive) below `threshold`, as flag_at_risk_statement flags them."""
+        if not figures:
+            return 0
+        frequency, recency_days, age_days, counts = (
+            [row[column] for row in figures] for column in range(4)
+        )
+        p_alive = purchase_model.p_alive(
+            model,
+            frequency,
+            purchase_model.weeks(recency_days),
+            purchase_model.weeks(age_days),
+        )
+        return int(
+            sum(count for value, count in zip(p_alive, counts, strict=True) if value < threshold)
+        )
 
     @api.model
     def _current_figures(self, company):
-        """The figures of the company's stored automatic classification, as _preview's."""
-        return thresholds.summarize(
-            self._read_only_rows(queries.current_statement(), {"company_id": company.id})
+        """The figures of the company's stored automatic classification, as _preview's
+        (the customers at risk by the method of the last run only)."""
+        method = company.xyz_last_run_id.xyz_risk_method or "rule"
+        figures = thresholds.summarize(
+            self._read_only_rows(
+                queries.current_statement(), {"company_id": company.id, "risk_method": method}
+            )
         )[0]
+        figures["at_risk_method"] = method
+        return figures
 
     @api.model
     def _period_hint(self, settings, periods):

@@ -1,10 +1,13 @@
 from odoo import api, fields, models
+from odoo.tools.misc import split_every
 
 from ..tools import warning_query
 from .res_partner import RELATIONSHIP_STAGES
 
 WARNING_REASONS = [("at_risk", "At risk"), ("stage_down", "Stage down")]
 END_REASONS = [("sale", "Bought again"), ("stage_up", "Stage back up")]
+# follow-ups created at once (the first analysis of a large company schedules thousands)
+ACTIVITY_BATCH = 1000
 
 
 class CrmXyzWarning(models.Model):
@@ -12,8 +15,10 @@ class CrmXyzWarning(models.Model):
     went down, until it buys again or its stage comes back up.
 
     The analysis opens and closes the episodes (set-based, see ``warning_query``) and
-    puts one follow-up activity per episode on the salesperson's agenda; the manager
-    report counts the episodes ended by a sale as customers won back.
+    puts follow-up activities on the salesperson's agenda, at most a number per
+    salesperson each night, the most valuable customers first: the others wait for the
+    next nights as long as their episode is open. The manager report counts the episodes
+    ended by a sale as customers won back.
 
     The follow-up is an activity of the episode itself, not of the customer: the
     customer may be shared between companies, and anyone who reads a record reads its
@@ -45,7 +50,18 @@ class CrmXyzWarning(models.Model):
     new_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
     days_since_sale = fields.Integer(readonly=True)
     typical_interval = fields.Float(string="Usually Every (days)", readonly=True, digits=(16, 1))
+    p_alive = fields.Float(
+        string="P(alive)",
+        readonly=True,
+        help="The customer's P(alive) when the purchase model flagged it at risk.",
+    )
     activity_id = fields.Many2one("mail.activity", string="Follow-up", readonly=True)
+    followup_date = fields.Date(
+        string="Follow-up Scheduled On",
+        readonly=True,
+        help="Empty while the episode waits for a follow-up: the salesperson had as many "
+        "new follow-ups that night as the settings allow.",
+    )
     date_end = fields.Date(string="Ended On", readonly=True, index=True)
     end_reason = fields.Selection(END_REASONS, readonly=True)
     won_back_date = fields.Date(
@@ -66,15 +82,20 @@ class CrmXyzWarning(models.Model):
         )
 
     @api.model
-    def _follow_up(self, company, as_of):
-        """After the analysis of `company` as of `as_of`: close the episodes that ended,
-        open the new ones and schedule their follow-ups. Returns (follow-ups scheduled,
-        new episodes without a salesperson)."""
+    def _follow_up(self, company, as_of, run=None):
+        """After the analysis of `company` as of `as_of` (the run `run`, whose purchase
+        model orders the customers): close the episodes that ended, open the new ones
+        and schedule follow-ups, at most the company's cap per salesperson.
+
+        Returns (follow-ups scheduled, new episodes without a salesperson, open episodes
+        left waiting for a follow-up).
+        """
         if not company.xyz_followup_enabled:
-            return 0, 0
+            return 0, 0, 0
         # sudo: only the analysis writes the episodes, for every salesperson
         self = self.sudo()  # noqa: PLW0642
         cr = self.env.cr
+        model = run._model() if run else None
         params = {
             "company_id": company.id,
             "as_of": as_of,
@@ -82,39 +103,57 @@ class CrmXyzWarning(models.Model):
             "now": fields.Datetime.now(),
             # a follow-up goes to a salesperson who works in the company, with sales rights
             "salesman_group_id": self.env.ref("sales_team.group_sale_salesman").id,
+            "risk_method": run.xyz_risk_method if run else "rule",
+            "horizon": company._xyz_model_settings()["xyz_expected_purchases_days"],
+            "cap": company._xyz_followup_cap(),
+            **{
+                f"bgnbd_{name}": getattr(model, name) if model else None
+                for name in ("r", "alpha", "a", "b")
+            },
         }
         cr.execute(warning_query.CLOSE_EPISODES, params)
         cr.execute(warning_query.OPEN_EPISODES, params)
-        opened = cr.fetchall()
+        unassigned = sum(1 for _episode_id, user_id in cr.fetchall() if not user_id)
+        cr.execute(warning_query.FOLLOWED_ALREADY, params)
+        cr.execute(warning_query.EPISODES_TO_SCHEDULE, params)
+        to_schedule = cr.fetchall()
         self.invalidate_model()
-        episodes = self.browse([episode_id for episode_id, _has_open in opened])
-        already_followed = {episode_id for episode_id, has_open in opened if has_open}
-        to_schedule = episodes.filtered(
-            lambda episode: episode.user_id and episode.id not in already_followed
-        )
-        unassigned = len(episodes.filtered(lambda episode: not episode.user_id))
-        to_schedule._schedule_activities(company)
-        return len(to_schedule), unassigned
+        self._schedule_activities(company, as_of, to_schedule)
+        cr.execute(warning_query.WAITING_EPISODES, params)
+        waiting = cr.fetchone()[0]
+        return len(to_schedule), unassigned, waiting
 
-    def _schedule_activities(self, company):
-        if not self:
-            return
+    @api.model
+    def _schedule_activities(self, company, as_of, to_schedule):
+        """One follow-up activity per episode of `to_schedule` (episode id, salesperson,
+        days since the customer's last sale), due on `as_of`, for that salesperson."""
+        for batch in split_every(ACTIVITY_BATCH, to_schedule):
+            self._schedule_batch(company, as_of, batch)
+            # a first analysis schedules thousands: the cache holds one batch at a time
+            self.env.invalidate_all()
+
+    @api.model
+    def _schedule_batch(self, company, as_of, to_schedule):
         activity_type = company.xyz_followup_activity_type_id or self.env.ref(
             "mail.mail_activity_data_call", raise_if_not_found=False
         )
         model_id = self.env["ir.model"]._get_id(self._name)
+        # read together: each episode's figures and customer in a few queries
+        episodes = self.browse([episode_id for episode_id, _user, _days in to_schedule])
+        users = self.env["res.users"].browse({user_id for _id, user_id, _days in to_schedule})
+        languages = {user.id: user.lang for user in users}
         values = []
-        for episode in self:
+        for episode, (_id, user_id, days) in zip(episodes, to_schedule, strict=True):
             # in the salesperson's language: the activity is his
-            summary, note = episode.with_context(lang=episode.user_id.lang)._describe()
+            summary, note = episode.with_context(lang=languages[user_id])._describe(days)
             values.append(
                 {
                     # on the episode, which only the company's sales users read
                     "res_model_id": model_id,
                     "res_id": episode.id,
                     "activity_type_id": activity_type.id,
-                    "user_id": episode.user_id.id,
-                    "date_deadline": episode.date_start,
+                    "user_id": user_id,
+                    "date_deadline": as_of,
                     "summary": summary,
                     "note": note,
                     "importance": "high",
@@ -128,23 +167,42 @@ class CrmXyzWarning(models.Model):
             .create(values)
         )
         # one statement for all the episodes, not a write each
+        self.env.flush_all()
         self.env.cr.execute(
-            """UPDATE crm_xyz_warning w SET activity_id = v.activity_id
-                 FROM unnest(%s::int[], %s::int[]) AS v(id, activity_id)
+            """UPDATE crm_xyz_warning w
+                  SET activity_id = v.activity_id, user_id = v.user_id, followup_date = %s
+                 FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(id, activity_id, user_id)
                 WHERE w.id = v.id""",
-            [self.ids, activities.ids],
+            [as_of, episodes.ids, activities.ids, [user_id for _id, user_id, _days in to_schedule]],
         )
-        self.invalidate_recordset(["activity_id"])
+        self.invalidate_model(["activity_id", "user_id", "followup_date"])
 
-    def _describe(self):
-        """(summary, note) of the follow-up: why, with the figures."""
+    def _describe(self, days=None):
+        """(summary, note) of the follow-up: why, with the figures (`days` since the last
+        sale when it is scheduled, those of the warning by default)."""
         self.ensure_one()
         _ = self.env._
         labels = dict(self._fields["old_stage"]._description_selection(self.env))
-        if self.reason == "at_risk":
+        days = self.days_since_sale if days is None else days
+        if self.reason == "at_risk" and self.p_alive:
+            # flagged by the purchase model
+            summary = _(
+                "At risk: no order for %(days)s days, %(p_alive)s%% likely to still buy",
+                days=days,
+                p_alive=round(100 * self.p_alive),
+            )
+            note = _(
+                "%(customer)s has not ordered for %(days)s days: by the purchase model of all "
+                "your customers, it is %(p_alive)s%% likely to still buy from you. Call to "
+                "find out why.",
+                customer=self.partner_id.display_name,
+                days=days,
+                p_alive=round(100 * self.p_alive),
+            )
+        elif self.reason == "at_risk":
             summary = _(
                 "At risk: no order for %(days)s days, usually every %(interval)s",
-                days=self.days_since_sale,
+                days=days,
                 interval=round(self.typical_interval),
             )
             note = _(
@@ -152,7 +210,7 @@ class CrmXyzWarning(models.Model):
                 "%(days)s days. Call to find out why.",
                 customer=self.partner_id.display_name,
                 interval=round(self.typical_interval, 1),
-                days=self.days_since_sale,
+                days=days,
             )
         else:
             stages = {"old": labels.get(self.old_stage, ""), "new": labels.get(self.new_stage, "")}

@@ -26,6 +26,17 @@ RISK_SETTING_FIELDS = (
     "xyz_followup_enabled",
     "xyz_followup_activity_type_id",
 )
+# the purchase model of the early warning: who it flags at risk, and its horizon
+MODEL_SETTING_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+# those that change who is at risk (what the settings preview tries)
+MODEL_RISK_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive")
+# the early warning's settings that change who is at risk: those the settings preview tries
+PREVIEW_RISK_FIELDS = ("xyz_risk_factor", "xyz_risk_min_days", *MODEL_RISK_FIELDS)
+# how many new follow-ups each salesperson gets per night at most (0: no cap)
+FOLLOWUP_SETTING_FIELDS = ("xyz_followup_cap",)
+MAX_FOLLOWUP_CAP = 10_000
+# the longest horizon of the expected purchases: ten years
+MAX_EXPECTED_PURCHASES_DAYS = 3650
 # The numbers the settings accept, checked before any arithmetic: a one-off customer
 # buys at most so often in a window, and the early warning's factor and days stay within
 # what a user can mean. A coefficient of variation is at most 100 x the square root of
@@ -42,6 +53,8 @@ WHOLE_NUMBER_RANGES = {
     "xyz_period_count": (2, 120),
     "xyz_one_off_max_purchases": (1, MAX_ONE_OFF_PURCHASES),
     "xyz_risk_min_days": (0, MAX_RISK_MIN_DAYS),
+    "xyz_expected_purchases_days": (1, MAX_EXPECTED_PURCHASES_DAYS),
+    "xyz_followup_cap": (0, MAX_FOLLOWUP_CAP),
 }
 
 
@@ -115,13 +128,97 @@ class ResCompany(models.Model):
         string="Schedule Follow-ups",
         default=True,
         help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
-        "risk or its stage goes down.",
+        "risk or its stage goes down. The first analysis of a company warns about every "
+        "customer at risk then: a company that does not want follow-ups on its first run "
+        "turns them off before it.",
+    )
+    xyz_followup_cap = fields.Integer(
+        string="New Follow-ups per Salesperson per Night",
+        default=20,
+        help="At most this many new follow-ups per salesperson each night, the most valuable "
+        "customers first (ABC class, then the amount in the window, then the purchases the "
+        "purchase model expects); the others wait for the next nights as long as they stay at "
+        "risk. 0 means no limit.",
     )
     xyz_followup_activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Follow-up Activity",
         default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
     )
+
+    # the purchase model (BG/NBD) of the early warning
+    xyz_risk_method = fields.Selection(
+        [("rule", "Typical interval"), ("model", "Purchase model")],
+        string="At Risk By",
+        default="rule",
+        help="Typical interval: no sale for longer than the risk factor times the customer's "
+        "usual interval (3 sale days at least). Purchase model: P(alive) below the threshold "
+        "(2 sale days at least).",
+    )
+    xyz_risk_p_alive = fields.Float(
+        string="At Risk Below P(alive)",
+        default=0.5,
+        digits=(16, 2),
+        help="With the purchase model, a regular or one-off customer with 2 sale days or more "
+        "is at risk when its probability of still buying from you is below this (between 0 "
+        "and 1).",
+    )
+    xyz_expected_purchases_days = fields.Integer(
+        string="Expected Purchases Over (days)",
+        default=90,
+        help="The horizon of the expected purchases that the purchase model gives each "
+        "customer (1 to 3650 days).",
+    )
+
+    @api.constrains("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+    def _check_xyz_model_settings(self):
+        for company in self:
+            company._validate_xyz_model_settings(
+                {name: company[name] for name in MODEL_SETTING_FIELDS}
+            )
+
+    def _validate_xyz_model_settings(self, settings):
+        """Raise a ValidationError that names the invalid setting of the purchase model;
+        `settings` may hold any of MODEL_SETTING_FIELDS."""
+        _ = self.env._
+        method = settings.get("xyz_risk_method")
+        options = [
+            key for key, _label in self._fields["xyz_risk_method"]._description_selection(self.env)
+        ]
+        if method is not None and method is not False and method not in options:
+            raise ValidationError(
+                _(
+                    "%(setting)s must be one of: %(options)s.",
+                    setting=self._fields["xyz_risk_method"]._description_string(self.env),
+                    options=", ".join(options),
+                )
+            )
+        threshold = settings.get("xyz_risk_p_alive")
+        # identity, not equality: a 0 typed in is refused, not read as empty
+        if threshold is not None and threshold is not False:
+            self._check_xyz_number("xyz_risk_p_alive", threshold)
+            if not 0 < threshold < 1:
+                raise ValidationError(_("At Risk Below P(alive) must be a number between 0 and 1."))
+        horizon = settings.get("xyz_expected_purchases_days")
+        if horizon is not None and horizon is not False:
+            self._check_xyz_number("xyz_expected_purchases_days", horizon)
+
+    @api.constrains("xyz_followup_cap")
+    def _check_xyz_followup_cap(self):
+        for company in self:
+            company._validate_xyz_followup_settings({"xyz_followup_cap": company.xyz_followup_cap})
+
+    def _validate_xyz_followup_settings(self, settings):
+        """Raise a ValidationError when the cap of new follow-ups is not a whole number
+        from 0 to MAX_FOLLOWUP_CAP."""
+        cap = settings.get("xyz_followup_cap")
+        if cap is not None and cap is not False:
+            self._check_xyz_number("xyz_followup_cap", cap)
+
+    def _xyz_followup_cap(self):
+        """New follow-ups per salesperson per night at most; 0 (or empty) for no limit."""
+        self.ensure_one()
+        return int(self.xyz_followup_cap or 0)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -136,7 +233,13 @@ class ResCompany(models.Model):
     @api.model
     def _xyz_number_fields(self):
         """The numeric settings of the addon: classification, early warning, weights."""
-        names = (*SETTING_FIELDS, *RISK_SETTING_FIELDS, *WEIGHT_FIELDS.values())
+        names = (
+            *SETTING_FIELDS,
+            *RISK_SETTING_FIELDS,
+            *MODEL_SETTING_FIELDS,
+            *FOLLOWUP_SETTING_FIELDS,
+            *WEIGHT_FIELDS.values(),
+        )
         return [name for name in names if self._fields[name].type in ("integer", "float")]
 
     @api.model
@@ -247,6 +350,8 @@ class ResCompany(models.Model):
         self._validate_xyz_risk_settings(
             settings.get("xyz_risk_factor"), settings.get("xyz_risk_min_days")
         )
+        self._validate_xyz_model_settings(settings)
+        self._validate_xyz_followup_settings(settings)
 
     def _validate_xyz_choices(self, settings):
         """The choices are among the options of their field, the numbers are numbers."""
@@ -289,6 +394,14 @@ class ResCompany(models.Model):
             "xyz_followup_enabled": self.xyz_followup_enabled,
             "xyz_followup_activity_type_id": self.xyz_followup_activity_type_id
             or self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+        }
+
+    def _xyz_model_settings(self):
+        """The settings of the purchase model; an empty one (NULL in the database, or 0,
+        which none accepts) is its default."""
+        self.ensure_one()
+        return {
+            name: self[name] or self._fields[name].default(self) for name in MODEL_SETTING_FIELDS
         }
 
     # ------------------------------------------------ manager performance report

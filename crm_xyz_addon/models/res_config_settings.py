@@ -16,6 +16,15 @@ class ResConfigSettings(models.TransientModel):
     xyz_y_max_cv = fields.Float(related="company_id.xyz_y_max_cv", readonly=False)
     abc_a_percent = fields.Float(related="company_id.abc_a_percent", readonly=False)
     abc_b_percent = fields.Float(related="company_id.abc_b_percent", readonly=False)
+    # the early warning's purchase model
+    xyz_risk_method = fields.Selection(related="company_id.xyz_risk_method", readonly=False)
+    xyz_risk_p_alive = fields.Float(related="company_id.xyz_risk_p_alive", readonly=False)
+    xyz_expected_purchases_days = fields.Integer(
+        related="company_id.xyz_expected_purchases_days", readonly=False
+    )
+    # the early warning's follow-ups
+    xyz_followup_enabled = fields.Boolean(related="company_id.xyz_followup_enabled", readonly=False)
+    xyz_followup_cap = fields.Integer(related="company_id.xyz_followup_cap", readonly=False)
 
     # weights of the executive ranking (manager performance report)
     xyz_weight_completeness = fields.Float(

@@ -43,6 +43,11 @@ ANALYSIS_FIELDS = (
     "classification_typical_interval",
     "classification_expected_date",
     "classification_days_since_sale",
+    "classification_first_sale_date",
+    "classification_sale_days",
+    "classification_p_alive",
+    "classification_expected_purchases",
+    "classification_model_known",
 )
 SALES_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
@@ -250,6 +255,38 @@ class ResPartner(models.Model):
     classification_days_since_sale = _classification_field(
         fields.Integer, name="classification_days_since_sale", string="Days Since Last Sale"
     )
+    classification_first_sale_date = _classification_field(
+        fields.Date, name="classification_first_sale_date", string="First Sale"
+    )
+    classification_sale_days = _classification_field(
+        fields.Integer,
+        name="classification_sale_days",
+        string="Sale Days",
+        help="The number of days it bought on, up to the analysis.",
+    )
+    classification_p_alive = _classification_field(
+        fields.Float,
+        name="classification_p_alive",
+        string="P(alive)",
+        help="The probability that the customer still buys from you, by the purchase model "
+        "(BG/NBD) fitted on all the company's customers: from how many days it bought on and "
+        "how long ago it last did. 1 for a customer that bought on one day only.",
+    )
+    classification_expected_purchases = _classification_field(
+        fields.Float,
+        name="classification_expected_purchases",
+        string="Expected Purchases",
+        help="The number of days the customer is expected to buy on in the coming days (the "
+        "horizon of the classification settings, 90 by default), by the purchase model.",
+    )
+    classification_model_known = _classification_field(
+        fields.Boolean, name="classification_model_known", string="Purchase Model Known"
+    )
+    classification_model_explanation = fields.Char(
+        string="Purchase Model",
+        compute="_compute_classification_model_explanation",
+        groups=SALES_GROUP,
+    )
     classification_risk_explanation = fields.Char(
         string="Early Warning",
         compute="_compute_classification_risk_explanation",
@@ -381,6 +418,29 @@ class ResPartner(models.Model):
                 interval=formatLang(self.env, partner.classification_typical_interval, digits=1),
                 days=partner.classification_days_since_sale,
                 expected=format_date(self.env, partner.classification_expected_date),
+            )
+
+    @api.depends_context("company", "lang")
+    @api.depends(
+        "classification_model_known",
+        "classification_p_alive",
+        "classification_expected_purchases",
+        "classification_sale_days",
+    )
+    def _compute_classification_model_explanation(self):
+        horizon = self.env.company._xyz_model_settings()["xyz_expected_purchases_days"]
+        for partner in self:
+            if not partner.classification_model_known:
+                partner.classification_model_explanation = ""
+                continue
+            partner.classification_model_explanation = self.env._(
+                "Bought on %(days)s day(s): by the purchase model of all your customers, "
+                "%(p_alive)s%% likely to still buy from you, and %(expected)s purchase(s) "
+                "expected in the next %(horizon)s days.",
+                days=partner.classification_sale_days,
+                p_alive=formatLang(self.env, 100 * partner.classification_p_alive, digits=0),
+                expected=formatLang(self.env, partner.classification_expected_purchases, digits=1),
+                horizon=horizon,
             )
 
     def _compute_classification_history_count(self):

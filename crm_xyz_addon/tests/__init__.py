@@ -19,6 +19,8 @@ from . import test_classification_screens
 from . import test_manager_report_attribution
 from . import test_classification_storage
 from . import test_early_warning
+from . import test_purchase_model
+from . import test_purchase_model_runs
 from . import test_classification_preview
 from . import test_manager_report_won_back
 from . import test_manager_report_completed

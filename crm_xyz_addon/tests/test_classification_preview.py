@@ -131,6 +131,10 @@ class TestClassificationPreview(PreviewCommon):
                 "abc": {key: run[f"{key.lower()}_count"] for key in "ABC"},
                 "xyz": {key: run[f"{key.lower()}_count"] for key in "XYZ"},
                 "abc_amount_share": preview["abc_amount_share"],
+                # 10 customers bought on more than one day: too few for a purchase model
+                "at_risk": {"rule": run.at_risk_count, "model": False},
+                "at_risk_method": "rule",
+                "purchase_model": False,
             },
             settings,
         )
@@ -146,8 +150,15 @@ class TestClassificationPreview(PreviewCommon):
                 )
             )
             self.assertAlmostEqual(preview["abc_amount_share"][key], 100 * amount / total, 2)
-        # today's figures are now the run's
-        self.assertEqual(self.Run._current_figures(self.company), preview)
+        # today's figures are now the run's (the customers at risk by its method only)
+        self.assertEqual(
+            self.Run._current_figures(self.company),
+            {
+                **{key: preview[key] for key in ("stage", "abc", "xyz", "abc_amount_share")},
+                "at_risk": {"rule": run.at_risk_count, "model": None},
+                "at_risk_method": "rule",
+            },
+        )
         return preview
 
     def test_preview_equals_the_run(self):

@@ -202,11 +202,13 @@ class TestSettingsInput(SettingsTrustCommon):
                 with self.assertRaises(ValidationError) as caught:
                     self.call(self.manager, "crm.xyz.run", "preview_analysis", **{name: value})
                 self.assertEqual(caught.exception.args[0], saving)
-        # the preview does not use them: a good one is refused too, not ignored
+        # the preview does not use the follow-ups' settings: a good one is refused too, not
+        # ignored
         for name, value in (
             ("xyz_followup_enabled", "maybe"),
             ("xyz_followup_enabled", True),
-            ("xyz_risk_factor", 3.0),
+            ("xyz_followup_cap", 5),
+            ("xyz_expected_purchases_days", 30),
         ):
             with (
                 self.subTest(name=name, value=value),

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from odoo.api import call_kw
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import AS_OF, XyzCommon
@@ -23,13 +24,13 @@ class TestEarlyWarning(XyzCommon):
 
     # ------------------------------------------------------------------ helpers
     @classmethod
-    def customer_buying_on(cls, name, days_before, user=None, **values):
-        """A customer with one order on each of the given days before AS_OF, with the
-        salesman as its salesperson unless `user` (False: none) says otherwise."""
+    def customer_buying_on(cls, name, days_before, user=None, amount=100, **values):
+        """A customer with one order of `amount` on each of the given days before AS_OF,
+        with the salesman as its salesperson unless `user` (False: none) says otherwise."""
         user = cls.salesman if user is None else user
         customer = cls.create_customer(name, user_id=user and user.id, **values)
         for days in days_before:
-            cls.create_order(customer, 100, AS_OF - timedelta(days=days))
+            cls.create_order(customer, amount, AS_OF - timedelta(days=days))
         return customer
 
     def figures(self, customer, company=None):
@@ -191,6 +192,112 @@ class TestEarlyWarning(XyzCommon):
         episodes = self.env["crm.xyz.warning"].browse([row["res_id"] for row in found])
         self.assertEqual(episodes.partner_id, mine)
         self.assertNotIn(theirs, episodes.partner_id)
+
+    # ------------------------------------ the first analysis, and the nightly cap
+    def test_the_first_analysis_warns_about_every_customer_at_risk(self):
+        # usually every 30 days, none for 70: at risk from the very first analysis
+        customer = self.customer_buying_on("Quiet Since Long", [70, 100, 130])
+        run = self.run_analysis(AS_OF)
+        self.assertTrue(self.figures(customer)[2])
+        [activity] = self.followups(customer)
+        self.assertEqual(
+            (activity.user_id, activity.date_deadline, activity.importance),
+            (self.salesman, AS_OF, "high"),
+        )
+        self.assertIn("no order for 70 days, usually every 30", activity.summary)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (1, 0))
+        # a rerun and the next nights schedule nothing more for the episode
+        self.assertEqual(self.run_analysis(AS_OF).followup_count, 0)
+        self.assertEqual(self.run_analysis(AS_OF + timedelta(days=1)).followup_count, 0)
+        self.assertEqual(len(self.followups(customer)), 1)
+        self.assertEqual(
+            self.env["crm.xyz.warning"].search_count([("partner_id", "=", customer.id)]), 1
+        )
+
+    def test_new_follow_ups_are_capped_per_salesperson_most_valuable_first(self):
+        self.company.xyz_followup_cap = 2
+        at_risk = [70, 100, 130]
+        big = self.customer_buying_on("Big", at_risk, amount=1000)
+        middle = self.customer_buying_on("Middle", at_risk, amount=300)
+        small = self.customer_buying_on("Small", at_risk, amount=100)
+        other = self.customer_buying_on("Sally's", at_risk, user=self.salesman_2)
+        # the largest amount, but a sales manager put it in class C: the ABC class comes first
+        big.with_company(self.company).with_user(self.manager).abc_class_manual = "C"
+        run = self.run_analysis(AS_OF)
+        self.assertEqual(
+            [bool(self.followups(customer)) for customer in (big, middle, small, other)],
+            [False, True, True, True],
+        )
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (3, 1))
+        # the waiting one stays flagged, and the next night schedules it
+        self.assertTrue(self.figures(big)[2])
+        night = self.run_analysis(AS_OF + timedelta(days=1))
+        [activity] = self.followups(big)
+        self.assertEqual(activity.date_deadline, AS_OF + timedelta(days=1))
+        self.assertIn("no order for 71 days", activity.summary)
+        self.assertEqual((night.followup_count, night.followup_waiting_count), (1, 0))
+        self.assertEqual(len(self.followups(middle)), 1)
+
+    def test_a_waiting_customer_that_buys_again_gets_no_follow_up(self):
+        self.company.xyz_followup_cap = 1
+        first = self.customer_buying_on("First", [70, 100, 130], amount=500)
+        second = self.customer_buying_on("Second", [70, 100, 130], amount=100)
+        run = self.run_analysis(AS_OF)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (1, 1))
+        self.assertTrue(self.followups(first))
+        self.create_order(second, 100, AS_OF + timedelta(days=1))
+        night = self.run_analysis(AS_OF + timedelta(days=1))
+        self.assertEqual((night.followup_count, night.followup_waiting_count), (0, 0))
+        self.assertFalse(self.followups(second))
+        warning = self.env["crm.xyz.warning"].search([("partner_id", "=", second.id)])
+        self.assertEqual((warning.end_reason, warning.followup_date), ("sale", False))
+
+    def test_no_cap(self):
+        self.company.xyz_followup_cap = 0
+        customers = [
+            self.customer_buying_on(f"Quiet {index}", [70, 100, 130]) for index in range(3)
+        ]
+        run = self.run_analysis(AS_OF)
+        self.assertEqual((run.followup_count, run.followup_waiting_count), (3, 0))
+        self.assertTrue(all(self.followups(customer) for customer in customers))
+
+    def test_the_cap_is_a_setting_of_the_sales_managers(self):
+        Settings = self.env["crm.xyz.classification.settings"].with_user(self.manager)
+        wizard = Settings.create({})
+        self.assertEqual(wizard.xyz_followup_cap, 20)
+        wizard.xyz_followup_cap = 5
+        wizard.action_save()
+        self.assertEqual(self.company.xyz_followup_cap, 5)
+        for cap in (-1, 10_001):
+            with self.assertRaisesRegex(ValidationError, "between 0 and 10000"):
+                Settings.create({"xyz_followup_cap": cap}).action_save()
+        with self.assertRaises(AccessError):
+            call_kw(
+                self.env["crm.xyz.classification.settings"].with_user(self.salesman),
+                "create",
+                [{"xyz_followup_cap": 0}],
+                {},
+            )
+
+    def test_a_salesperson_with_follow_ups_can_be_deleted(self):
+        # her customer, whose orders another salesman took (she has no sales of her own)
+        customer = self.customer_buying_on("Won Back", [70, 100, 130], user=self.salesman_2)
+        self.run_analysis(AS_OF)
+        self.create_order(customer, 100, AS_OF + timedelta(days=1))
+        self.run_analysis(AS_OF + timedelta(days=1))
+        # won back by her, her follow-up still open: two keys of the episode to her, and one
+        # to an activity that goes with her
+        warning = self.env["crm.xyz.warning"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            (warning.user_id, warning.won_back_user_id, warning.activity_id.user_id),
+            (self.salesman_2, self.salesman_2, self.salesman_2),
+        )
+        self.salesman_2.unlink()
+        self.env.invalidate_all()
+        self.assertEqual(
+            (warning.user_id, warning.won_back_user_id, warning.activity_id, warning.end_reason),
+            (self.env["res.users"], self.env["res.users"], self.env["mail.activity"], "sale"),
+        )
 
     # ------------------------------------------------------------ the portfolio
     def test_portfolio_cells_by_hand(self):

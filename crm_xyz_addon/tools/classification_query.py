@@ -13,6 +13,8 @@ import pytz
 
 from odoo.tools import SQL
 
+from . import purchase_model_query as model_queries
+
 # the parameter of each sales source, in company currency, untaxed
 ORDER_VALUES = {
     "revenue": "ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), %(digits)s)",
@@ -176,7 +178,8 @@ def classification_select(source, parameter):
     Columns: partner_id, user_id, stage, abc, xyz, amount, purchase_count, cv,
     last_sale_date, missing_rates, and the early warning:
     typical_interval (the median gap between the last 13 sale days, with 3 sale
-    days at least), expected_date and at_risk.
+    days at least), expected_date, at_risk (by the typical interval), and what
+    the purchase model reads: first_sale_date and sale_days.
     """
     return f"""
         {FIRST_RATES},
@@ -203,6 +206,12 @@ def classification_select(source, parameter):
                                                      ORDER BY sale_date DESC) AS gap
               FROM recent_sale_days
              WHERE recency <= 13
+        ),
+        -- what the purchase model reads: the number of sale days and the first one
+        sale_day_span AS (
+            SELECT partner_id, COUNT(*)::int AS sale_days, MIN(sale_date) AS first_sale_date
+              FROM recent_sale_days
+             GROUP BY partner_id
         ),
         intervals AS (
             -- the median gap (the mean of the two middle ones for an even number), for
@@ -263,7 +272,7 @@ def classification_select(source, parameter):
         staged AS (
             SELECT pop.partner_id, p.user_id, pp.total, pp.total_sq, pp.in_window,
                    pp.last_sale_date, COALESCE(pp.missing_rates, 0) AS missing_rates,
-                   iv.typical, rk.grand_total,
+                   iv.typical, rk.grand_total, span.sale_days, span.first_sale_date,
                    CASE WHEN pp.partner_id IS NOT NULL THEN
                             CASE WHEN pp.in_window > %(one_off_max)s THEN 'regular'
                                  WHEN pp.in_window > 0 THEN 'one_off'
@@ -288,6 +297,7 @@ def classification_select(source, parameter):
               LEFT JOIN per_partner pp ON pp.partner_id = pop.partner_id
               LEFT JOIN ranked rk ON rk.partner_id = pop.partner_id
               LEFT JOIN intervals iv ON iv.partner_id = pop.partner_id
+              LEFT JOIN sale_day_span span ON span.partner_id = pop.partner_id
              WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
         ),
         computed AS MATERIALIZED (
@@ -305,6 +315,8 @@ def classification_select(source, parameter):
                    last_sale_date,
                    typical AS typical_interval,
                    (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
+                   first_sale_date,
+                   sale_days,
                    COALESCE(stage IN ('regular', 'one_off')
                             AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
                             AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
@@ -331,6 +343,8 @@ STORED_COLUMNS = (
     "classification_expected_date",
     "classification_at_risk",
     "classification_at_risk_prev",
+    "classification_first_sale_date",
+    "classification_sale_days",
 )
 # written with the values that changed, never compared: a customer whose values stay the
 # same is not rewritten every night
@@ -343,7 +357,10 @@ def analysis_statement(source, parameter):
     A second run for the same date compares with the state before the first one
     (the stored previous values): it changes nothing. Only changed rows are
     written; a history row is written where the automatic stage or a class
-    changed. Returns one row of counts.
+    changed. Returns one row of counts, and the figures the purchase model is
+    fitted on (rows [x, t_x, T in days, customers]). The customers at risk are
+    flagged by the typical interval; by the purchase model (``risk_method``),
+    their flags are kept as they were, for flag_at_risk_statement.
     """
     new_values = ", ".join(f"n.{column}" for column in STORED_COLUMNS)
     old_values = ", ".join(f"n.old_{column}" for column in STORED_COLUMNS)
@@ -389,9 +406,16 @@ def analysis_statement(source, parameter):
                    CASE WHEN b.stage IS NOT NULL THEN %(as_of)s::date END AS analysis_date,
                    b.typical_interval AS classification_typical_interval,
                    b.expected_date AS classification_expected_date,
-                   CASE WHEN b.stage IS NOT NULL THEN b.at_risk END AS classification_at_risk,
+                   -- by the purchase model: flagged after the statement (flag_at_risk_statement),
+                   -- once the model is fitted on the figures it returns; kept until then
+                   CASE WHEN b.stage IS NULL THEN NULL
+                        WHEN %(risk_method)s = 'model'
+                        THEN COALESCE(b.old_classification_at_risk, FALSE)
+                        ELSE b.at_risk END AS classification_at_risk,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_at_risk END
-                       AS classification_at_risk_prev
+                       AS classification_at_risk_prev,
+                   b.first_sale_date AS classification_first_sale_date,
+                   b.sale_days AS classification_sale_days
               FROM based b
         ),
         changed AS (
@@ -421,6 +445,8 @@ def analysis_statement(source, parameter):
              WHERE n.row_id IS NULL
             RETURNING 1
         ),
+        -- what the purchase model is fitted on (purchase_model_query.MODEL_FIGURES)
+        model_figures AS ({model_queries.model_figures("computed")}),
         history AS (
             INSERT INTO crm_xyz_history
                    (date, kind, run_id, company_id, partner_id, user_id,
@@ -457,6 +483,8 @@ def analysis_statement(source, parameter):
                COUNT(*) FILTER (WHERE xyz = 'X'),
                COUNT(*) FILTER (WHERE xyz = 'Y'),
                COUNT(*) FILTER (WHERE xyz = 'Z'),
+               COUNT(*) FILTER (WHERE stage IS NOT NULL AND classification_at_risk),
+               (SELECT array_agg(ARRAY[frequency, recency, age, customers]) FROM model_figures),
                (SELECT COUNT(*) FROM history)
           FROM new
     """
@@ -476,17 +504,83 @@ ANALYSIS_COUNTS = (
     "x_count",
     "y_count",
     "z_count",
+    "at_risk_count",
+    "model_figures",
     "history_count",
 )
+
+
+# a stored customer's P(alive) by the run's purchase model (purchase_model_query)
+STORED_P_ALIVE = model_queries.statement_expression(
+    model_queries.P_ALIVE,
+    sale_days="c.classification_sale_days",
+    first_sale="c.classification_first_sale_date",
+    last_sale="c.classification_last_sale_date",
+    as_of="%(as_of)s::date",
+    r="%(bgnbd_r)s::float8",
+    alpha="%(bgnbd_alpha)s::float8",
+    a="%(bgnbd_a)s::float8",
+    b="%(bgnbd_b)s::float8",
+)
+
+
+def flag_at_risk_statement():
+    """After the analysis statement, with the purchase model as the method: flag the
+    customers the company classifies now, from their stored figures. By the model (a
+    regular or one-off customer with 2 sale days at least whose P(alive) is below
+    %(risk_p_alive)s), or by the typical interval when the run fitted no model
+    (``risk_method`` 'rule', as the statement would have).
+
+    Only the rows whose flag changes are written, dated like the statement's. Returns
+    one row: the rows changed that the statement had not changed, the customers at
+    risk.
+    """
+    return f"""
+        WITH flags AS (
+            SELECT c.id, c.analysis_date = %(as_of)s AS changed_already,
+                   COALESCE(
+                       c.relationship_stage_auto IN ('regular', 'one_off')
+                       AND CASE WHEN %(risk_method)s = 'model'
+                                THEN c.classification_sale_days >= 2
+                                     AND {STORED_P_ALIVE} < %(risk_p_alive)s::float8
+                                ELSE %(as_of)s::date - c.classification_last_sale_date
+                                         > %(risk_factor)s * c.classification_typical_interval
+                                     AND %(as_of)s::date - c.classification_last_sale_date
+                                         >= %(risk_min_days)s
+                           END,
+                       FALSE) AS at_risk
+              FROM crm_xyz_classification c
+              JOIN res_partner customer ON customer.id = c.partner_id
+             WHERE c.company_id = %(company_id)s
+               AND c.relationship_stage_auto IS NOT NULL
+               AND customer.active
+               AND (customer.company_id IS NULL OR customer.company_id = %(company_id)s)
+        ),
+        updated AS (
+            UPDATE crm_xyz_classification c
+               SET classification_at_risk = f.at_risk,
+                   at_risk_count = f.at_risk::int,
+                   analysis_date = %(as_of)s
+              FROM flags f
+             WHERE c.id = f.id AND c.classification_at_risk IS DISTINCT FROM f.at_risk
+            RETURNING f.changed_already
+        )
+        SELECT (SELECT COUNT(*) FROM updated WHERE NOT changed_already),
+               (SELECT COUNT(*) FROM flags WHERE at_risk)
+    """
 
 
 def preview_statement(source, parameter):
     """What a run with these settings would give, writing nothing.
 
-    The same computation as the analysis (classification_select), summed up: one
-    row per stage, ABC and XYZ class and, for regular customers, number of
-    sub-periods with a purchase (for the period hint). Columns: stage, abc, xyz,
-    periods, customers, amount (of the customers with an ABC class).
+    The same computation as the analysis (classification_select), summed up, in one
+    row of three columns: the summary (a JSON array of [stage, abc, xyz, periods,
+    customers, amount, customers at risk by the typical interval], one per stage,
+    ABC and XYZ class and, for regular customers, number of sub-periods with a
+    purchase, for the period hint; the amount of the customers with an ABC class),
+    the figures the purchase model is fitted on, and those of the customers it may
+    flag at risk (regular or one-off, 2 sale days at least), both as rows
+    [x, t_x, T in days, customers].
     """
     return f"""
         WITH {classification_select(source, parameter)},
@@ -495,15 +589,29 @@ def preview_statement(source, parameter):
               FROM per_bucket
              WHERE bucket > 0 AND purchases > 0
              GROUP BY partner_id
+        ),
+        summary AS (
+            SELECT c.stage, c.abc, c.xyz,
+                   CASE WHEN c.stage = 'regular' THEN COALESCE(ap.periods, 0) END AS periods,
+                   COUNT(*) AS customers,
+                   COALESCE(SUM(c.amount) FILTER (WHERE c.abc IS NOT NULL), 0) AS amount,
+                   COUNT(*) FILTER (WHERE c.at_risk) AS at_risk
+              FROM computed c
+              LEFT JOIN active_periods ap ON ap.partner_id = c.partner_id
+             WHERE c.stage IS NOT NULL
+             GROUP BY 1, 2, 3, 4
+        ),
+        model_figures AS ({model_queries.model_figures("computed")}),
+        flaggable AS ({
+        model_queries.model_figures(
+            "computed", "stage IN ('regular', 'one_off') AND sale_days >= 2"
         )
-        SELECT c.stage, c.abc, c.xyz,
-               CASE WHEN c.stage = 'regular' THEN COALESCE(ap.periods, 0) END,
-               COUNT(*),
-               COALESCE(SUM(c.amount) FILTER (WHERE c.abc IS NOT NULL), 0)
-          FROM computed c
-          LEFT JOIN active_periods ap ON ap.partner_id = c.partner_id
-         WHERE c.stage IS NOT NULL
-         GROUP BY 1, 2, 3, 4
+    })
+        SELECT (SELECT json_agg(json_build_array(stage, abc, xyz, periods, customers, amount,
+                                                 at_risk))
+                  FROM summary),
+               (SELECT array_agg(ARRAY[frequency, recency, age, customers]) FROM model_figures),
+               (SELECT array_agg(ARRAY[frequency, recency, age, customers]) FROM flaggable)
     """
 
 
@@ -535,11 +643,16 @@ def lock_query(company_id):
 
 
 def current_statement():
-    """The stored automatic classification of a company, summed up like preview_statement."""
+    """The stored automatic classification of a company, summed up like preview_statement;
+    its customers at risk by the method of the last run (``risk_method``), none by the other."""
     return """
         SELECT relationship_stage_auto, abc_class_auto, xyz_class_auto, NULL::int,
                COUNT(*),
-               COALESCE(SUM(classification_amount) FILTER (WHERE abc_class_auto IS NOT NULL), 0)
+               COALESCE(SUM(classification_amount) FILTER (WHERE abc_class_auto IS NOT NULL), 0),
+               CASE WHEN %(risk_method)s = 'rule'
+                    THEN COUNT(*) FILTER (WHERE classification_at_risk) END,
+               CASE WHEN %(risk_method)s = 'model'
+                    THEN COUNT(*) FILTER (WHERE classification_at_risk) END
           FROM crm_xyz_classification
          WHERE company_id = %(company_id)s AND relationship_stage_auto IS NOT NULL
          GROUP BY 1, 2, 3

@@ -14,6 +14,8 @@ from math import ceil
 STAGES = ("potential", "one_off", "regular", "lost")
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
+# the two ways of flagging customers at risk: the typical interval, the purchase model
+RISK_METHODS = ("rule", "model")
 # the next longer sub-period, for the period hint
 LONGER_PERIOD = {"week": "month", "month": "quarter"}
 # more than this share of the regular customers in one XYZ class: the limits do not separate
@@ -76,17 +78,23 @@ def _share_of_text(value):
 
 
 def summarize(rows):
-    """The preview's figures from rows (stage, abc, xyz, periods, customers, amount).
+    """The preview's figures from rows (stage, abc, xyz, periods, customers, amount,
+    customers at risk by the typical interval, by the purchase model).
 
     Returns (figures, periods): figures as preview_analysis returns them, and the
-    number of regular customers by number of sub-periods with a purchase.
+    number of regular customers by number of sub-periods with a purchase. A count
+    of customers at risk is None where no row gives it.
     """
     stages = dict.fromkeys(STAGES, 0)
     abc = dict.fromkeys(ABC_CLASSES, 0)
     xyz = dict.fromkeys(XYZ_CLASSES, 0)
     amounts = dict.fromkeys(ABC_CLASSES, 0.0)
+    at_risk = dict.fromkeys(RISK_METHODS)
     periods = Counter()
-    for stage, abc_class, xyz_class, active_periods, customers, amount in rows:
+    for stage, abc_class, xyz_class, active_periods, customers, amount, *risks in rows:
+        for method, count in zip(RISK_METHODS, risks, strict=True):
+            if count is not None:
+                at_risk[method] = (at_risk[method] or 0) + count
         stages[stage] += customers
         if abc_class:
             abc[abc_class] += customers
@@ -99,7 +107,13 @@ def summarize(rows):
     shares = {
         key: round(100 * amount / total, 2) if total > 0 else 0.0 for key, amount in amounts.items()
     }
-    figures = {"stage": stages, "abc": abc, "xyz": xyz, "abc_amount_share": shares}
+    figures = {
+        "stage": stages,
+        "abc": abc,
+        "xyz": xyz,
+        "abc_amount_share": shares,
+        "at_risk": at_risk,
+    }
     return figures, periods
 
 

@@ -2,11 +2,24 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
 
-from ..models.res_company import RISK_SETTING_FIELDS, SETTING_FIELDS, WEIGHT_FIELDS
+from ..models.res_company import (
+    FOLLOWUP_SETTING_FIELDS,
+    MODEL_SETTING_FIELDS,
+    PREVIEW_RISK_FIELDS,
+    RISK_SETTING_FIELDS,
+    SETTING_FIELDS,
+    WEIGHT_FIELDS,
+)
 from ..tools.thresholds import ABC_CLASSES, STAGES, XYZ_CLASSES
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
-COMPANY_FIELDS = (*SETTING_FIELDS, *RISK_SETTING_FIELDS, *WEIGHT_FIELDS.values())
+COMPANY_FIELDS = (
+    *SETTING_FIELDS,
+    *RISK_SETTING_FIELDS,
+    *MODEL_SETTING_FIELDS,
+    *FOLLOWUP_SETTING_FIELDS,
+    *WEIGHT_FIELDS.values(),
+)
 # the XYZ limits that "Suggest limits" fills in, from the other settings on the screen
 SUGGESTED_FIELDS = ("xyz_x_max_cv", "xyz_y_max_cv")
 
@@ -72,10 +85,40 @@ class CrmXyzClassificationSettings(models.TransientModel):
     xyz_followup_enabled = fields.Boolean(
         string="Schedule Follow-ups",
         help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
-        "risk or its stage goes down.",
+        "risk or its stage goes down. The first analysis of a company warns about every "
+        "customer at risk then: a company that does not want follow-ups on its first run "
+        "turns them off before it.",
+    )
+    xyz_followup_cap = fields.Integer(
+        string="New Follow-ups per Salesperson per Night",
+        help="At most this many new follow-ups per salesperson each night, the most valuable "
+        "customers first (ABC class, then the amount in the window, then the purchases the "
+        "purchase model expects); the others wait for the next nights as long as they stay at "
+        "risk. 0 means no limit.",
     )
     xyz_followup_activity_type_id = fields.Many2one(
         "mail.activity.type", string="Follow-up Activity", help="Empty means a call."
+    )
+    xyz_risk_method = fields.Selection(
+        _company_selection("xyz_risk_method"),
+        string="At Risk By",
+        required=True,
+        help="Typical interval: no sale for longer than the risk factor times the customer's "
+        "usual interval (3 sale days at least). Purchase model: P(alive) below the threshold "
+        "(2 sale days at least); the nightly analysis fits the model on all the company's "
+        "customers, and flags by the typical interval while it has too few repeat buyers.",
+    )
+    xyz_risk_p_alive = fields.Float(
+        string="At Risk Below P(alive)",
+        digits=(16, 2),
+        help="With the purchase model, a regular or one-off customer with 2 sale days or more "
+        "is at risk when its probability of still buying from you is below this (between 0 "
+        "and 1).",
+    )
+    xyz_expected_purchases_days = fields.Integer(
+        string="Expected Purchases Over (days)",
+        help="The horizon of the expected purchases that the purchase model gives each "
+        "customer (1 to 3650 days).",
     )
     preview_html = fields.Html(
         string="Preview", compute="_compute_preview", sanitize=False, readonly=True
@@ -108,13 +151,15 @@ class CrmXyzClassificationSettings(models.TransientModel):
         current = {
             **company._xyz_settings(),
             **company._xyz_risk_settings(),
+            **company._xyz_model_settings(),
+            "xyz_followup_cap": company._xyz_followup_cap(),
             **company._xyz_weights_by_field(),
         }
         current["xyz_followup_activity_type_id"] = current["xyz_followup_activity_type_id"].id
         defaults.update({name: current[name] for name in COMPANY_FIELDS if name in fields_list})
         return defaults
 
-    @api.depends("company_id", *SETTING_FIELDS)
+    @api.depends("company_id", *SETTING_FIELDS, *PREVIEW_RISK_FIELDS)
     def _compute_preview(self):
         """What the settings on the screen would give, beside the stored classification."""
         runs = self.env["crm.xyz.run"]
@@ -125,11 +170,12 @@ class CrmXyzClassificationSettings(models.TransientModel):
                 continue
             # before any figure of the company is read
             wizard._check_company(company.id)
-            values = {"error": False, "stages": [], "abc": [], "xyz": []}
+            values = {"error": False, "stages": [], "abc": [], "xyz": [], "risks": []}
             wizard.period_hint = False
             try:
                 settings = runs._preview_settings(
-                    company, {name: wizard[name] for name in SETTING_FIELDS}
+                    company,
+                    {name: wizard[name] for name in (*SETTING_FIELDS, *PREVIEW_RISK_FIELDS)},
                 )
                 as_of = runs._analysis_date(None, company, settings)
                 preview, periods = runs._preview(company, as_of, settings)
@@ -145,6 +191,51 @@ class CrmXyzClassificationSettings(models.TransientModel):
 
     def _preview_rows(self, preview, today):
         """The lines of the preview table: each figure beside today's."""
+        return {
+            **self._preview_class_rows(preview, today),
+            **self._preview_risk_rows(preview, today),
+        }
+
+    def _preview_risk_rows(self, preview, today):
+        """The customers at risk by each method with the settings on the screen, beside
+        today's (known for the method of the last run only), and the purchase model."""
+        _ = self.env._
+        labels = dict(self._fields["xyz_risk_method"]._description_selection(self.env))
+        model = preview["purchase_model"]
+        if model:
+            model_note = _(
+                "Purchase model fitted on %(count)s customers (%(repeat)s bought on more than "
+                "one day): r %(r)s, α %(alpha)s weeks, a %(a)s, b %(b)s.",
+                count=model["customer_count"],
+                repeat=model["repeat_customer_count"],
+                r=formatLang(self.env, model["r"], digits=3),
+                alpha=formatLang(self.env, model["alpha"], digits=3),
+                a=formatLang(self.env, model["a"], digits=3),
+                b=formatLang(self.env, model["b"], digits=3),
+            )
+        else:
+            model_note = _(
+                "No purchase model: too few customers bought on more than one day (50 are "
+                "needed). The typical interval flags the customers at risk."
+            )
+        return {
+            "risks": [
+                {
+                    "key": method,
+                    "label": labels[method],
+                    "chosen": method == preview["at_risk_method"],
+                    "new": "—"
+                    if preview["at_risk"][method] is False
+                    else preview["at_risk"][method],
+                    "today": "—" if today["at_risk"][method] is None else today["at_risk"][method],
+                }
+                for method in ("rule", "model")
+            ],
+            "model_note": model_note,
+        }
+
+    def _preview_class_rows(self, preview, today):
+        """The lines of the stages and classes."""
         stage_labels = dict(
             self.env["crm.xyz.classification"]
             ._fields["relationship_stage_auto"]
@@ -242,7 +333,15 @@ class CrmXyzClassificationSettings(models.TransientModel):
         values = {name: self[name] for name in COMPANY_FIELDS}
         values["xyz_followup_activity_type_id"] = self.xyz_followup_activity_type_id.id
         self.company_id._validate_xyz_settings(
-            {name: values[name] for name in (*SETTING_FIELDS, *RISK_SETTING_FIELDS)}
+            {
+                name: values[name]
+                for name in (
+                    *SETTING_FIELDS,
+                    *RISK_SETTING_FIELDS,
+                    *MODEL_SETTING_FIELDS,
+                    *FOLLOWUP_SETTING_FIELDS,
+                )
+            }
         )
         weights = {name: values[name] for name in WEIGHT_FIELDS.values()}
         self.company_id._validate_xyz_weights(weights)

@@ -8,11 +8,17 @@
   episode (``crm.xyz.warning``), read by the sales users of its company. The open
   follow-ups, and the done ones their type keeps, move to their episode; the
   agenda still shows them as a contact with the customer.
+* Follow-ups are now scheduled within a cap per salesperson and night, an
+  episode waiting for its follow-up until a later night: the episodes of the
+  previous release had theirs (or none, by its rules) and are marked so, not
+  scheduled again.
 """
 
 import logging
 
 from odoo import SUPERUSER_ID, api
+
+from odoo.addons.crm_xyz_addon.tools.warning_query import MARK_EARLIER_EPISODES_FOLLOWED
 
 _logger = logging.getLogger(__name__)
 
@@ -32,5 +38,6 @@ def migrate(cr, version):
         [model_id],
     )
     _logger.info("crm_xyz_addon: %s follow-ups moved to their early-warning episode", cr.rowcount)
+    cr.execute(MARK_EARLIER_EPISODES_FOLLOWED)
     env = api.Environment(cr, SUPERUSER_ID, {})
     env.ref("crm_xyz_addon.ir_cron_crm_xyz_report_refresh")._trigger()

@@ -8,14 +8,24 @@ days (``tools/report_summaries.py``) are created empty by
 ``crm.xyz.report.summary`` and built by its scheduled action, which
 post-migrate.py starts; until then the report reads the documents alone.
 Nothing a user entered is in them: they are computed from the documents.
+
+The purchase model of the early warning reads each customer's first sale day and
+number of sale days from its classification row. They are filled here, before
+the former sale days' table goes, for the rows of the previous release, as of
+each company's last run, so that the next nightly run finds them unchanged and
+does not rewrite every customer.
 """
 
 import logging
 
 from odoo.tools import SQL
 
+from odoo.addons.crm_xyz_addon.tools.purchase_model_query import fill_figures
+
 _logger = logging.getLogger(__name__)
 
+# the customers' sale days of 18.0.2.2.0, per company, source and customer
+FORMER_SALE_DAYS_TABLE = "crm_xyz_customer_sale_days"
 # what 18.0.2.2.0 created: (trigger, table)
 TRIGGERS = (
     ("crm_xyz_daily_payments_delete", "crm_xyz_received_payment"),
@@ -67,6 +77,17 @@ INDEXES = (
 def migrate(cr, version):
     if not version:
         return
+    cr.execute(
+        """ALTER TABLE crm_xyz_classification
+               ADD COLUMN IF NOT EXISTS classification_first_sale_date date,
+               ADD COLUMN IF NOT EXISTS classification_sale_days integer"""
+    )
+    cr.execute("SELECT to_regclass(%s)", [FORMER_SALE_DAYS_TABLE])
+    if cr.fetchone()[0]:
+        cr.execute(fill_figures(FORMER_SALE_DAYS_TABLE))
+        _logger.info(
+            "crm_xyz_addon: the purchase model's figures of %s customers filled", cr.rowcount
+        )
     for trigger, table in TRIGGERS:
         cr.execute(
             SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(trigger), SQL.identifier(table))
