@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools.misc import split_every
 
 from ..tools import warning_query
@@ -103,7 +103,7 @@ class CrmXyzWarning(models.Model):
             "now": fields.Datetime.now(),
             # a follow-up goes to a salesperson who works in the company, with sales rights
             "salesman_group_id": self.env.ref("sales_team.group_sale_salesman").id,
-            "risk_method": run.xyz_risk_method if run else "rule",
+            "risk_method": (run and run.xyz_risk_method) or "rule",
             "horizon": company._xyz_model_settings()["xyz_expected_purchases_days"],
             "cap": company._xyz_followup_cap(),
             **{
@@ -142,10 +142,19 @@ class CrmXyzWarning(models.Model):
         episodes = self.browse([episode_id for episode_id, _user, _days in to_schedule])
         users = self.env["res.users"].browse({user_id for _id, user_id, _days in to_schedule})
         languages = {user.id: user.lang for user in users}
+        # in the salesperson's language: the activity is his (one environment per language)
+        in_language = {lang: self.with_context(lang=lang) for lang in set(languages.values())}
+        stage_labels = {
+            lang: dict(self._fields["old_stage"]._description_selection(model.env))
+            for lang, model in in_language.items()
+        }
+        self._follow_episodes(episodes, users, to_schedule)
         values = []
         for episode, (_id, user_id, days) in zip(episodes, to_schedule, strict=True):
-            # in the salesperson's language: the activity is his
-            summary, note = episode.with_context(lang=languages[user_id])._describe(days)
+            lang = languages[user_id]
+            summary, note = episode.with_env(in_language[lang].env)._describe(
+                days, stage_labels[lang]
+            )
             values.append(
                 {
                     # on the episode, which only the company's sales users read
@@ -177,12 +186,42 @@ class CrmXyzWarning(models.Model):
         )
         self.invalidate_model(["activity_id", "user_id", "followup_date"])
 
-    def _describe(self, days=None):
+    @api.model
+    def _follow_episodes(self, episodes, users, to_schedule):
+        """Make each salesperson a follower of his episodes of `to_schedule`, as creating
+        their follow-ups would, but in one batch: mail.activity subscribes the assignees
+        one salesperson at a time, a creation each (most of the cost of the thousands of
+        follow-ups of a first analysis)."""
+        partners = {user.id: user.partner_id.id for user in users}
+        self.env.cr.execute(
+            """SELECT res_id, partner_id FROM mail_followers
+                WHERE res_model = %s AND res_id = ANY(%s)""",
+            [self._name, episodes.ids],
+        )
+        following = set(self.env.cr.fetchall())
+        subtypes = self.env["mail.message.subtype"].default_subtypes(self._name)[0]
+        # sudo: the analysis subscribes every salesperson
+        self.env["mail.followers"].sudo().create(
+            [
+                {
+                    "res_model": self._name,
+                    "res_id": episode_id,
+                    "partner_id": partners[user_id],
+                    "subtype_ids": [Command.set(subtypes.ids)],
+                }
+                for episode_id, user_id, _days in to_schedule
+                if (episode_id, partners[user_id]) not in following
+            ]
+        )
+
+    def _describe(self, days=None, labels=None):
         """(summary, note) of the follow-up: why, with the figures (`days` since the last
-        sale when it is scheduled, those of the warning by default)."""
+        sale when it is scheduled, those of the warning by default; `labels` of the stages
+        in the language of the environment, when the caller has them)."""
         self.ensure_one()
         _ = self.env._
-        labels = dict(self._fields["old_stage"]._description_selection(self.env))
+        if labels is None:
+            labels = dict(self._fields["old_stage"]._description_selection(self.env))
         days = self.days_since_sale if days is None else days
         if self.reason == "at_risk" and self.p_alive:
             # flagged by the purchase model
