@@ -259,10 +259,14 @@ def compare(before_file, after_file):
 
 # nothing of the addon may run when Odoo writes its documents: no trigger, no function
 # (18.0.2.2.0 kept its summaries with both), nor a table of a former release
-LEFTOVERS_QUERY = """
+# the functions the addon itself creates now (the purchase model's expected purchases)
+CURRENT_FUNCTIONS = ("crm_xyz_bgnbd_purchases_while_alive",)
+LEFTOVERS_QUERY = f"""
     SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgname LIKE 'crm\\_xyz%'
      UNION ALL
-    SELECT 'function ' || proname FROM pg_proc WHERE proname LIKE 'crm\\_xyz%'
+    SELECT 'function ' || proname FROM pg_proc
+     WHERE proname LIKE 'crm\\_xyz%'
+       AND proname NOT IN ({', '.join(f"'{name}'" for name in CURRENT_FUNCTIONS)})
      UNION ALL
     SELECT 'table ' || tablename FROM pg_tables
      WHERE tablename IN ('crm_xyz_customer_sale_days', 'crm_xyz_report_customer',
