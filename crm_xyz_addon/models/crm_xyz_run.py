@@ -13,6 +13,7 @@ from ..tools import classification as calc
 from ..tools import classification_query as queries
 from ..tools import purchase_model, thresholds
 from ..tools import purchase_model_query as model_queries
+from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES, count_field
 from .res_company import (
     FOLLOWUP_SETTING_FIELDS,
     MODEL_RISK_FIELDS,
@@ -24,20 +25,8 @@ from .res_company import (
 
 _logger = logging.getLogger(__name__)
 
-STAGE_COUNTS = {
-    "potential": "potential_count",
-    "one_off": "one_off_count",
-    "regular": "regular_count",
-    "lost": "lost_count",
-}
-CLASS_COUNTS = {
-    "A": "a_count",
-    "B": "b_count",
-    "C": "c_count",
-    "X": "x_count",
-    "Y": "y_count",
-    "Z": "z_count",
-}
+STAGE_COUNTS = {key: count_field(key) for key in STAGES}
+CLASS_COUNTS = {key: count_field(key) for key in (*ABC_CLASSES, *XYZ_CLASSES)}
 # what run_analysis returns besides id, date and company: plain numbers for RPC clients
 RESULT_FIELDS = (
     "state",

@@ -14,6 +14,18 @@ import pytz
 from odoo.tools import SQL
 
 from . import purchase_model_query as model_queries
+from .vocabulary import (
+    ABC_CLASSES,
+    BUYING_STAGES,
+    MANUAL_FIELDS,
+    STAGES,
+    XYZ_CLASSES,
+    count_field,
+    effective_sql,
+    portfolio_row_sql,
+    quoted,
+    trend_sql,
+)
 
 # the parameter of each sales source, in company currency, untaxed
 ORDER_VALUES = {
@@ -43,10 +55,10 @@ FIRST_RATES = """
     )
 """
 
-# the row of the customer portfolio: regular customers by ABC class, the others by stage
-PORTFOLIO_ROW = "CASE WHEN n.stage = 'regular' THEN COALESCE(n.abc, 'C') ELSE n.stage END"
-# lost < potential < one_off < regular: the order that gives a trend its direction
-STAGE_ORDER = "ARRAY['lost', 'potential', 'one_off', 'regular']"
+# the row of the customer portfolio of a new row ``n``
+PORTFOLIO_ROW = portfolio_row_sql("n.stage", "n.abc")
+# the customers counted per stage and class: (column of the statement, keys)
+COUNTED = (("stage", STAGES), ("abc", ABC_CLASSES), ("xyz", XYZ_CLASSES))
 
 
 def company_day_start_utc(day, tz_name):
@@ -317,7 +329,7 @@ def classification_select(source, parameter):
                    (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
                    first_sale_date,
                    sale_days,
-                   COALESCE(stage IN ('regular', 'one_off')
+                   COALESCE(stage IN ({quoted(BUYING_STAGES)})
                             AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
                             AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
                             FALSE) AS at_risk
@@ -365,6 +377,13 @@ def analysis_statement(source, parameter):
     new_values = ", ".join(f"n.{column}" for column in STORED_COLUMNS)
     old_values = ", ".join(f"n.old_{column}" for column in STORED_COLUMNS)
     assignments = ", ".join(f"{column} = n.{column}" for column in (*STORED_COLUMNS, ANALYSIS_DATE))
+    effective_assignments = ", ".join(
+        f"{effective} = {effective_sql(f't.{manual}', f'n.{automatic}')}"
+        for manual, (effective, automatic) in MANUAL_FIELDS.items()
+    )
+    counts = ",\n               ".join(
+        f"COUNT(*) FILTER (WHERE {column} = '{key}')" for column, keys in COUNTED for key in keys
+    )
     return f"""
         WITH {classification_select(source, parameter)},
         based AS (
@@ -393,12 +412,8 @@ def analysis_statement(source, parameter):
                    CASE WHEN b.stage IS NOT NULL THEN b.base_stage END AS relationship_stage_prev,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_abc END AS abc_class_prev,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_xyz END AS xyz_class_prev,
-                   CASE WHEN b.stage IS NULL THEN NULL
-                        WHEN b.base_stage IS NULL THEN 'new'
-                        WHEN b.stage = b.base_stage THEN 'same'
-                        WHEN array_position({STAGE_ORDER}, b.stage)
-                             > array_position({STAGE_ORDER}, b.base_stage) THEN 'up'
-                        ELSE 'down' END AS relationship_trend,
+                   CASE WHEN b.stage IS NOT NULL
+                        THEN {trend_sql("b.base_stage", "b.stage")} END AS relationship_trend,
                    b.amount AS classification_amount,
                    b.purchase_count AS classification_purchase_count,
                    b.cv AS classification_cv,
@@ -427,9 +442,7 @@ def analysis_statement(source, parameter):
                SET {assignments}, user_id = n.user_id,
                    at_risk_count = COALESCE(n.classification_at_risk::int, 0),
                    portfolio_row = {PORTFOLIO_ROW},
-                   relationship_stage = COALESCE(t.relationship_stage_manual, n.stage),
-                   abc_class = COALESCE(t.abc_class_manual, n.abc),
-                   xyz_class = COALESCE(t.xyz_class_manual, n.xyz)
+                   {effective_assignments}
               FROM changed n
              WHERE t.id = n.row_id
             RETURNING 1
@@ -457,13 +470,7 @@ def analysis_statement(source, parameter):
                    n.old_relationship_stage_auto, n.stage,
                    n.old_abc_class_auto, n.abc,
                    n.old_xyz_class_auto, n.xyz,
-                   CASE WHEN n.old_relationship_stage_auto IS NULL THEN 'new'
-                        WHEN n.stage IS NULL OR n.stage = n.old_relationship_stage_auto
-                        THEN 'same'
-                        WHEN array_position({STAGE_ORDER}, n.stage)
-                             > array_position({STAGE_ORDER}, n.old_relationship_stage_auto)
-                        THEN 'up'
-                        ELSE 'down' END,
+                   {trend_sql("n.old_relationship_stage_auto", "n.stage")},
                    %(uid)s, %(uid)s, %(now)s, %(now)s
               FROM changed n
              WHERE (n.stage, n.abc, n.xyz) IS DISTINCT FROM
@@ -473,16 +480,7 @@ def analysis_statement(source, parameter):
         SELECT COUNT(*) FILTER (WHERE stage IS NOT NULL),
                (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted),
                COALESCE(SUM(missing_rates), 0),
-               COUNT(*) FILTER (WHERE stage = 'potential'),
-               COUNT(*) FILTER (WHERE stage = 'one_off'),
-               COUNT(*) FILTER (WHERE stage = 'regular'),
-               COUNT(*) FILTER (WHERE stage = 'lost'),
-               COUNT(*) FILTER (WHERE abc = 'A'),
-               COUNT(*) FILTER (WHERE abc = 'B'),
-               COUNT(*) FILTER (WHERE abc = 'C'),
-               COUNT(*) FILTER (WHERE xyz = 'X'),
-               COUNT(*) FILTER (WHERE xyz = 'Y'),
-               COUNT(*) FILTER (WHERE xyz = 'Z'),
+               {counts},
                COUNT(*) FILTER (WHERE stage IS NOT NULL AND classification_at_risk),
                (SELECT array_agg(ARRAY[frequency, recency, age, customers]) FROM model_figures),
                (SELECT COUNT(*) FROM history)
@@ -494,16 +492,7 @@ ANALYSIS_COUNTS = (
     "customer_count",
     "changed_count",
     "missing_rate_count",
-    "potential_count",
-    "one_off_count",
-    "regular_count",
-    "lost_count",
-    "a_count",
-    "b_count",
-    "c_count",
-    "x_count",
-    "y_count",
-    "z_count",
+    *(count_field(key) for _column, keys in COUNTED for key in keys),
     "at_risk_count",
     "model_figures",
     "history_count",
@@ -539,7 +528,7 @@ def flag_at_risk_statement():
         WITH flags AS (
             SELECT c.id, c.analysis_date = %(as_of)s AS changed_already,
                    COALESCE(
-                       c.relationship_stage_auto IN ('regular', 'one_off')
+                       c.relationship_stage_auto IN ({quoted(BUYING_STAGES)})
                        AND CASE WHEN %(risk_method)s = 'model'
                                 THEN c.classification_sale_days >= 2
                                      AND {STORED_P_ALIVE} < %(risk_p_alive)s::float8
@@ -604,7 +593,7 @@ def preview_statement(source, parameter):
         model_figures AS ({model_queries.model_figures("computed")}),
         flaggable AS ({
         model_queries.model_figures(
-            "computed", "stage IN ('regular', 'one_off') AND sale_days >= 2"
+            "computed", f"stage IN ({quoted(BUYING_STAGES)}) AND sale_days >= 2"
         )
     })
         SELECT (SELECT json_agg(json_build_array(stage, abc, xyz, periods, customers, amount,
