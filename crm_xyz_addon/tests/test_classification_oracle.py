@@ -52,8 +52,9 @@ class TestClassificationOracle(XyzCommon):
             # a CV of exactly 10 %: 90 and 110 in turn
             "edge": lambda: [(day_in(k), 90 if k % 2 else 110) for k in range(1, 13)],
         }
-        sales, quoted = {}, []
-        plan = ["steady"] * 6 + ["moderate"] * 5 + ["irregular"] * 4 + ["sparse"] * 8 + ["lost"] * 4 + ["edge"]
+        sales = {}
+        counts = {"steady": 6, "moderate": 5, "irregular": 4, "sparse": 8, "lost": 4, "edge": 1}
+        plan = [habit for habit, count in counts.items() for _ in range(count)]
         customers = self.env["res.partner"].create(
             [{"name": f"Oracle {habit} {n}", "is_company": True} for n, habit in enumerate(plan)]
             + [{"name": f"Oracle quoted {n}", "is_company": True} for n in range(3)]

@@ -1,19 +1,15 @@
 """All the SQL of the customer classification.
 
-``company_sales`` is the one definition of "the sales of a company" (the engine,
-the manager report's retention and the benchmark's floor read it); the analysis
+It reads the sales of the company as ``company_sales`` defines them; the analysis
 itself is one statement (``analysis_statement``): it computes every customer's
 stage, classes and figures, and in the same statement updates the changed rows,
 inserts the new ones and writes the history of the changes.
 """
 
-from datetime import datetime, time, timedelta
-
-import pytz
-
 from odoo.tools import SQL
 
 from . import purchase_model_query as model_queries
+from .company_sales import FIRST_RATES, NOT_A_COMPANY, company_sales
 from .vocabulary import (
     ABC_CLASSES,
     BUYING_STAGES,
@@ -27,151 +23,10 @@ from .vocabulary import (
     trend_sql,
 )
 
-# the parameter of each sales source, in company currency, untaxed
-ORDER_VALUES = {
-    "revenue": "ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), %(digits)s)",
-    "margin": "ROUND(so.margin / NULLIF(so.currency_rate, 0), %(digits)s)",
-    "count": "1",
-}
-INVOICE_VALUES = {
-    # amount_untaxed_signed is in company currency at the invoice date, negative for credit notes
-    "revenue": "am.amount_untaxed_signed",
-    "count": "CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END",
-}
-# 1 for a document in a foreign currency without a rate on or before the date Odoo converted it
-# at (res.currency._get_rates: it then takes the first rate of the currency, or 1.0); the
-# stored conversions (sale_order.currency_rate, amount_untaxed_signed) are used as they are
-MISSING_RATE = (
-    "CASE WHEN {currency} <> %(currency_id)s"
-    " AND (fr.first_date IS NULL OR fr.first_date > {day}) THEN 1 ELSE 0 END"
-)
-# the first rate of each currency; the statement that counts missing rates defines it
-FIRST_RATES = """
-    first_rates AS (
-        SELECT currency_id, MIN(name) AS first_date
-          FROM res_currency_rate
-         WHERE company_id IS NULL OR company_id = %(root_company_id)s
-         GROUP BY currency_id
-    )
-"""
-
 # the row of the customer portfolio of a new row ``n``
 PORTFOLIO_ROW = portfolio_row_sql("n.stage", "n.abc")
 # the customers counted per stage and class: (column of the statement, keys)
 COUNTED = (("stage", STAGES), ("abc", ABC_CLASSES), ("xyz", XYZ_CLASSES))
-
-
-def company_day_start_utc(day, tz_name):
-    """The UTC instant (naive, as Odoo stores datetimes) at which `day` starts in `tz_name`."""
-    start = pytz.timezone(tz_name or "UTC").localize(datetime.combine(day, time.min))
-    return start.astimezone(pytz.utc).replace(tzinfo=None)
-
-
-def company_day_end_utc(day, tz_name):
-    """The UTC instant at which `day` ends (the next day starts) in `tz_name`."""
-    return company_day_start_utc(day + timedelta(days=1), tz_name)
-
-
-def company_sales(source, parameter, missing_rates=False):
-    """The sales of one company up to a date, one row per document.
-
-    Columns: partner_id (the commercial partner), sale_date (the company's local
-    date), amount (the parameter, credit notes negative), purchase (1 for a sale,
-    0 for a credit note) and, with `missing_rates`, missing_rate (1 for a document
-    converted without an exchange rate at its date).
-
-    Parameters: company_id, cutoff_utc (orders before it), as_of (invoices up to
-    it), tz, digits, and with `missing_rates` currency_id (the query then reads the
-    ``first_rates`` CTE, FIRST_RATES, with its root_company_id).
-    A company's own partners (inter-company sales) are not customers.
-    ``company_customer_windows`` reads the same sales, per customer.
-    """
-    rates_join = "LEFT JOIN first_rates fr ON fr.currency_id = {currency}" if missing_rates else ""
-    if source == "invoice":
-        missing = (
-            MISSING_RATE.format(currency="am.currency_id", day="am.invoice_date")
-            if missing_rates and parameter != "count"
-            else "0"
-        )
-        return f"""
-            SELECT am.commercial_partner_id AS partner_id,
-                   am.invoice_date AS sale_date,
-                   {INVOICE_VALUES[parameter]} AS amount,
-                   CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END AS purchase,
-                   {missing} AS missing_rate
-              FROM account_move am
-              {rates_join.format(currency="am.currency_id")}
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.invoice_date <= %(as_of)s
-               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-        """
-    missing = (
-        MISSING_RATE.format(currency="so.currency_id", day="so.date_order::date")
-        if missing_rates and parameter != "count"
-        else "0"
-    )
-    return f"""
-            SELECT cp.commercial_partner_id AS partner_id,
-                   (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS sale_date,
-                   {ORDER_VALUES[parameter]} AS amount,
-                   1 AS purchase,
-                   {missing} AS missing_rate
-              FROM sale_order so
-              JOIN res_partner cp ON cp.id = so.partner_id
-              {rates_join.format(currency="so.currency_id")}
-             WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
-               AND so.date_order < %(cutoff_utc)s
-               AND cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-    """
-
-
-def company_customer_windows(source):
-    """Rows (partner_id, in_first, in_second): each customer (commercial partner) of
-    the company with a purchase in one of two windows of local days, and in which.
-
-    The purchases of ``company_sales`` (confirmed orders, or posted invoices:
-    credit notes make no customer), with its exclusions, read per customer
-    rather than per document: the windows are ``(first_floor, first_last]`` and
-    ``(second_floor, as_of]``, days of the company, with ``first_floor <=
-    second_floor``. For orders they are read as the UTC instants where those
-    days start (``first_start_utc``, ``first_end_utc``, ``second_start_utc``,
-    ``cutoff_utc``), so that the index of a company's orders by customer and
-    date answers without converting each order's date.
-    """
-    if source == "invoice":
-        return """
-            SELECT am.commercial_partner_id AS partner_id,
-                   BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
-                   BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
-              FROM account_move am
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type = 'out_invoice'
-               AND am.invoice_date > %(first_floor)s
-               AND am.invoice_date <= %(as_of)s
-               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY am.commercial_partner_id
-        """
-    return """
-            SELECT cp.commercial_partner_id AS partner_id,
-                   BOOL_OR(by_partner.in_first) AS in_first,
-                   BOOL_OR(by_partner.in_second) AS in_second
-              FROM (SELECT so.partner_id,
-                           BOOL_OR(so.date_order < %(first_end_utc)s) AS in_first,
-                           BOOL_OR(so.date_order >= %(second_start_utc)s) AS in_second
-                      FROM sale_order so
-                     WHERE so.company_id = %(company_id)s
-                       AND so.state = 'sale'
-                       AND so.date_order >= %(first_start_utc)s
-                       AND so.date_order < %(cutoff_utc)s
-                     GROUP BY so.partner_id) AS by_partner
-              JOIN res_partner cp ON cp.id = by_partner.partner_id
-             WHERE cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY cp.commercial_partner_id
-    """
 
 
 def classification_select(source, parameter):
@@ -291,7 +146,7 @@ def classification_select(source, parameter):
                                  ELSE 'lost' END
                         WHEN p.id = p.commercial_partner_id
                              AND p.id IN (SELECT partner_id FROM prospects)
-                             AND p.id NOT IN (SELECT partner_id FROM res_company)
+                             AND {NOT_A_COMPANY.format(partner="p.id")}
                         THEN 'potential'
                    END AS stage,
                    CASE WHEN pp.total > 0 AND rk.grand_total > 0 THEN
