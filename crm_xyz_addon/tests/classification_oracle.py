@@ -103,20 +103,26 @@ def trend(previous_stage, new_stage):
 
 
 def period_values(sales, bounds):
-    """Sub-period values v1..vN (1 = most recent) of ``sales``, (date, amount) pairs:
+    """Sub-period values v1..vN (1 = most recent) of ``sales``, (date, amount, ...):
     sub-period k holds the dates d with b_k < d <= b_(k-1); empty ones are 0."""
     values = [0] * (len(bounds) - 1)
-    for day, amount in sales:
+    for day, amount, *_purchase in sales:
         for k in range(1, len(bounds)):
             if bounds[k] < day <= bounds[k - 1]:
                 values[k - 1] += exact(amount)
     return values
 
 
+def _is_purchase(sale):
+    """A sale (day, amount[, purchase]) is a purchase unless it says otherwise."""
+    return sale[2] if len(sale) > 2 else True
+
+
 def classify(sales, prospects, as_of, settings):
     """The classification of a company's customers as of ``as_of``.
 
-    :param sales: {customer id: [(local date, amount), ...]}, one pair a sale
+    :param sales: {customer id: [(local date, amount[, purchase]), ...]}, one a document:
+        a sale, or with purchase False a credit note (its amount negative)
     :param prospects: the ids of the customers with an open opportunity or quotation
     :param settings: the company's classification settings (``_xyz_settings``)
     :return: {customer id: {"stage", "abc", "xyz", "cv", "amount", "purchases"}}
@@ -125,19 +131,23 @@ def classify(sales, prospects, as_of, settings):
     floor = bounds[-1]
     result = {}
     for customer, customer_sales in sales.items():
-        upto = [(day, amount) for day, amount in customer_sales if day <= as_of]
-        in_window = [(day, amount) for day, amount in upto if day > floor]
-        if not upto:
+        upto = [sale for sale in customer_sales if sale[0] <= as_of]
+        in_window = [sale for sale in upto if sale[0] > floor]
+        purchases = sum(1 for sale in upto if _is_purchase(sale))
+        in_window_purchases = sum(1 for sale in in_window if _is_purchase(sale))
+        if not purchases:
             continue
         stage = relationship_stage(
-            len(upto) - len(in_window), len(in_window), settings["xyz_one_off_max_purchases"]
+            purchases - in_window_purchases,
+            in_window_purchases,
+            settings["xyz_one_off_max_purchases"],
         )
         values = period_values(in_window, bounds)
         regular = stage == STAGE_REGULAR
         result[customer] = {
             "stage": stage,
             "amount": sum(values),
-            "purchases": len(in_window),
+            "purchases": in_window_purchases,
             "xyz": xyz_class(values, settings["xyz_x_max_cv"], settings["xyz_y_max_cv"])
             if regular
             else False,

@@ -19,9 +19,9 @@ class TestClassificationOracle(XyzCommon):
     """The analysis's SQL against the rules in plain Python (classification_oracle),
     customer by customer, on customers generated at random from a fixed seed."""
 
-    def generate(self, rng):
-        """Customers of several habits and their sales: ({customer id: [(day, amount)]},
-        the ids of the customers with a quotation only)."""
+    def habits(self, rng):
+        """Ways of buying, each a function that returns a customer's documents
+        (day, untaxed amount[, purchase: False for a credit note])."""
         settings = self.company._xyz_settings()
         bounds = calc.period_bounds(AS_OF, settings["xyz_period_unit"], 18)
 
@@ -32,7 +32,7 @@ class TestClassificationOracle(XyzCommon):
         def amount(base, spread):
             return round(base * (1 + rng.uniform(-spread, spread)), 2)
 
-        habits = {
+        return {
             # every month about the same amount: X
             "steady": lambda: [(day_in(k), amount(100, 0.05)) for k in range(1, 13)],
             # every month, amounts that vary: Y mostly
@@ -51,19 +51,28 @@ class TestClassificationOracle(XyzCommon):
             ],
             # a CV of exactly 10 %: 90 and 110 in turn
             "edge": lambda: [(day_in(k), 90 if k % 2 else 110) for k in range(1, 13)],
+            # invoices every month, and credit notes now and then
+            "refunded": lambda: [(day_in(k), amount(200, 0.2)) for k in range(1, 13)]
+            + [(day_in(rng.randint(1, 12)), -amount(150, 0.5), False) for _ in range(3)],
+            # one invoice, credited in full: no positive total
+            "credited": lambda: [(AS_OF - timedelta(days=40), 80), (AS_OF, -80, False)],
         }
-        sales = {}
-        counts = {"steady": 6, "moderate": 5, "irregular": 4, "sparse": 8, "lost": 4, "edge": 1}
+
+    def generate(self, rng, counts, create_documents):
+        """Customers of the habits ``counts`` ({habit: customers}) and their documents,
+        made by ``create_documents``: ({customer id: documents}, the ids of the
+        customers with a quotation only)."""
+        habits = self.habits(rng)
         plan = [habit for habit, count in counts.items() for _ in range(count)]
         customers = self.env["res.partner"].create(
             [{"name": f"Oracle {habit} {n}", "is_company": True} for n, habit in enumerate(plan)]
             + [{"name": f"Oracle quoted {n}", "is_company": True} for n in range(3)]
         )
-        for customer, habit in zip(customers, plan, strict=False):
-            sales[customer.id] = habits[habit]()
+        buyers = customers[: len(plan)]
+        sales = {customer.id: habits[habit]() for customer, habit in zip(buyers, plan, strict=True)}
         quoted = customers[len(plan) :].ids
-        self.create_orders(
-            [(customer, day, value) for customer, rows in sales.items() for day, value in rows]
+        create_documents(
+            [(customer, *document) for customer, rows in sales.items() for document in rows]
         )
         # a quotation makes a potential customer, and changes nothing for a buying one
         self.create_orders(
@@ -131,8 +140,36 @@ class TestClassificationOracle(XyzCommon):
                     before = previous.get(row.partner_id.id, {}).get("stage")
                     self.assertEqual(row.relationship_trend, oracle.trend(before, want["stage"]))
 
-    def test_engine_matches_the_oracle(self):
-        sales, quoted = self.generate(random.Random(22))
+    def create_invoices(self, rows):
+        """Posted customer invoices of one line, (customer id, day, untaxed amount[,
+        purchase]): a credit note of the amount where purchase is False."""
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice"
+                    if (row[3] if len(row) > 3 else True)
+                    else "out_refund",
+                    "partner_id": row[0],
+                    "invoice_date": row[1],
+                    "date": row[1],
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.sold_product.id,
+                                "quantity": 1,
+                                "price_unit": abs(row[2]),
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for row in rows
+            ]
+        )
+        moves.action_post()
+
+    def assert_two_runs_match(self, sales, quoted):
+        """Two analyses, a quarter apart, each equal to the oracle's."""
         settings = self.company._xyz_settings()
         before = oracle.classify(sales, quoted, PREVIOUS, settings)
         run = self.run_analysis(PREVIOUS)
@@ -142,8 +179,21 @@ class TestClassificationOracle(XyzCommon):
         run = self.run_analysis(AS_OF)
         self.assertEqual(run.customer_count, len(after))
         self.assert_engine_matches(after, previous=before)
+        return after
+
+    def test_engine_matches_the_oracle_on_orders(self):
+        counts = {"steady": 6, "moderate": 5, "irregular": 4, "sparse": 8, "lost": 4, "edge": 1}
+        sales, quoted = self.generate(random.Random(22), counts, self.create_orders)
+        after = self.assert_two_runs_match(sales, quoted)
         # the generated habits reach every stage and class
         found = {value for figures in after.values() for value in figures.values()}
         self.assertLessEqual(
             {"potential", "one_off", "regular", "lost", "A", "B", "C", "X", "Y", "Z"}, found
         )
+
+    def test_engine_matches_the_oracle_on_invoices(self):
+        self.company.xyz_source = "invoice"
+        counts = {"steady": 3, "refunded": 4, "sparse": 5, "lost": 2, "credited": 1}
+        sales, quoted = self.generate(random.Random(2222), counts, self.create_invoices)
+        after = self.assert_two_runs_match(sales, quoted)
+        self.assertTrue(any(figures["amount"] <= 0 for figures in after.values()))
