@@ -143,7 +143,7 @@ def company_sales(source, parameter, missing_rates=False):
     """
 
 
-def company_customer_windows(source):
+def company_customer_windows(source, customers=None):
     """Rows (partner_id, in_first, in_second): each customer (commercial partner) of
     the company with a purchase in one of two windows of local days, and in which.
 
@@ -154,8 +154,10 @@ def company_customer_windows(source):
     second_floor``. For orders they are read as the UTC instants where those
     days start (``first_start_utc``, ``first_end_utc``, ``second_start_utc``,
     ``cutoff_utc``), so that the index of a company's orders by customer and
-    date answers without converting each order's date.
+    date answers without converting each order's date. ``customers``: SQL of the
+    ids of the only customers to read (all without).
     """
+    only = f"AND {{partner}} IN ({customers})" if customers else ""
     if source == "invoice":
         return f"""
             SELECT am.commercial_partner_id AS partner_id,
@@ -167,6 +169,7 @@ def company_customer_windows(source):
                AND am.invoice_date > %(first_floor)s
                AND am.invoice_date <= %(as_of)s
                AND {NOT_A_COMPANY.format(partner="am.commercial_partner_id")}
+               {only.format(partner="am.commercial_partner_id")}
              GROUP BY am.commercial_partner_id
         """
     return f"""
@@ -184,5 +187,6 @@ def company_customer_windows(source):
                      GROUP BY so.partner_id) AS by_partner
               JOIN res_partner cp ON cp.id = by_partner.partner_id
              WHERE {NOT_A_COMPANY.format(partner="cp.commercial_partner_id")}
+               {only.format(partner="cp.commercial_partner_id")}
              GROUP BY cp.commercial_partner_id
     """

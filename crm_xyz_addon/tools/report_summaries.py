@@ -669,19 +669,7 @@ def _invoice_customers_changed(params, window_params):
         **_pick(params, "company_id", "since", "summary_day"),
     )
     read_again = SQL(
-        """
-        SELECT am.commercial_partner_id AS partner_id,
-               BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
-               BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
-          FROM account_move am
-         WHERE am.company_id = %(company_id)s
-           AND %(posted_invoice)s
-           AND am.commercial_partner_id IN (SELECT partner_id FROM window_customers_changed)
-           AND am.invoice_date > %(first_floor)s
-           AND am.invoice_date <= %(as_of)s
-         GROUP BY am.commercial_partner_id
-        """,
-        posted_invoice=SQL(POSTED_INVOICE),
+        company_customer_windows("invoice", "SELECT partner_id FROM window_customers_changed"),
         **window_params,
     )
     return changed, read_again
