@@ -46,7 +46,7 @@ TREND_ARROWS = {TREND_UP: "↑", TREND_DOWN: "↓"}
 # the rows of the customer portfolio: regular customers by ABC class, the others by stage
 PORTFOLIO_STAGES = (STAGE_ONE_OFF, STAGE_LOST, STAGE_POTENTIAL)
 PORTFOLIO_SELECTION = ABC_SELECTION + [
-    (key, label) for key in PORTFOLIO_STAGES for stage, label in STAGE_SELECTION if stage == key
+    (key, dict(STAGE_SELECTION)[key]) for key in PORTFOLIO_STAGES
 ]
 
 # a customer's effective values are the manual ones where a sales manager set them,
