@@ -823,7 +823,8 @@ class ScaleBenchmark:
             env = self.env(cr)
             company = env.company
             settings = company._xyz_settings()
-            queries = bench_floor.classification_query()
+            from odoo.addons.crm_xyz_addon.tools import classification_query as queries
+
             engine_params = {
                 **env["crm.xyz.run"]._query_params(company, as_of, settings),
                 "run_id": 0,

@@ -12,7 +12,7 @@ them, the floor of a steady nightly run. ``COMPUTE_ONLY`` is the computation
 alone, without any write: the floor of an idempotent rerun.
 
 The sales come from the addon's one definition of them
-(``classification_query.company_sales``). Everything after is written from the
+(``company_sales.company_sales``: plain SQL text). Everything after is written from the
 definitions of the classification, independently of the engine's statement:
 the benchmark compares the two for every customer (``compare_with_engine``).
 The statement runs with the engine's session settings (no JIT, 256 MB of
@@ -243,26 +243,27 @@ UNION ALL
 """
 
 
-def classification_query():
-    """The addon's one place for its SQL (importable once Odoo's registry is loaded)."""
-    return importlib.import_module("odoo.addons.crm_xyz_addon.tools.classification_query")
+def company_sales():
+    """The addon's definition of the sales of a company (importable once Odoo's registry
+    is loaded)."""
+    return importlib.import_module("odoo.addons.crm_xyz_addon.tools.company_sales")
 
 
 def params(company, as_of):
-    queries = classification_query()
-    tz = company.partner_id.tz or "UTC"
+    sales = company_sales()
+    tz = sales.company_tz(company)
     return {
         "company_id": company.id,
         "as_of": as_of,
         "tz": tz,
-        "cutoff_utc": queries.company_day_end_utc(as_of, tz),
+        "cutoff_utc": sales.company_day_end_utc(as_of, tz),
         "step": PERIOD_STEPS[company.xyz_period_unit],
         "digits": company.currency_id.decimal_places,
     }
 
 
 def _classify(company):
-    sales = classification_query().company_sales(company.xyz_source, company.xyz_parameter)
+    sales = company_sales().company_sales(company.xyz_source, company.xyz_parameter)
     return CLASSIFY.format(sales=sales)
 
 

@@ -52,7 +52,7 @@ PARTNER_FORM_FIELDS = (
     "xyz_class_manual",
 )
 # the manager report's one statement (tools/manager_report_query.py) and the
-# preview's (tools/classification_query.py: the sales of a company)
+# preview's (tools/classification_query.py, with the first rates of tools/company_sales.py)
 REPORT_STATEMENT = r"\bsalesperson_ranges AS MATERIALIZED\b"
 PREVIEW_STATEMENT = r"\bfirst_rates AS\b"
 # the columns of a class group of the Contacts list once unfolded

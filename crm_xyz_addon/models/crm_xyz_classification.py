@@ -8,7 +8,17 @@ from odoo.tools.query import Query
 
 from ..tools import classification_query, classification_tables
 from ..tools import purchase_model_query as model_queries
-from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
+from ..tools.vocabulary import (
+    ABC_SELECTION,
+    MANUAL_FIELDS,
+    PORTFOLIO_SELECTION,
+    STAGE_SELECTION,
+    TREND_ARROWS,
+    TREND_SELECTION,
+    XYZ_SELECTION,
+    effective,
+    portfolio_row,
+)
 
 # the figures of the purchase model, computed when read (see purchase_model_query)
 MODEL_FIGURES = {
@@ -19,15 +29,6 @@ MODEL_SEARCH_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 # the horizon of the expected purchases when the company has none (days)
 DEFAULT_EXPECTED_PURCHASES_DAYS = 90
 
-# the rows of the customer portfolio: regular customers by ABC class, the others by stage
-PORTFOLIO_ROWS = [
-    ("A", "A"),
-    ("B", "B"),
-    ("C", "C"),
-    ("one_off", "One-off"),
-    ("lost", "Lost"),
-    ("potential", "Potential"),
-]
 # computed when read (not rewritten every night), searched and sorted through their SQL
 COUNTED_WHEN_READ = ("classification_date", "classification_days_since_sale")
 
@@ -65,32 +66,32 @@ class CrmXyzClassification(models.Model):
         readonly=True,
     )
     relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         string="Stage",
         compute="_compute_effective",
         store=True,
         help="The manual stage where a sales manager set one, else the automatic one.",
     )
     abc_class = fields.Selection(
-        ABC_CLASSES, string="ABC Class", compute="_compute_effective", store=True
+        ABC_SELECTION, string="ABC Class", compute="_compute_effective", store=True
     )
     xyz_class = fields.Selection(
-        XYZ_CLASSES, string="XYZ Class", compute="_compute_effective", store=True
+        XYZ_SELECTION, string="XYZ Class", compute="_compute_effective", store=True
     )
     relationship_stage_auto = fields.Selection(
-        RELATIONSHIP_STAGES, string="Automatic Stage", readonly=True
+        STAGE_SELECTION, string="Automatic Stage", readonly=True
     )
-    abc_class_auto = fields.Selection(ABC_CLASSES, string="Automatic ABC Class", readonly=True)
-    xyz_class_auto = fields.Selection(XYZ_CLASSES, string="Automatic XYZ Class", readonly=True)
-    relationship_stage_manual = fields.Selection(RELATIONSHIP_STAGES, string="Manual Stage")
-    abc_class_manual = fields.Selection(ABC_CLASSES, string="Manual ABC Class")
-    xyz_class_manual = fields.Selection(XYZ_CLASSES, string="Manual XYZ Class")
+    abc_class_auto = fields.Selection(ABC_SELECTION, string="Automatic ABC Class", readonly=True)
+    xyz_class_auto = fields.Selection(XYZ_SELECTION, string="Automatic XYZ Class", readonly=True)
+    relationship_stage_manual = fields.Selection(STAGE_SELECTION, string="Manual Stage")
+    abc_class_manual = fields.Selection(ABC_SELECTION, string="Manual ABC Class")
+    xyz_class_manual = fields.Selection(XYZ_SELECTION, string="Manual XYZ Class")
     relationship_stage_prev = fields.Selection(
-        RELATIONSHIP_STAGES, string="Previous Stage", readonly=True
+        STAGE_SELECTION, string="Previous Stage", readonly=True
     )
-    abc_class_prev = fields.Selection(ABC_CLASSES, string="Previous ABC Class", readonly=True)
-    xyz_class_prev = fields.Selection(XYZ_CLASSES, string="Previous XYZ Class", readonly=True)
-    relationship_trend = fields.Selection(TRENDS, string="Stage Trend", readonly=True)
+    abc_class_prev = fields.Selection(ABC_SELECTION, string="Previous ABC Class", readonly=True)
+    xyz_class_prev = fields.Selection(XYZ_SELECTION, string="Previous XYZ Class", readonly=True)
+    relationship_trend = fields.Selection(TREND_SELECTION, string="Stage Trend", readonly=True)
     classification_amount = fields.Float(string="Amount", readonly=True, digits="Account")
     classification_purchase_count = fields.Integer(string="Purchases", readonly=True)
     classification_cv = fields.Float(
@@ -175,7 +176,7 @@ class CrmXyzClassification(models.Model):
         help="1 for a customer at risk: the portfolio counts them.",
     )
     portfolio_row = fields.Selection(
-        PORTFOLIO_ROWS,
+        PORTFOLIO_SELECTION,
         string="Portfolio",
         compute="_compute_portfolio",
         store=True,
@@ -183,19 +184,11 @@ class CrmXyzClassification(models.Model):
     )
     classification_trend_arrow = fields.Char(string="Trend Arrow", compute="_compute_arrow")
 
-    @api.depends(
-        "relationship_stage_manual",
-        "relationship_stage_auto",
-        "abc_class_manual",
-        "abc_class_auto",
-        "xyz_class_manual",
-        "xyz_class_auto",
-    )
+    @api.depends(*MANUAL_FIELDS, *(automatic for _effective, automatic in MANUAL_FIELDS.values()))
     def _compute_effective(self):
         for row in self:
-            row.relationship_stage = row.relationship_stage_manual or row.relationship_stage_auto
-            row.abc_class = row.abc_class_manual or row.abc_class_auto
-            row.xyz_class = row.xyz_class_manual or row.xyz_class_auto
+            for manual, (effective_field, automatic) in MANUAL_FIELDS.items():
+                row[effective_field] = effective(row[manual], row[automatic])
 
     @api.depends(
         "analysis_date",
@@ -319,15 +312,12 @@ class CrmXyzClassification(models.Model):
     @api.depends("relationship_stage_auto", "abc_class_auto")
     def _compute_portfolio(self):
         for row in self:
-            stage = row.relationship_stage_auto
-            row.portfolio_row = (row.abc_class_auto or "C") if stage == "regular" else stage
+            row.portfolio_row = portfolio_row(row.relationship_stage_auto, row.abc_class_auto)
 
     @api.depends("relationship_trend")
     def _compute_arrow(self):
         for row in self:
-            row.classification_trend_arrow = {"up": "↑", "down": "↓"}.get(
-                row.relationship_trend, ""
-            )
+            row.classification_trend_arrow = TREND_ARROWS.get(row.relationship_trend, "")
 
     @api.depends(
         "classification_sale_days",

@@ -1,7 +1,7 @@
 from odoo import fields, models
 
 from ..tools import classification_tables
-from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
+from ..tools.vocabulary import ABC_SELECTION, STAGE_SELECTION, TREND_SELECTION, XYZ_SELECTION
 
 HISTORY_KINDS = [("analysis", "Analysis"), ("manual", "Manual")]
 
@@ -47,13 +47,13 @@ class CrmXyzHistory(models.Model):
         readonly=True,
         help="The customer's salesperson at the time of the change.",
     )
-    old_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
-    new_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
-    old_abc_class = fields.Selection(ABC_CLASSES, string="Old ABC", readonly=True)
-    new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC", readonly=True)
-    old_xyz_class = fields.Selection(XYZ_CLASSES, string="Old XYZ", readonly=True)
-    new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ", readonly=True)
-    stage_trend = fields.Selection(TRENDS, readonly=True)
+    old_stage = fields.Selection(STAGE_SELECTION, readonly=True)
+    new_stage = fields.Selection(STAGE_SELECTION, readonly=True)
+    old_abc_class = fields.Selection(ABC_SELECTION, string="Old ABC", readonly=True)
+    new_abc_class = fields.Selection(ABC_SELECTION, string="New ABC", readonly=True)
+    old_xyz_class = fields.Selection(XYZ_SELECTION, string="Old XYZ", readonly=True)
+    new_xyz_class = fields.Selection(XYZ_SELECTION, string="New XYZ", readonly=True)
+    stage_trend = fields.Selection(TREND_SELECTION, readonly=True)
 
     def init(self):
         classification_tables.create_history_table(self.env.cr, self)

@@ -1,8 +1,8 @@
 from odoo import fields, models, tools
 
 from ..tools import purchase_model_query as model_queries
-from .crm_xyz_classification import DEFAULT_EXPECTED_PURCHASES_DAYS, PORTFOLIO_ROWS
-from .res_partner import XYZ_CLASSES
+from ..tools.vocabulary import PORTFOLIO_SELECTION, XYZ_SELECTION
+from .crm_xyz_classification import DEFAULT_EXPECTED_PURCHASES_DAYS
 
 
 class CrmXyzPortfolio(models.Model):
@@ -23,8 +23,8 @@ class CrmXyzPortfolio(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    portfolio_row = fields.Selection(PORTFOLIO_ROWS, string="Portfolio", readonly=True)
-    xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True)
+    portfolio_row = fields.Selection(PORTFOLIO_SELECTION, string="Portfolio", readonly=True)
+    xyz_class = fields.Selection(XYZ_SELECTION, string="XYZ Class", readonly=True)
     amount = fields.Float(readonly=True, digits="Account")
     amount_share = fields.Float(
         string="Share of Sales (%)",

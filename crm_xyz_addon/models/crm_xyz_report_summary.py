@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.modules import module as odoo_module
 from odoo.tools import SQL, sql
 
-from ..tools import report_summaries
+from ..tools import company_sales, report_summaries
 
 _logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class CrmXyzReportSummary(models.Model):
     def _read_params(self, company):
         """The parameters with which the report reads ``company``'s figures
         (``report_summaries.read_params``): its summaries when they are valid."""
-        tz = company.partner_id.tz or "UTC"
+        tz = company_sales.company_tz(company)
         digits = company.currency_id.decimal_places
         summary = self.sudo().search([("company_id", "=", company.id)], limit=1)
         valid = (
@@ -147,7 +147,7 @@ class CrmXyzReportSummary(models.Model):
             {
                 "id": company.id,
                 "summary_day": run._company_today(company),
-                "tz": company.partner_id.tz or "UTC",
+                "tz": company_sales.company_tz(company),
                 "digits": company.currency_id.decimal_places,
                 "currency_id": company.currency_id.id,
             }

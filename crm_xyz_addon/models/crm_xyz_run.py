@@ -11,8 +11,9 @@ from odoo.tools.misc import formatLang
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
-from ..tools import purchase_model, thresholds
+from ..tools import company_sales, purchase_model, thresholds
 from ..tools import purchase_model_query as model_queries
+from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES, count_field
 from .res_company import (
     FOLLOWUP_SETTING_FIELDS,
     MODEL_RISK_FIELDS,
@@ -24,20 +25,8 @@ from .res_company import (
 
 _logger = logging.getLogger(__name__)
 
-STAGE_COUNTS = {
-    "potential": "potential_count",
-    "one_off": "one_off_count",
-    "regular": "regular_count",
-    "lost": "lost_count",
-}
-CLASS_COUNTS = {
-    "A": "a_count",
-    "B": "b_count",
-    "C": "c_count",
-    "X": "x_count",
-    "Y": "y_count",
-    "Z": "z_count",
-}
+STAGE_COUNTS = {key: count_field(key) for key in STAGES}
+CLASS_COUNTS = {key: count_field(key) for key in (*ABC_CLASSES, *XYZ_CLASSES)}
 # what run_analysis returns besides id, date and company: plain numbers for RPC clients
 RESULT_FIELDS = (
     "state",
@@ -269,7 +258,7 @@ class CrmXyzRun(models.Model):
 
     @api.model
     def _company_today(self, company):
-        return datetime.now(pytz.timezone(company.partner_id.tz or "UTC")).date()
+        return datetime.now(pytz.timezone(company_sales.company_tz(company))).date()
 
     @api.model
     def _analysis_date(self, value, company, settings=None):
@@ -552,7 +541,7 @@ class CrmXyzRun(models.Model):
                 if name in settings
             },
         }
-        tz = company.partner_id.tz or "UTC"
+        tz = company_sales.company_tz(company)
         bounds = calc.period_bounds(
             as_of, settings["xyz_period_unit"], settings["xyz_period_count"]
         )
@@ -562,7 +551,7 @@ class CrmXyzRun(models.Model):
             "currency_id": company.currency_id.id,
             "as_of": as_of,
             "tz": tz,
-            "cutoff_utc": queries.company_day_end_utc(as_of, tz),
+            "cutoff_utc": company_sales.company_day_end_utc(as_of, tz),
             "thresholds": calc.bucket_thresholds(bounds),
             "digits": company.currency_id.decimal_places,
             "period_count": settings["xyz_period_count"],

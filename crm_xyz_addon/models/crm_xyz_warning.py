@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.tools.misc import split_every
 
 from ..tools import warning_query
-from .res_partner import RELATIONSHIP_STAGES
+from ..tools.vocabulary import STAGE_SELECTION
 
 WARNING_REASONS = [("at_risk", "At risk"), ("stage_down", "Stage down")]
 END_REASONS = [("sale", "Bought again"), ("stage_up", "Stage back up")]
@@ -46,8 +46,8 @@ class CrmXyzWarning(models.Model):
     )
     reason = fields.Selection(WARNING_REASONS, required=True, readonly=True)
     date_start = fields.Date(string="Warned On", required=True, readonly=True)
-    old_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
-    new_stage = fields.Selection(RELATIONSHIP_STAGES, readonly=True)
+    old_stage = fields.Selection(STAGE_SELECTION, readonly=True)
+    new_stage = fields.Selection(STAGE_SELECTION, readonly=True)
     days_since_sale = fields.Integer(readonly=True)
     typical_interval = fields.Float(string="Usually Every (days)", readonly=True, digits=(16, 1))
     p_alive = fields.Float(

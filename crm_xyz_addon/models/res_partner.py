@@ -4,24 +4,16 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
 from ..tools import report_summaries
-from ..tools.classification import STAGE_REGULAR
+from ..tools.vocabulary import (
+    ABC_SELECTION,
+    MANUAL_FIELDS,
+    STAGE_REGULAR,
+    STAGE_SELECTION,
+    TREND_ARROWS,
+    TREND_SELECTION,
+    XYZ_SELECTION,
+)
 
-RELATIONSHIP_STAGES = [
-    ("potential", "Potential"),
-    ("one_off", "One-off"),
-    ("regular", "Regular"),
-    ("lost", "Lost"),
-]
-ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
-XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
-TRENDS = [("up", "Up"), ("down", "Down"), ("same", "Same"), ("new", "New")]
-
-# manual override field -> (effective field, automatic field)
-MANUAL_FIELDS = {
-    "relationship_stage_manual": ("relationship_stage", "relationship_stage_auto"),
-    "abc_class_manual": ("abc_class", "abc_class_auto"),
-    "xyz_class_manual": ("xyz_class", "xyz_class_auto"),
-}
 # written only by the analysis (crm.xyz.run) and by the override logic below
 ANALYSIS_FIELDS = (
     "relationship_stage",
@@ -135,39 +127,39 @@ class ResPartner(models.Model):
     )
     relationship_stage = _classification_field(
         fields.Selection,
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         name="relationship_stage",
         help="The manual stage where a sales manager set one, else the automatic one.",
     )
     abc_class = _classification_field(
         fields.Selection,
-        ABC_CLASSES,
+        ABC_SELECTION,
         name="abc_class",
         string="ABC Class",
         help="Share of sales: the manual class where one is set, else the automatic one.",
     )
     xyz_class = _classification_field(
         fields.Selection,
-        XYZ_CLASSES,
+        XYZ_SELECTION,
         name="xyz_class",
         string="XYZ Class",
         help="Stability of purchases: the manual class where one is set, else the automatic one.",
     )
     relationship_stage_auto = _classification_field(
         fields.Selection,
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         name="relationship_stage_auto",
         string="Automatic Stage",
     )
     abc_class_auto = _classification_field(
-        fields.Selection, ABC_CLASSES, name="abc_class_auto", string="Automatic ABC Class"
+        fields.Selection, ABC_SELECTION, name="abc_class_auto", string="Automatic ABC Class"
     )
     xyz_class_auto = _classification_field(
-        fields.Selection, XYZ_CLASSES, name="xyz_class_auto", string="Automatic XYZ Class"
+        fields.Selection, XYZ_SELECTION, name="xyz_class_auto", string="Automatic XYZ Class"
     )
     relationship_stage_manual = _classification_field(
         fields.Selection,
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         name="relationship_stage_manual",
         string="Manual Stage",
         manual=True,
@@ -176,7 +168,7 @@ class ResPartner(models.Model):
     )
     abc_class_manual = _classification_field(
         fields.Selection,
-        ABC_CLASSES,
+        ABC_SELECTION,
         name="abc_class_manual",
         string="Manual ABC Class",
         manual=True,
@@ -185,7 +177,7 @@ class ResPartner(models.Model):
     )
     xyz_class_manual = _classification_field(
         fields.Selection,
-        XYZ_CLASSES,
+        XYZ_SELECTION,
         name="xyz_class_manual",
         string="Manual XYZ Class",
         manual=True,
@@ -194,20 +186,20 @@ class ResPartner(models.Model):
     )
     relationship_stage_prev = _classification_field(
         fields.Selection,
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         name="relationship_stage_prev",
         string="Previous Stage",
         help="Automatic stage before the last analysis date.",
     )
     abc_class_prev = _classification_field(
-        fields.Selection, ABC_CLASSES, name="abc_class_prev", string="Previous ABC Class"
+        fields.Selection, ABC_SELECTION, name="abc_class_prev", string="Previous ABC Class"
     )
     xyz_class_prev = _classification_field(
-        fields.Selection, XYZ_CLASSES, name="xyz_class_prev", string="Previous XYZ Class"
+        fields.Selection, XYZ_SELECTION, name="xyz_class_prev", string="Previous XYZ Class"
     )
     relationship_trend = _classification_field(
         fields.Selection,
-        TRENDS,
+        TREND_SELECTION,
         name="relationship_trend",
         string="Stage Trend",
         help="The automatic stage against the one before the last analysis date.",
@@ -392,9 +384,7 @@ class ResPartner(models.Model):
                 partner[manual] and partner[manual] != partner[auto]
                 for manual, (_effective, auto) in MANUAL_FIELDS.items()
             )
-            partner.classification_trend_arrow = {"up": "↑", "down": "↓"}.get(
-                partner.relationship_trend, ""
-            )
+            partner.classification_trend_arrow = TREND_ARROWS.get(partner.relationship_trend, "")
             why = partner._classification_why(company)
             if partner.classification_overridden:
                 why = partner._classification_override_why(why)

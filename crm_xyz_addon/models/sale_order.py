@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 
 from ..tools import classification_query, report_summaries
-from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, XYZ_CLASSES
+from ..tools.vocabulary import ABC_SELECTION, STAGE_SELECTION, XYZ_SELECTION
 
 SALES_GROUP = "sales_team.group_sale_salesman"
 # the customer's classes an order keeps from its confirmation
@@ -19,40 +19,40 @@ class SaleOrder(models.Model):
 
     # the customer's classification now (for the current company)
     customer_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         string="Customer Stage",
         compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     customer_abc_class = fields.Selection(
-        ABC_CLASSES,
+        ABC_SELECTION,
         string="Customer ABC",
         compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     customer_xyz_class = fields.Selection(
-        XYZ_CLASSES,
+        XYZ_SELECTION,
         string="Customer XYZ",
         compute="_compute_customer_classification",
         groups=SALES_GROUP,
     )
     # ... and as it was when the order was confirmed, for the sales analysis
     confirmed_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES,
+        STAGE_SELECTION,
         string="Stage at Confirmation",
         readonly=True,
         copy=False,
         groups=SALES_GROUP,
     )
     confirmed_abc_class = fields.Selection(
-        ABC_CLASSES,
+        ABC_SELECTION,
         string="ABC at Confirmation",
         readonly=True,
         copy=False,
         groups=SALES_GROUP,
     )
     confirmed_xyz_class = fields.Selection(
-        XYZ_CLASSES,
+        XYZ_SELECTION,
         string="XYZ at Confirmation",
         readonly=True,
         copy=False,

@@ -1,19 +1,19 @@
 from odoo import fields, models
 
-from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, XYZ_CLASSES
+from ..tools.vocabulary import ABC_SELECTION, STAGE_SELECTION, XYZ_SELECTION
 
 
 class SaleReport(models.Model):
     _inherit = "sale.report"
 
     confirmed_relationship_stage = fields.Selection(
-        RELATIONSHIP_STAGES, string="Customer Stage at Confirmation", readonly=True
+        STAGE_SELECTION, string="Customer Stage at Confirmation", readonly=True
     )
     confirmed_abc_class = fields.Selection(
-        ABC_CLASSES, string="Customer ABC at Confirmation", readonly=True
+        ABC_SELECTION, string="Customer ABC at Confirmation", readonly=True
     )
     confirmed_xyz_class = fields.Selection(
-        XYZ_CLASSES, string="Customer XYZ at Confirmation", readonly=True
+        XYZ_SELECTION, string="Customer XYZ at Confirmation", readonly=True
     )
 
     def _select_additional_fields(self):

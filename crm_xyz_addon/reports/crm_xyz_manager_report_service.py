@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from ..tools import classification as classification_calc
-from ..tools import classification_query
+from ..tools import company_sales
 from ..tools import manager_report as calc
 from ..tools import manager_report_query as queries
 
@@ -336,11 +336,11 @@ class CrmXyzManagerReportService(models.AbstractModel):
     @api.model
     def _query_params(self, user_ids, date_from, date_to):
         company = self.env.company
-        tz = company.partner_id.tz or "UTC"
+        tz = company_sales.company_tz(company)
 
         def utc(day):
             """Midnight of a local day of the company, as a naive UTC datetime."""
-            return classification_query.company_day_start_utc(day, tz)
+            return company_sales.company_day_start_utc(day, tz)
 
         settings = company._xyz_settings()
         unit, count = settings["xyz_period_unit"], settings["xyz_period_count"]

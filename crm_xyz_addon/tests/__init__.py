@@ -2,6 +2,7 @@ from . import test_smoke
 from . import test_security
 from . import test_i18n
 from . import test_classification_math
+from . import test_classification_oracle
 from . import test_classification
 from . import test_classification_trust
 from . import test_menus_tour

@@ -1,165 +1,32 @@
 """All the SQL of the customer classification.
 
-``company_sales`` is the one definition of "the sales of a company" (the engine,
-the manager report's retention and the benchmark's floor read it); the analysis
+It reads the sales of the company as ``company_sales`` defines them; the analysis
 itself is one statement (``analysis_statement``): it computes every customer's
 stage, classes and figures, and in the same statement updates the changed rows,
 inserts the new ones and writes the history of the changes.
 """
 
-from datetime import datetime, time, timedelta
-
-import pytz
-
 from odoo.tools import SQL
 
 from . import purchase_model_query as model_queries
-
-# the parameter of each sales source, in company currency, untaxed
-ORDER_VALUES = {
-    "revenue": "ROUND(so.amount_untaxed / NULLIF(so.currency_rate, 0), %(digits)s)",
-    "margin": "ROUND(so.margin / NULLIF(so.currency_rate, 0), %(digits)s)",
-    "count": "1",
-}
-INVOICE_VALUES = {
-    # amount_untaxed_signed is in company currency at the invoice date, negative for credit notes
-    "revenue": "am.amount_untaxed_signed",
-    "count": "CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END",
-}
-# 1 for a document in a foreign currency without a rate on or before the date Odoo converted it
-# at (res.currency._get_rates: it then takes the first rate of the currency, or 1.0); the
-# stored conversions (sale_order.currency_rate, amount_untaxed_signed) are used as they are
-MISSING_RATE = (
-    "CASE WHEN {currency} <> %(currency_id)s"
-    " AND (fr.first_date IS NULL OR fr.first_date > {day}) THEN 1 ELSE 0 END"
+from .company_sales import FIRST_RATES, NOT_A_COMPANY, company_sales
+from .vocabulary import (
+    ABC_CLASSES,
+    BUYING_STAGES,
+    MANUAL_FIELDS,
+    STAGES,
+    XYZ_CLASSES,
+    count_field,
+    effective_sql,
+    portfolio_row_sql,
+    quoted,
+    trend_sql,
 )
-# the first rate of each currency; the statement that counts missing rates defines it
-FIRST_RATES = """
-    first_rates AS (
-        SELECT currency_id, MIN(name) AS first_date
-          FROM res_currency_rate
-         WHERE company_id IS NULL OR company_id = %(root_company_id)s
-         GROUP BY currency_id
-    )
-"""
 
-# the row of the customer portfolio: regular customers by ABC class, the others by stage
-PORTFOLIO_ROW = "CASE WHEN n.stage = 'regular' THEN COALESCE(n.abc, 'C') ELSE n.stage END"
-# lost < potential < one_off < regular: the order that gives a trend its direction
-STAGE_ORDER = "ARRAY['lost', 'potential', 'one_off', 'regular']"
-
-
-def company_day_start_utc(day, tz_name):
-    """The UTC instant (naive, as Odoo stores datetimes) at which `day` starts in `tz_name`."""
-    start = pytz.timezone(tz_name or "UTC").localize(datetime.combine(day, time.min))
-    return start.astimezone(pytz.utc).replace(tzinfo=None)
-
-
-def company_day_end_utc(day, tz_name):
-    """The UTC instant at which `day` ends (the next day starts) in `tz_name`."""
-    return company_day_start_utc(day + timedelta(days=1), tz_name)
-
-
-def company_sales(source, parameter, missing_rates=False):
-    """The sales of one company up to a date, one row per document.
-
-    Columns: partner_id (the commercial partner), sale_date (the company's local
-    date), amount (the parameter, credit notes negative), purchase (1 for a sale,
-    0 for a credit note) and, with `missing_rates`, missing_rate (1 for a document
-    converted without an exchange rate at its date).
-
-    Parameters: company_id, cutoff_utc (orders before it), as_of (invoices up to
-    it), tz, digits, and with `missing_rates` currency_id (the query then reads the
-    ``first_rates`` CTE, FIRST_RATES, with its root_company_id).
-    A company's own partners (inter-company sales) are not customers.
-    ``company_customer_windows`` reads the same sales, per customer.
-    """
-    rates_join = "LEFT JOIN first_rates fr ON fr.currency_id = {currency}" if missing_rates else ""
-    if source == "invoice":
-        missing = (
-            MISSING_RATE.format(currency="am.currency_id", day="am.invoice_date")
-            if missing_rates and parameter != "count"
-            else "0"
-        )
-        return f"""
-            SELECT am.commercial_partner_id AS partner_id,
-                   am.invoice_date AS sale_date,
-                   {INVOICE_VALUES[parameter]} AS amount,
-                   CASE WHEN am.move_type = 'out_invoice' THEN 1 ELSE 0 END AS purchase,
-                   {missing} AS missing_rate
-              FROM account_move am
-              {rates_join.format(currency="am.currency_id")}
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.invoice_date <= %(as_of)s
-               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-        """
-    missing = (
-        MISSING_RATE.format(currency="so.currency_id", day="so.date_order::date")
-        if missing_rates and parameter != "count"
-        else "0"
-    )
-    return f"""
-            SELECT cp.commercial_partner_id AS partner_id,
-                   (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS sale_date,
-                   {ORDER_VALUES[parameter]} AS amount,
-                   1 AS purchase,
-                   {missing} AS missing_rate
-              FROM sale_order so
-              JOIN res_partner cp ON cp.id = so.partner_id
-              {rates_join.format(currency="so.currency_id")}
-             WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
-               AND so.date_order < %(cutoff_utc)s
-               AND cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-    """
-
-
-def company_customer_windows(source):
-    """Rows (partner_id, in_first, in_second): each customer (commercial partner) of
-    the company with a purchase in one of two windows of local days, and in which.
-
-    The purchases of ``company_sales`` (confirmed orders, or posted invoices:
-    credit notes make no customer), with its exclusions, read per customer
-    rather than per document: the windows are ``(first_floor, first_last]`` and
-    ``(second_floor, as_of]``, days of the company, with ``first_floor <=
-    second_floor``. For orders they are read as the UTC instants where those
-    days start (``first_start_utc``, ``first_end_utc``, ``second_start_utc``,
-    ``cutoff_utc``), so that the index of a company's orders by customer and
-    date answers without converting each order's date.
-    """
-    if source == "invoice":
-        return """
-            SELECT am.commercial_partner_id AS partner_id,
-                   BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
-                   BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
-              FROM account_move am
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type = 'out_invoice'
-               AND am.invoice_date > %(first_floor)s
-               AND am.invoice_date <= %(as_of)s
-               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY am.commercial_partner_id
-        """
-    return """
-            SELECT cp.commercial_partner_id AS partner_id,
-                   BOOL_OR(by_partner.in_first) AS in_first,
-                   BOOL_OR(by_partner.in_second) AS in_second
-              FROM (SELECT so.partner_id,
-                           BOOL_OR(so.date_order < %(first_end_utc)s) AS in_first,
-                           BOOL_OR(so.date_order >= %(second_start_utc)s) AS in_second
-                      FROM sale_order so
-                     WHERE so.company_id = %(company_id)s
-                       AND so.state = 'sale'
-                       AND so.date_order >= %(first_start_utc)s
-                       AND so.date_order < %(cutoff_utc)s
-                     GROUP BY so.partner_id) AS by_partner
-              JOIN res_partner cp ON cp.id = by_partner.partner_id
-             WHERE cp.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
-             GROUP BY cp.commercial_partner_id
-    """
+# the row of the customer portfolio of a new row ``n``
+PORTFOLIO_ROW = portfolio_row_sql("n.stage", "n.abc")
+# the customers counted per stage and class: (column of the statement, keys)
+COUNTED = (("stage", STAGES), ("abc", ABC_CLASSES), ("xyz", XYZ_CLASSES))
 
 
 def classification_select(source, parameter):
@@ -279,7 +146,7 @@ def classification_select(source, parameter):
                                  ELSE 'lost' END
                         WHEN p.id = p.commercial_partner_id
                              AND p.id IN (SELECT partner_id FROM prospects)
-                             AND p.id NOT IN (SELECT partner_id FROM res_company)
+                             AND {NOT_A_COMPANY.format(partner="p.id")}
                         THEN 'potential'
                    END AS stage,
                    CASE WHEN pp.total > 0 AND rk.grand_total > 0 THEN
@@ -317,7 +184,7 @@ def classification_select(source, parameter):
                    (last_sale_date + FLOOR(typical + 0.5)::int) AS expected_date,
                    first_sale_date,
                    sale_days,
-                   COALESCE(stage IN ('regular', 'one_off')
+                   COALESCE(stage IN ({quoted(BUYING_STAGES)})
                             AND %(as_of)s::date - last_sale_date > %(risk_factor)s * typical
                             AND %(as_of)s::date - last_sale_date >= %(risk_min_days)s,
                             FALSE) AS at_risk
@@ -365,6 +232,13 @@ def analysis_statement(source, parameter):
     new_values = ", ".join(f"n.{column}" for column in STORED_COLUMNS)
     old_values = ", ".join(f"n.old_{column}" for column in STORED_COLUMNS)
     assignments = ", ".join(f"{column} = n.{column}" for column in (*STORED_COLUMNS, ANALYSIS_DATE))
+    effective_assignments = ", ".join(
+        f"{effective} = {effective_sql(f't.{manual}', f'n.{automatic}')}"
+        for manual, (effective, automatic) in MANUAL_FIELDS.items()
+    )
+    counts = ",\n               ".join(
+        f"COUNT(*) FILTER (WHERE {column} = '{key}')" for column, keys in COUNTED for key in keys
+    )
     return f"""
         WITH {classification_select(source, parameter)},
         based AS (
@@ -393,12 +267,8 @@ def analysis_statement(source, parameter):
                    CASE WHEN b.stage IS NOT NULL THEN b.base_stage END AS relationship_stage_prev,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_abc END AS abc_class_prev,
                    CASE WHEN b.stage IS NOT NULL THEN b.base_xyz END AS xyz_class_prev,
-                   CASE WHEN b.stage IS NULL THEN NULL
-                        WHEN b.base_stage IS NULL THEN 'new'
-                        WHEN b.stage = b.base_stage THEN 'same'
-                        WHEN array_position({STAGE_ORDER}, b.stage)
-                             > array_position({STAGE_ORDER}, b.base_stage) THEN 'up'
-                        ELSE 'down' END AS relationship_trend,
+                   CASE WHEN b.stage IS NOT NULL
+                        THEN {trend_sql("b.base_stage", "b.stage")} END AS relationship_trend,
                    b.amount AS classification_amount,
                    b.purchase_count AS classification_purchase_count,
                    b.cv AS classification_cv,
@@ -427,9 +297,7 @@ def analysis_statement(source, parameter):
                SET {assignments}, user_id = n.user_id,
                    at_risk_count = COALESCE(n.classification_at_risk::int, 0),
                    portfolio_row = {PORTFOLIO_ROW},
-                   relationship_stage = COALESCE(t.relationship_stage_manual, n.stage),
-                   abc_class = COALESCE(t.abc_class_manual, n.abc),
-                   xyz_class = COALESCE(t.xyz_class_manual, n.xyz)
+                   {effective_assignments}
               FROM changed n
              WHERE t.id = n.row_id
             RETURNING 1
@@ -457,13 +325,7 @@ def analysis_statement(source, parameter):
                    n.old_relationship_stage_auto, n.stage,
                    n.old_abc_class_auto, n.abc,
                    n.old_xyz_class_auto, n.xyz,
-                   CASE WHEN n.old_relationship_stage_auto IS NULL THEN 'new'
-                        WHEN n.stage IS NULL OR n.stage = n.old_relationship_stage_auto
-                        THEN 'same'
-                        WHEN array_position({STAGE_ORDER}, n.stage)
-                             > array_position({STAGE_ORDER}, n.old_relationship_stage_auto)
-                        THEN 'up'
-                        ELSE 'down' END,
+                   {trend_sql("n.old_relationship_stage_auto", "n.stage")},
                    %(uid)s, %(uid)s, %(now)s, %(now)s
               FROM changed n
              WHERE (n.stage, n.abc, n.xyz) IS DISTINCT FROM
@@ -473,16 +335,7 @@ def analysis_statement(source, parameter):
         SELECT COUNT(*) FILTER (WHERE stage IS NOT NULL),
                (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted),
                COALESCE(SUM(missing_rates), 0),
-               COUNT(*) FILTER (WHERE stage = 'potential'),
-               COUNT(*) FILTER (WHERE stage = 'one_off'),
-               COUNT(*) FILTER (WHERE stage = 'regular'),
-               COUNT(*) FILTER (WHERE stage = 'lost'),
-               COUNT(*) FILTER (WHERE abc = 'A'),
-               COUNT(*) FILTER (WHERE abc = 'B'),
-               COUNT(*) FILTER (WHERE abc = 'C'),
-               COUNT(*) FILTER (WHERE xyz = 'X'),
-               COUNT(*) FILTER (WHERE xyz = 'Y'),
-               COUNT(*) FILTER (WHERE xyz = 'Z'),
+               {counts},
                COUNT(*) FILTER (WHERE stage IS NOT NULL AND classification_at_risk),
                (SELECT array_agg(ARRAY[frequency, recency, age, customers]) FROM model_figures),
                (SELECT COUNT(*) FROM history)
@@ -494,16 +347,7 @@ ANALYSIS_COUNTS = (
     "customer_count",
     "changed_count",
     "missing_rate_count",
-    "potential_count",
-    "one_off_count",
-    "regular_count",
-    "lost_count",
-    "a_count",
-    "b_count",
-    "c_count",
-    "x_count",
-    "y_count",
-    "z_count",
+    *(count_field(key) for _column, keys in COUNTED for key in keys),
     "at_risk_count",
     "model_figures",
     "history_count",
@@ -539,7 +383,7 @@ def flag_at_risk_statement():
         WITH flags AS (
             SELECT c.id, c.analysis_date = %(as_of)s AS changed_already,
                    COALESCE(
-                       c.relationship_stage_auto IN ('regular', 'one_off')
+                       c.relationship_stage_auto IN ({quoted(BUYING_STAGES)})
                        AND CASE WHEN %(risk_method)s = 'model'
                                 THEN c.classification_sale_days >= 2
                                      AND {STORED_P_ALIVE} < %(risk_p_alive)s::float8
@@ -604,7 +448,7 @@ def preview_statement(source, parameter):
         model_figures AS ({model_queries.model_figures("computed")}),
         flaggable AS ({
         model_queries.model_figures(
-            "computed", "stage IN ('regular', 'one_off') AND sale_days >= 2"
+            "computed", f"stage IN ({quoted(BUYING_STAGES)}) AND sale_days >= 2"
         )
     })
         SELECT (SELECT json_agg(json_build_array(stage, abc, xyz, periods, customers, amount,

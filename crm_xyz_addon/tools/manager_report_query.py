@@ -412,7 +412,7 @@ def customer_windows_query(params):
 
     The classification's own definition of the sales of a company (for the
     source it analyses: confirmed orders or posted invoices, on the local date
-    of the sale, ``classification_query.company_customer_windows``), read from
+    of the sale, ``company_sales.company_customer_windows``), read from
     the sale days of the summaries and the documents since
     (``report_summaries.customer_windows``).
     """

@@ -53,7 +53,15 @@ from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
-from .classification_query import company_customer_windows, company_day_start_utc
+from .company_sales import (
+    CONFIRMED_ORDER,
+    DAY_START_UTC,
+    LOCAL_DAY,
+    ORDER_AMOUNT,
+    POSTED_INVOICE,
+    company_customer_windows,
+    company_day_start_utc,
+)
 
 # ------------------------------------------------------------------ tables
 ORDER_TABLE = "crm_xyz_summary_order"
@@ -170,11 +178,6 @@ DOCUMENT_INDEXES = (
 )
 
 # ------------------------------------------------------------------ expressions
-# the time zone of a company, from its partner ``company_partner`` ('UTC' without one)
-COMPANY_TZ = "COALESCE(NULLIF(company_partner.tz, ''), 'UTC')"
-# the decimal places of the currency ``currency`` (res.currency.decimal_places)
-CURRENCY_DIGITS = """CASE WHEN currency.rounding > 0 AND currency.rounding < 1
-                          THEN CEIL(-LOG(currency.rounding::numeric))::integer ELSE 0 END"""
 # the contact data of a partner ``member`` as bits: an email, a phone (or a mobile),
 # an address
 CONTACT_DATA_EMAIL, CONTACT_DATA_PHONE, CONTACT_DATA_ADDRESS = 1, 2, 4
@@ -190,18 +193,19 @@ PARTNER_CONTACT_DATA = f"""(
 
 def local_day(column, tz):
     """The company's local day of the UTC datetime ``column`` (SQL), ``tz`` a time zone."""
-    return SQL("((%s AT TIME ZONE 'UTC') AT TIME ZONE %s)::date", column, tz)
+    return SQL(LOCAL_DAY.format(moment="%s", tz="%s"), column, tz)
 
 
 def day_start_utc(day, tz):
     """The UTC instant (naive) at which the local day ``day`` (SQL) starts in ``tz``."""
-    return SQL("((%s)::timestamp AT TIME ZONE %s) AT TIME ZONE 'UTC'", day, tz)
+    return SQL(DAY_START_UTC.format(day="%s", tz="%s"), day, tz)
 
 
 def order_amount(column, digits):
-    """An amount of an order ``so`` in company currency, rounded as the report sums it."""
+    """An amount of an order ``so`` in company currency, rounded as the report sums it
+    (an empty one as 0)."""
     return SQL(
-        "ROUND(COALESCE(%s, 0) / NULLIF(so.currency_rate, 0), %s)",
+        ORDER_AMOUNT.format(value="COALESCE(%s, 0)", digits="%s"),
         SQL.identifier("so", column),
         digits,
     )
@@ -241,10 +245,11 @@ def refresh_queries(companies, since):
               FROM (%(companies)s) AS company
               JOIN sale_order so ON so.company_id = company.company_id
               LEFT JOIN res_partner member ON member.id = so.partner_id
-             WHERE so.state = 'sale'
+             WHERE %(confirmed_order)s
                AND so.date_order < %(day_start)s
              ORDER BY so.company_id, member.commercial_partner_id, so.date_order
             """,
+            confirmed_order=SQL(CONFIRMED_ORDER),
             table=SQL.identifier(ORDER_TABLE),
             companies=company_values,
             day=local_day(SQL("so.date_order"), SQL("company.tz")),
@@ -273,12 +278,12 @@ def refresh_queries(companies, since):
                            am.invoice_date AS day
                       FROM (%(companies)s) AS company
                       JOIN account_move am ON am.company_id = company.company_id
-                     WHERE am.state = 'posted'
-                       AND am.move_type = 'out_invoice'
+                     WHERE %(posted_invoice)s
                        AND am.invoice_date < company.summary_day
                        AND am.commercial_partner_id IS NOT NULL) AS sale
              GROUP BY sale.company_id, sale.partner_id
             """,
+            posted_invoice=SQL(POSTED_INVOICE),
             table=SQL.identifier(SALE_DAYS_TABLE),
             companies=company_values,
         ),
@@ -575,7 +580,7 @@ def customer_windows(params):
     """Rows (partner_id, in_first, in_second): each customer of the company that bought
     in one of two windows of local days, and in which: the purchases of
     ``params["source"]`` (confirmed orders, or posted invoices: credit notes make no
-    customer) as ``classification_query.company_customer_windows`` reads them from
+    customer) as ``company_sales.company_customer_windows`` reads them from
     the documents. The windows are ``(start_window_floor, start_as_of]`` and
     ``(end_window_floor, date_to]``; for orders also given as UTC instants
     (``window_start_utc``, ``start_utc``, ``end_window_start_utc``, ``end_utc``).
@@ -664,19 +669,7 @@ def _invoice_customers_changed(params, window_params):
         **_pick(params, "company_id", "since", "summary_day"),
     )
     read_again = SQL(
-        """
-        SELECT am.commercial_partner_id AS partner_id,
-               BOOL_OR(am.invoice_date <= %(first_last)s) AS in_first,
-               BOOL_OR(am.invoice_date > %(second_floor)s) AS in_second
-          FROM account_move am
-         WHERE am.company_id = %(company_id)s
-           AND am.state = 'posted'
-           AND am.move_type = 'out_invoice'
-           AND am.commercial_partner_id IN (SELECT partner_id FROM window_customers_changed)
-           AND am.invoice_date > %(first_floor)s
-           AND am.invoice_date <= %(as_of)s
-         GROUP BY am.commercial_partner_id
-        """,
+        company_customer_windows("invoice", "SELECT partner_id FROM window_customers_changed"),
         **window_params,
     )
     return changed, read_again
@@ -742,7 +735,7 @@ def _order_customers_changed(params, window_params):
               JOIN sale_order so ON so.partner_id = member.id
              WHERE member.commercial_partner_id IN (SELECT partner_id FROM moved_customers)
                AND so.company_id = %(company_id)s
-               AND so.state = 'sale'
+               AND %(confirmed_order)s
                AND so.date_order >= %(first_start_utc)s
                AND so.date_order < %(cutoff_utc)s
              UNION ALL
@@ -762,7 +755,7 @@ def _order_customers_changed(params, window_params):
               JOIN sale_order so ON so.id = changed.id
               JOIN res_partner member ON member.id = so.partner_id
              WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
+               AND %(confirmed_order)s
                AND so.date_order >= %(first_start_utc)s
                AND so.date_order < %(cutoff_utc)s
                AND member.commercial_partner_id NOT IN (SELECT partner_id FROM moved_customers)
@@ -771,7 +764,7 @@ def _order_customers_changed(params, window_params):
               FROM sale_order so
               JOIN res_partner member ON member.id = so.partner_id
              WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
+               AND %(confirmed_order)s
                AND so.date_order >= GREATEST(%(first_start_utc)s, %(summary_start_utc)s)
                AND so.date_order < %(cutoff_utc)s
                AND member.commercial_partner_id NOT IN (SELECT partner_id FROM moved_customers)
@@ -779,6 +772,7 @@ def _order_customers_changed(params, window_params):
          WHERE sale.day > %(first_floor)s AND sale.day <= %(as_of)s
          GROUP BY sale.partner_id
         """,
+        confirmed_order=SQL(CONFIRMED_ORDER),
         day=day,
         orders=SQL.identifier(ORDER_TABLE),
         orders_changed_cte=ORDERS_CHANGED,
@@ -804,9 +798,10 @@ def salesperson_orders(params):
     if params["all_direct"]:
         return SQL(
             """%(orders)s
-                WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+                WHERE so.company_id = %(company_id)s AND %(confirmed_order)s
                   AND so.date_order >= %(start_utc)s AND so.date_order < %(end_utc)s
                   AND so.user_id = ANY(%(user_ids)s)""",
+            confirmed_order=SQL(CONFIRMED_ORDER),
             orders=order_sums,
             **_pick(params, "company_id", "start_utc", "end_utc", "user_ids"),
         )
@@ -828,7 +823,7 @@ def salesperson_orders(params):
          UNION ALL
         %(orders)s
          WHERE so.id IN (SELECT id FROM %(orders_changed_cte)s)
-           AND so.company_id = %(company_id)s AND so.state = 'sale'
+           AND so.company_id = %(company_id)s AND %(confirmed_order)s
            AND so.date_order >= %(start_utc)s AND so.date_order < %(end_utc)s
            AND so.user_id = ANY(%(user_ids)s)
          UNION ALL
@@ -836,9 +831,10 @@ def salesperson_orders(params):
          WHERE so.date_order >= GREATEST(%(start_utc)s, %(summary_start_utc)s)
            AND so.date_order < %(end_utc)s
            AND so.id NOT IN (SELECT id FROM %(orders_changed_cte)s)
-           AND so.company_id = %(company_id)s AND so.state = 'sale'
+           AND so.company_id = %(company_id)s AND %(confirmed_order)s
            AND so.user_id = ANY(%(user_ids)s)
         """,
+        confirmed_order=SQL(CONFIRMED_ORDER),
         orders_changed=_orders_changed_cte(params),
         orders_changed_cte=ORDERS_CHANGED,
         daily=SQL.identifier(DAILY_SALES_TABLE),

@@ -11,9 +11,8 @@ from decimal import Decimal
 from fractions import Fraction
 from math import ceil
 
-STAGES = ("potential", "one_off", "regular", "lost")
-ABC_CLASSES = ("A", "B", "C")
-XYZ_CLASSES = ("X", "Y", "Z")
+from .vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES
+
 # the two ways of flagging customers at risk: the typical interval, the purchase model
 RISK_METHODS = ("rule", "model")
 # the next longer sub-period, for the period hint

@@ -10,7 +10,7 @@ from ..models.res_company import (
     SETTING_FIELDS,
     WEIGHT_FIELDS,
 )
-from ..tools.thresholds import ABC_CLASSES, STAGES, XYZ_CLASSES
+from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
 COMPANY_FIELDS = (
