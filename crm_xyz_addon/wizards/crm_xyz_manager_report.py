@@ -492,7 +492,7 @@ class CrmXyzManagerReport(models.TransientModel):
         """
         self.ensure_one()
         _ = self.env._
-        currency_digits = self.currency_id.decimal_places
+        currency_digits = (self.company_id or self.env.company).currency_id.decimal_places
         compare = self.compare and self.report_kind == "performance"
         columns = []
         if self.report_kind == "executive":
@@ -574,14 +574,28 @@ class CrmXyzManagerReport(models.TransientModel):
         change in one cell. Dicts with ``name``, ``label``, ``help``, where the value
         is (``field``, or ``figure``: ``line.figures[figure]``), ``unit`` ("count",
         "money", "percent", "ratio", "rank", "score", "text"), ``digits``,
-        ``lower_is_better``, ``compare`` (show the change) and ``sum`` (a total)."""
+        ``currency_id`` (amounts), ``lower_is_better``, ``compare`` (show the change),
+        ``sum`` (a total), ``total_label`` (the label of the total row),
+        ``avatar_model`` (a record's avatar beside its name) and ``title_field`` (the
+        line field shown as the cell's tooltip)."""
         self.ensure_one()
         _ = self.env._
+        # (a new report on the screen may not have its company yet when this is computed)
+        currency = (self.company_id or self.env.company).currency_id
         executive = self.report_kind == "executive"
         columns = []
         if executive:
             columns.append(self._screen_column("rank", _("Rank"), "rank", figure="rank"))
-        columns.append(self._screen_column("user_id", _("Salesperson"), "text", field="user_id"))
+        columns.append(
+            self._screen_column(
+                "user_id",
+                _("Salesperson"),
+                "text",
+                field="user_id",
+                avatar_model="res.users",
+                total_label=_("Total"),
+            )
+        )
         if executive:
             columns.append(
                 self._screen_column(
@@ -601,7 +615,8 @@ class CrmXyzManagerReport(models.TransientModel):
                     figure,
                     _("%(indicator)s %%", indicator=label) if share else label,
                     unit,
-                    digits=self.currency_id.decimal_places if unit == "money" else None,
+                    digits=currency.decimal_places if unit == "money" else None,
+                    currency_id=currency.id if unit == "money" else None,
                     figure=figure,
                     help=_(indicator.help),
                     compare=self.compare and not executive,
@@ -624,6 +639,9 @@ class CrmXyzManagerReport(models.TransientModel):
             "field": options.get("field"),
             "figure": options.get("figure"),
             "title_field": options.get("title_field"),
+            "avatar_model": options.get("avatar_model"),
+            "currency_id": options.get("currency_id"),
+            "total_label": options.get("total_label"),
             "compare": bool(options.get("compare")),
             "lower_is_better": bool(options.get("lower_is_better")),
             "sum": bool(options.get("sum")),

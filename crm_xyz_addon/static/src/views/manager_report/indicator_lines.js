@@ -29,11 +29,6 @@ export class XyzIndicatorLines extends Component {
         return this.report[this.props.name].records;
     }
 
-    get currencyId() {
-        const currency = this.report.currency_id;
-        return Array.isArray(currency) ? currency[0] : currency;
-    }
-
     isNumeric(column) {
         return column.digits !== null && column.digits !== undefined;
     }
@@ -49,7 +44,7 @@ export class XyzIndicatorLines extends Component {
         const number = absolute ? Math.abs(value) : value;
         if (column.unit === "money") {
             return symbol
-                ? formatMonetary(number, { currencyId: this.currencyId })
+                ? formatMonetary(number, { currencyId: column.currency_id })
                 : formatFloat(number, { digits: [16, column.digits] });
         }
         if (column.digits === 0) {
@@ -61,7 +56,14 @@ export class XyzIndicatorLines extends Component {
     cell(line, column) {
         if (column.field) {
             const value = line.data[column.field];
-            return { text: Array.isArray(value) ? value[1] : value || "" };
+            if (Array.isArray(value)) {
+                const [id, name] = value;
+                const avatar = column.avatar_model
+                    ? `/web/image/${column.avatar_model}/${id}/avatar_128`
+                    : null;
+                return { text: name, avatar };
+            }
+            return { text: value || "" };
         }
         const figure = this.figure(line, column);
         const cell = {
@@ -84,9 +86,9 @@ export class XyzIndicatorLines extends Component {
         return cell;
     }
 
-    total(column, index) {
-        if (index === 0) {
-            return _t("Total");
+    total(column) {
+        if (column.total_label) {
+            return column.total_label;
         }
         if (!column.sum) {
             return "";
