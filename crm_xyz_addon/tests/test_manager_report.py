@@ -206,14 +206,14 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 set(row),
                 {
                     "user_id",
-                    *KEYS,
-                    "won_back",
+                    *(indicator.key for indicator in INDICATORS),
                     "score",
                     "rank",
                     "score_indicator_count",
                     "score_indicator_total",
                 },
             )
+            self.assertLessEqual({*KEYS, "won_back"}, set(row))
         by_user = {row["user_id"]: row for row in result}
         for user, expected in self.expected_period().items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
@@ -296,22 +296,24 @@ class TestManagerReportIndicators(ManagerReportCommon):
         report = self.report_as(self.mia, show_profit=False, compare=False)
         table = self.layout(report)
         names = [column["name"] for column in table["columns"]]
+        # every indicator of the list but the profit, in its order
         self.assertEqual(
-            names,
-            [
-                "user_id",
-                "contact_completeness_pct",
-                "contacts_count",
-                "stage_ups",
-                "stage_downs",
-                "lost_share_pct",
-                "retention_pct",
-                "won_back",
-                "completed_orders",
-                "revenue",
-                "payments",
-            ],
+            names, ["user_id", *(ind.key for ind in INDICATORS if ind.key != "profit")]
         )
+        shown = [
+            "user_id",
+            "contact_completeness_pct",
+            "contacts_count",
+            "stage_ups",
+            "stage_downs",
+            "lost_share_pct",
+            "retention_pct",
+            "won_back",
+            "completed_orders",
+            "revenue",
+            "payments",
+        ]
+        self.assertEqual([name for name in names if name in shown], shown)
         self.assertEqual(table["columns"][names.index("revenue")]["digits"], 2)
         self.assertEqual(table["columns"][names.index("contacts_count")]["digits"], 0)
         totals = dict(zip(names, table["total"], strict=True))
@@ -499,6 +501,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
         settings_arch = (
             self.env["crm.xyz.classification.settings"].with_user(self.mia).get_view()["arch"]
         )
+        sales_settings = self.env["res.config.settings"].get_view()["arch"]
         report = self.report_as(self.mia)
         screen = {column["name"]: column for column in report.indicator_columns}
         files = {column["name"] for column in report._columns()}
@@ -510,6 +513,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 self.assertIn(f'name="{indicator.show_field}"', arch)
                 self.assertTrue(report[indicator.show_field], "shown by default")
                 self.assertIn(f'name="{indicator.weight_field}"', settings_arch)
+                self.assertIn(f'name="{indicator.weight_field}"', sales_settings)
                 self.assertEqual(self.company[indicator.weight_field], indicator.default_weight)
                 self.assertIn(indicator.key, row)
                 self.assertTrue(set(indicator.queries) <= set(queries.FIGURE_QUERIES))
