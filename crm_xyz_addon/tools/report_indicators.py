@@ -185,6 +185,20 @@ INDICATORS = (
         value=lambda raw: raw["completed_orders"],
     ),
     Indicator(
+        key="orders_per_customer",
+        option="orders_per_customer",
+        group="sales",
+        unit="ratio",
+        label=_lt("Orders per Customer"),
+        column_label=_lt("Orders / Customer"),
+        option_label=_lt("Orders per Customer"),
+        help=_lt("His completed orders in the period divided by his customers."),
+        queries=("orders", "portfolio"),
+        value=lambda raw: ratio(raw["completed_orders"], raw["customers"]),
+        # new: out of the ranking until a sales manager weighs it
+        default_weight=0.0,
+    ),
+    Indicator(
         key="revenue",
         option="revenue",
         group="sales",
