@@ -96,7 +96,13 @@ export class XyzIndicatorLines extends Component {
         const known = this.lines
             .map((line) => this.figure(line, column).value)
             .filter((value) => value !== null && value !== undefined);
-        return known.length ? this.format(known.reduce((sum, value) => sum + value, 0), column) : "";
+        if (!known.length) {
+            return "";
+        }
+        return this.format(
+            known.reduce((sum, value) => sum + value, 0),
+            column
+        );
     }
 }
 
