@@ -40,9 +40,11 @@ class CrmXyzCompletenessSnapshot(models.Model):
         analysis of a past date cannot know how complete it was then. A second
         call on the same day replaces the figures.
         """
-        if as_of != self.env["crm.xyz.run"]._company_today(company):
+        if as_of != company._xyz_today():
             return
-        team_ids = self.env["crm.xyz.manager.report"].with_company(company)._team_users().ids
+        team_ids = (
+            self.env["crm.xyz.manager.report.service"].with_company(company)._team_users().ids
+        )
         self.env.flush_all()
         self.env.cr.execute(
             queries.take_completeness_snapshot_query(

@@ -3,8 +3,6 @@ import time
 from contextlib import closing
 from datetime import date, datetime
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
@@ -258,7 +256,12 @@ class CrmXyzRun(models.Model):
 
     @api.model
     def _company_today(self, company):
-        return datetime.now(pytz.timezone(company_sales.company_tz(company))).date()
+        return company._xyz_today()
+
+    @api.model
+    def _after_analysis(self, company, as_of):
+        """Hook: called once the analysis of ``company`` as of ``as_of`` is written, in
+        its transaction (the manager report takes its completeness snapshot)."""
 
     @api.model
     def _analysis_date(self, value, company, settings=None):
@@ -361,7 +364,7 @@ class CrmXyzRun(models.Model):
             }
         )
         company.sudo().xyz_last_run_id = run
-        self.env["crm.xyz.completeness.snapshot"]._take(company, as_of)
+        self._after_analysis(company, as_of)
         _logger.info(
             "classified %s customers of %s as of %s in %.1fs, %s changed",
             counts["customer_count"],

@@ -261,18 +261,3 @@ class CrmXyzWarning(models.Model):
                 **stages,
             )
         return summary, note
-
-    @api.model
-    def _won_back_counts(self, company, date_from, date_to):
-        """{user id: customers won back} over the period, for the salesperson at the sale."""
-        groups = self._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("end_reason", "=", "sale"),
-                ("won_back_date", ">=", date_from),
-                ("won_back_date", "<=", date_to),
-            ],
-            ["won_back_user_id"],
-            ["partner_id:count_distinct"],
-        )
-        return {user.id: count for user, count in groups if user}

@@ -1,12 +1,28 @@
 import math
+from datetime import datetime
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.manager_report import INDICATORS
+from ..tools.report_indicators import INDICATORS
 
 # weight of each indicator of the executive ranking (manager performance report)
-WEIGHT_FIELDS = {indicator.key: f"xyz_weight_{indicator.option}" for indicator in INDICATORS}
+WEIGHT_FIELDS = {indicator.key: indicator.weight_field for indicator in INDICATORS}
+
+
+def weight_field(indicator, default=None):
+    """The setting of an indicator's weight in the executive ranking."""
+    return fields.Float(
+        string=f"Weight of {indicator.option_label._source}",
+        default=default,
+        digits=(16, 2),
+        help="Lower is better: the salesperson with the lowest value gets the full weight."
+        if not indicator.higher_is_better
+        else None,
+    )
+
 
 SETTING_FIELDS = (
     "xyz_period_unit",
@@ -405,35 +421,10 @@ class ResCompany(models.Model):
         }
 
     # ------------------------------------------------ manager performance report
-    xyz_weight_completeness = fields.Float(
-        string="Weight of Contact Data Completeness", default=1.0, digits=(16, 2)
-    )
-    xyz_weight_contacts = fields.Float(string="Weight of Contacts", default=1.0, digits=(16, 2))
-    xyz_weight_stage_ups = fields.Float(string="Weight of Stage Ups", default=1.0, digits=(16, 2))
-    xyz_weight_stage_downs = fields.Float(
-        string="Weight of Stage Downs",
-        default=1.0,
-        digits=(16, 2),
-        help="Fewer is better: the salesperson with the fewest gets the full weight.",
-    )
-    xyz_weight_lost_share = fields.Float(
-        string="Weight of Lost Customers",
-        default=1.0,
-        digits=(16, 2),
-        help="Lower is better: the salesperson with the lowest share gets the full weight.",
-    )
-    xyz_weight_retention = fields.Float(
-        string="Weight of Customer Retention", default=1.0, digits=(16, 2)
-    )
-    xyz_weight_won_back = fields.Float(
-        string="Weight of Customers Won Back", default=1.0, digits=(16, 2)
-    )
-    xyz_weight_completed_orders = fields.Float(
-        string="Weight of Completed Orders", default=1.0, digits=(16, 2)
-    )
-    xyz_weight_revenue = fields.Float(string="Weight of Revenue", default=1.0, digits=(16, 2))
-    xyz_weight_profit = fields.Float(string="Weight of Profit", default=1.0, digits=(16, 2))
-    xyz_weight_payments = fields.Float(string="Weight of Payments", default=1.0, digits=(16, 2))
+    # one weight per indicator (tools/report_indicators.py)
+    for _indicator in INDICATORS:
+        locals()[_indicator.weight_field] = weight_field(_indicator, _indicator.default_weight)
+    del _indicator
 
     @api.constrains(*WEIGHT_FIELDS.values())
     def _check_xyz_weights(self):
@@ -467,3 +458,8 @@ class ResCompany(models.Model):
         """Weight of each indicator in the executive ranking, by indicator key."""
         self.ensure_one()
         return {key: self[name] for key, name in WEIGHT_FIELDS.items()}
+
+    def _xyz_today(self):
+        """Today in the company's time zone: the day its analysis and its report end on."""
+        self.ensure_one()
+        return datetime.now(pytz.timezone(self.partner_id.tz or "UTC")).date()

@@ -1,5 +1,9 @@
+from lxml import etree
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from .res_company import WEIGHT_FIELDS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -26,24 +30,11 @@ class ResConfigSettings(models.TransientModel):
     xyz_followup_enabled = fields.Boolean(related="company_id.xyz_followup_enabled", readonly=False)
     xyz_followup_cap = fields.Integer(related="company_id.xyz_followup_cap", readonly=False)
 
-    # weights of the executive ranking (manager performance report)
-    xyz_weight_completeness = fields.Float(
-        related="company_id.xyz_weight_completeness", readonly=False
-    )
-    xyz_weight_contacts = fields.Float(related="company_id.xyz_weight_contacts", readonly=False)
-    xyz_weight_stage_ups = fields.Float(related="company_id.xyz_weight_stage_ups", readonly=False)
-    xyz_weight_stage_downs = fields.Float(
-        related="company_id.xyz_weight_stage_downs", readonly=False
-    )
-    xyz_weight_lost_share = fields.Float(related="company_id.xyz_weight_lost_share", readonly=False)
-    xyz_weight_retention = fields.Float(related="company_id.xyz_weight_retention", readonly=False)
-    xyz_weight_won_back = fields.Float(related="company_id.xyz_weight_won_back", readonly=False)
-    xyz_weight_completed_orders = fields.Float(
-        related="company_id.xyz_weight_completed_orders", readonly=False
-    )
-    xyz_weight_revenue = fields.Float(related="company_id.xyz_weight_revenue", readonly=False)
-    xyz_weight_profit = fields.Float(related="company_id.xyz_weight_profit", readonly=False)
-    xyz_weight_payments = fields.Float(related="company_id.xyz_weight_payments", readonly=False)
+    # weights of the executive ranking (manager performance report), one per indicator
+    # (tools/report_indicators.py), laid out by _get_view()
+    for _name in WEIGHT_FIELDS.values():
+        locals()[_name] = fields.Float(related=f"company_id.{_name}", readonly=False)
+    del _name
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -56,19 +47,7 @@ class ResConfigSettings(models.TransientModel):
         self.env["res.company"]._check_xyz_numbers(vals)
         return super().write(vals)
 
-    @api.constrains(
-        "xyz_weight_completeness",
-        "xyz_weight_contacts",
-        "xyz_weight_stage_ups",
-        "xyz_weight_stage_downs",
-        "xyz_weight_lost_share",
-        "xyz_weight_retention",
-        "xyz_weight_won_back",
-        "xyz_weight_completed_orders",
-        "xyz_weight_revenue",
-        "xyz_weight_profit",
-        "xyz_weight_payments",
-    )
+    @api.constrains(*WEIGHT_FIELDS.values())
     def _check_xyz_weights(self):
         # checked here, after every weight is written to the company one by one
         for settings in self:
@@ -76,3 +55,14 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(
                     self.env._("At least one weight of the executive ranking must be above zero.")
                 )
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The Sales settings list one weight per indicator of the report."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        for weights in arch.iterfind(".//div[@name='crm_xyz_ranking_weights']"):
+            for name in WEIGHT_FIELDS.values():
+                row = etree.SubElement(weights, "div", {"class": "row"})
+                etree.SubElement(row, "label", {"for": name, "class": "col-lg-7 o_light_label"})
+                etree.SubElement(row, "field", {"name": name, "class": "col-lg-3"})
+        return arch, view

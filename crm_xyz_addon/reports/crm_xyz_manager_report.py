@@ -8,18 +8,12 @@ from odoo.exceptions import AccessError
 from odoo.tools import format_date
 from odoo.tools.misc import formatLang
 
-from ..tools import manager_report as calc
+from ..tools.report_indicators import GROUPS, INDICATORS_BY_KEY
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: the largest id a record can have
 # more numeric columns than this are illegible on one A4 landscape table: the PDF
 # then prints one table per indicator group
 MAX_PDF_NUMERIC_COLUMNS = 16
-# the indicator groups of the split PDF, in the order of the screen
-PDF_INDICATOR_GROUPS = (
-    ("contacts", ("contact_completeness_pct", "contacts_count")),
-    ("stages", ("stage_ups", "stage_downs", "lost_share_pct", "retention_pct", "won_back")),
-    ("sales", ("completed_orders", "revenue", "profit", "payments")),
-)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -67,36 +61,14 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         ``total`` (lists of values in the order of the columns).
         """
         report.ensure_one()
-        Line = self.env["crm.xyz.manager.report.line"]
-        names = report._column_fields()
-        currency_digits = report.currency_id.decimal_places
-        columns = []
-        for name in names:
-            field = Line._fields[name]
-            digits = None
-            if field.type == "integer":
-                digits = 0
-            elif field.type == "monetary":
-                digits = currency_digits
-            elif field.type == "float":
-                digits = field.get_digits(self.env)[1]
-            columns.append(
-                {"name": name, "label": field._description_string(self.env), "digits": digits}
-            )
-        rows = [
-            [
-                line.user_id.name if name == "user_id" else line._value_or_none(name)
-                for name in names
-            ]
-            for line in report.line_ids
-        ]
-        summable = {name for name in names if self._is_summable(name)}
+        columns = report._columns()
+        rows = [[self._cell(line, column) for column in columns] for line in report.line_ids]
         total = []
         for index, column in enumerate(columns):
             known = [row[index] for row in rows if row[index] is not None]
-            if column["name"] == "user_id":
+            if column["field"] == "user_id":
                 total.append(self.env._("Total"))
-            elif column["name"] in summable and known:
+            elif column["summable"] and known:
                 total.append(round(sum(known), column["digits"]))
             else:
                 total.append(None)
@@ -111,11 +83,14 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         }
 
     @api.model
-    def _is_summable(self, name):
-        """Counts, amounts and shares add up over the salespeople; percentages do not."""
-        base = name.removesuffix("_prev").removesuffix("_change").removesuffix("_share")
-        indicator = calc.INDICATORS_BY_KEY.get(base)
-        return bool(indicator and indicator.additive)
+    def _cell(self, line, column):
+        """The value of a line in a column: a line field (the salesperson's name) or
+        one of its figures (None: it cannot be known)."""
+        if column["field"] == "user_id":
+            return line.user_id.name
+        if column["field"]:
+            return line[column["field"]] or ""
+        return line._value(column["figure"], column["part"])
 
     @api.model
     def _subtitles(self, report):
@@ -180,21 +155,19 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
                     "group_starts": self._pdf_group_starts(columns, indices),
                 }
             ]
-        group_of = {key: group for group, keys in PDF_INDICATOR_GROUPS for key in keys}
-        leading = [index for index, column in enumerate(columns) if not self._indicator_of(column)]
-        titles = self._pdf_group_titles()
+        leading = [index for index, column in enumerate(columns) if not column["indicator"]]
         sections = []
-        for group, _keys in PDF_INDICATOR_GROUPS:
+        for group, title in GROUPS:
             indices = [
                 index
                 for index, column in enumerate(columns)
-                if group_of.get(self._indicator_of(column)) == group
+                if column["indicator"] and INDICATORS_BY_KEY[column["indicator"]].group == group
             ]
             if indices:
                 indices = leading + indices
                 sections.append(
                     {
-                        "title": titles[group],
+                        "title": self.env._(title),
                         "columns": indices,
                         "header": self._pdf_header(columns, indices),
                         "group_starts": self._pdf_group_starts(columns, indices),
@@ -203,30 +176,25 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         return sections
 
     @api.model
-    def _pdf_group_titles(self):
-        return {
-            "contacts": self.env._("Contacts"),
-            "stages": self.env._("Customer Stages"),
-            "sales": self.env._("Sales"),
-        }
-
-    @api.model
-    def _indicator_of(self, column):
-        """The key of the indicator a column shows (value, share, previous or change), or None."""
-        base = column["name"].removesuffix("_prev").removesuffix("_change")
-        base = base.removesuffix("_share")
-        return base if base in calc.INDICATORS_BY_KEY else None
+    def _compared_at(self, columns, indices, position):
+        """Whether the columns from ``position`` are a figure's value, previous value
+        and change (printed under one header)."""
+        shown = [columns[index] for index in indices[position : position + 3]]
+        return (
+            len(shown) == 3
+            and shown[0]["figure"] is not None
+            and [(column["figure"], column["part"]) for column in shown]
+            == [(shown[0]["figure"], part) for part in ("value", "prev", "change")]
+        )
 
     @api.model
     def _pdf_group_starts(self, columns, indices):
         """The column indices where an indicator's value, previous and change begin
         (a rule between groups keeps them apart)."""
-        names = [columns[index]["name"] for index in indices]
         return {
             index
             for position, index in enumerate(indices)
-            if names[position + 1 : position + 3]
-            == [f"{names[position]}_prev", f"{names[position]}_change"]
+            if self._compared_at(columns, indices, position)
         }
 
     @api.model
@@ -242,9 +210,8 @@ class ReportCrmXyzManagerReport(models.AbstractModel):
         position = 0
         while position < len(indices):
             column = columns[indices[position]]
-            names = [columns[index]["name"] for index in indices[position : position + 3]]
             numeric = column["digits"] is not None
-            if names == [column["name"], f"{column['name']}_prev", f"{column['name']}_change"]:
+            if self._compared_at(columns, indices, position):
                 top.append({"label": column["label"], "colspan": 3, "rowspan": 1, "numeric": True})
                 bottom += [
                     {

@@ -10,11 +10,12 @@ from ..tools import classification as classification_calc
 from ..tools import company_sales
 from ..tools import manager_report as calc
 from ..tools import manager_report_query as queries
+from ..tools.report_indicators import INDICATORS
 
 SALESMAN_GROUP = "sales_team.group_sale_salesman"
 MANAGER_GROUP = "sales_team.group_sale_manager"
 PUBLIC_KEYS = (
-    *(indicator.key for indicator in calc.INDICATORS),
+    *(indicator.key for indicator in INDICATORS),
     "score",
     "rank",
     "score_indicator_count",
@@ -27,12 +28,11 @@ class CrmXyzManagerReportService(models.AbstractModel):
     """The figures of the manager performance report, for the screen, the files and
     integrations (``get_indicators``).
 
-    Each group of indicators comes from one SQL query, made by its own method
-    and listed by ``_figure_queries()``: an addon changes how an indicator is
-    measured by overriding its ``_query_*`` method (calling ``super()`` to wrap
-    it, or returning another query with the same columns), or adds raw figures
-    by adding an entry to ``_figure_queries()`` and reading them in
-    ``_indicators_from_raw()``.
+    The indicators are those of ``tools/report_indicators.py``; each reads the raw
+    figures of the queries of ``manager_report_query.FIGURE_QUERIES``. An addon
+    changes how a group of figures is measured by overriding its ``_query_*``
+    method (calling ``super()`` to wrap it, or returning another query with the
+    same columns).
     """
 
     _name = "crm.xyz.manager.report.service"
@@ -53,15 +53,16 @@ class CrmXyzManagerReportService(models.AbstractModel):
             current user may see: everyone for a sales manager, himself for a
             salesman)
         :return: one dict per salesperson, best rank first, with ``user_id``,
-            ``contact_completeness_pct``, ``contacts_count``, ``stage_ups``,
-            ``stage_downs``, ``lost_share_pct``, ``retention_pct``,
-            ``won_back`` (customers whose early-warning episode ended with a
-            sale in the period, for the salesperson at that sale),
-            ``completed_orders``, ``revenue``, ``profit``, ``payments`` (amounts
-            in company currency), ``score`` (0-100, with the weights of the
-            settings) and ``rank`` (among the whole team; equal scores share a
-            rank), ``score_indicator_count`` (the weighed indicators known for
-            him, which his score rests on) and ``score_indicator_total`` (the
+            one value per indicator of ``tools/report_indicators.py`` by its key
+            (``contact_completeness_pct``, ``contacts_count``, ``stage_ups``,
+            ``stage_downs``, ``lost_share_pct``, ``retention_pct``, ``won_back``
+            (customers whose early-warning episode ended with a sale in the
+            period, for the salesperson at that sale), ``completed_orders``,
+            ``revenue``, ``profit``, ``payments``; amounts in company currency),
+            ``score`` (0-100, with the weights of the settings) and ``rank``
+            (among the whole team; equal scores share a rank),
+            ``score_indicator_count`` (the weighed indicators known for him,
+            which his score rests on) and ``score_indicator_total`` (the
             weighed indicators). A value that cannot be known is None: a
             percentage without a base (retention without customers at the
             start, completeness of a past period without a snapshot), the score
@@ -237,21 +238,26 @@ class CrmXyzManagerReportService(models.AbstractModel):
         current = self._figures(team_ids, date_from, date_to)
         if with_previous:
             periods = (current, self._figures(team_ids, *previous_period))
-            ranked = [uid for uid in team_ids if any(calc.has_data(rows[uid]) for rows in periods)]
+            ranked = [uid for uid in team_ids if any(self._has_data(rows[uid]) for rows in periods)]
         else:
             periods = (current,)
-            idle_ids = [uid for uid in team_ids if not calc.has_data(current[uid])]
+            idle_ids = [uid for uid in team_ids if not self._has_data(current[uid])]
             before = self._figures(idle_ids, *previous_period, names=self._has_data_queries())
             # ranked: those with data in the period, and the others with data before it
-            ranked = [uid for uid in team_ids if uid not in before or calc.has_data(before[uid])]
+            ranked = [uid for uid in team_ids if uid not in before or self._has_data(before[uid])]
         total_weights = sum(1 for weight in weights.values() if weight > 0)
+        lower_is_better = {
+            indicator.key for indicator in INDICATORS if not indicator.higher_is_better
+        }
         for rows in periods:
-            for indicator in calc.INDICATORS:
+            for indicator in INDICATORS:
                 if indicator.additive:
                     total = sum(row[indicator.key] for row in rows.values())
                     for row in rows.values():
                         row[f"{indicator.key}_share"] = calc.ratio_pct(row[indicator.key], total)
-            scores = calc.weighted_scores({uid: rows[uid] for uid in ranked}, weights)
+            scores = calc.weighted_scores(
+                {uid: rows[uid] for uid in ranked}, weights, lower_is_better
+            )
             ranks = calc.competition_ranks(scores)
             for uid, row in rows.items():
                 row["has_data"] = uid in scores
@@ -261,6 +267,11 @@ class CrmXyzManagerReportService(models.AbstractModel):
                 )
                 row["score_indicator_total"] = total_weights
         return periods
+
+    @api.model
+    def _has_data(self, row):
+        """Whether a salesperson has customers, or a count or an amount in the period."""
+        return calc.has_data(row, [indicator.key for indicator in INDICATORS if indicator.additive])
 
     # ------------------------------------------------------------ figures
     @api.model
@@ -300,7 +311,7 @@ class CrmXyzManagerReportService(models.AbstractModel):
         last snapshot taken in the period (none: unknown); else the customers
         as they are now.
         """
-        company_today = self.env["crm.xyz.run"]._company_today(self.env.company)
+        company_today = self.env.company._xyz_today()
         if params["date_to"] >= company_today:
             for values in raw.values():
                 values["completeness_base"] = values["customers"]
@@ -314,24 +325,18 @@ class CrmXyzManagerReportService(models.AbstractModel):
 
     @api.model
     def _indicators_from_raw(self, raw, digits):
-        return {
-            **raw,
-            "contact_completeness_pct": calc.ratio_pct(
-                raw.get("completeness_complete"), raw.get("completeness_base")
-            ),
-            "contacts_count": raw["activities_done"] + raw["meetings_held"],
-            "stage_ups": raw["stage_ups"],
-            "stage_downs": raw["stage_downs"],
-            "lost_share_pct": calc.ratio_pct(raw["lost_customers"], raw["customers"]),
-            # the standard retention rate, (customers at the end - new ones) / customers at
-            # the start, of the customers he had at the start (handed over or not)
-            "retention_pct": calc.ratio_pct(raw["retained_customers"], raw["customers_at_start"]),
-            "won_back": raw["won_back"],
-            "completed_orders": raw["completed_orders"],
-            "revenue": round(float(raw["revenue"]), digits),
-            "profit": round(float(raw["profit"]), digits),
-            "payments": round(float(raw["payments"]), digits),
-        }
+        """The indicators of one salesperson from his raw figures; amounts rounded to
+        the currency."""
+        values = dict(raw)
+        for indicator in INDICATORS:
+            value = indicator.value(raw)
+            if value is not None:
+                if indicator.unit == "money":
+                    value = round(float(value), digits)
+                else:
+                    value = int(value) if indicator.unit == "count" else float(value)
+            values[indicator.key] = value
+        return values
 
     @api.model
     def _query_params(self, user_ids, date_from, date_to):
@@ -372,25 +377,24 @@ class CrmXyzManagerReportService(models.AbstractModel):
     def _figure_queries(self):
         """The queries of the figures, by name: ``(method, columns)`` where
         ``method(params)`` returns an SQL whose rows are ``(user_id, *columns)``
-        (see ``tools/manager_report_query.py`` for the parameters). Run in this
-        order; their columns make the raw figures read by
-        ``_indicators_from_raw()``."""
+        (see ``tools/manager_report_query.py`` for the parameters): those of
+        ``FIGURE_QUERIES``, through this model's ``_query_<name>`` method where it
+        has one. Run in this order; their columns make the raw figures that the
+        indicators read."""
         return {
-            "portfolio": (self._query_portfolio, queries.PORTFOLIO_COLUMNS),
-            "contacts": (self._query_contacts, queries.CONTACTS_COLUMNS),
-            "stage_changes": (self._query_stage_changes, queries.STAGE_COLUMNS),
-            "retention": (self._query_retention, queries.RETENTION_COLUMNS),
-            "orders": (self._query_orders, queries.ORDER_COLUMNS),
-            "payments": (self._query_payments, queries.PAYMENT_COLUMNS),
-            "won_back": (self._query_won_back, queries.WON_BACK_COLUMNS),
+            name: (getattr(self, f"_query_{name}", function), columns)
+            for name, (function, columns) in queries.FIGURE_QUERIES.items()
         }
 
     @api.model
     def _has_data_queries(self):
         """The names of the figure queries that tell whether a salesperson has data
-        (``calc.has_data``: customers, or a count or an amount of the period); the
-        others only make percentages."""
-        return [name for name in self._figure_queries() if name != "retention"]
+        (``_has_data``: customers, or a count or an amount of the period); the
+        others only make percentages and ratios."""
+        needed = {"portfolio"}.union(
+            *(indicator.queries for indicator in INDICATORS if indicator.additive)
+        )
+        return [name for name in self._figure_queries() if name in needed]
 
     @api.model
     def _query_portfolio(self, params):

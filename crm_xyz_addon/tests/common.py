@@ -194,3 +194,19 @@ class XyzCommon(AccountTestInvoicingCommon):
 
 
 AS_OF = date(2026, 6, 30)
+
+
+def won_back_counts(env, company, date_from, date_to):
+    """{user id: customers won back} over the period, for the salesperson at the sale,
+    counted from the early-warning episodes themselves (what the report must match)."""
+    groups = env["crm.xyz.warning"]._read_group(
+        [
+            ("company_id", "=", company.id),
+            ("end_reason", "=", "sale"),
+            ("won_back_date", ">=", date_from),
+            ("won_back_date", "<=", date_to),
+        ],
+        ["won_back_user_id"],
+        ["partner_id:count_distinct"],
+    )
+    return {user.id: count for user, count in groups if user}

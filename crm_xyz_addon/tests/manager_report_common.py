@@ -249,7 +249,7 @@ class ManagerReportCommon(XyzCommon):
                 {
                     **cls.env["crm.xyz.report.summary"]._read_params(company),
                     "date": day,
-                    "team_ids": cls.env["crm.xyz.manager.report"]
+                    "team_ids": cls.env["crm.xyz.manager.report.service"]
                     .with_company(company)
                     ._team_users()
                     .ids,
@@ -344,6 +344,10 @@ class ManagerReportCommon(XyzCommon):
                 }
             )
         )
+
+    def layout(self, report):
+        """The report as its PDF and XLSX files lay it out."""
+        return self.env["report.crm_xyz_addon.report_manager_performance"]._layout_table(report)
 
     def line_of(self, report, user):
         line = report.line_ids.filtered(lambda line: line.user_id == user)

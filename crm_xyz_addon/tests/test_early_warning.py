@@ -6,7 +6,7 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import AS_OF, XyzCommon
+from .common import AS_OF, XyzCommon, won_back_counts
 
 
 @tagged("post_install", "-at_install")
@@ -172,9 +172,7 @@ class TestEarlyWarning(XyzCommon):
         customer.user_id = self.salesman_2
         self.create_order(customer, 100, AS_OF + timedelta(days=40), user=self.salesman_2)
         self.run_analysis(AS_OF + timedelta(days=40))
-        counts = self.env["crm.xyz.warning"]._won_back_counts(
-            self.company, AS_OF, AS_OF + timedelta(days=60)
-        )
+        counts = won_back_counts(self.env, self.company, AS_OF, AS_OF + timedelta(days=60))
         self.assertEqual(counts, {self.salesman_2.id: 1})
 
     def test_a_salesman_sees_his_follow_ups(self):

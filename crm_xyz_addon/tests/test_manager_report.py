@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged
 
 from ..tools import manager_report as calc
+from ..tools import manager_report_query as queries
+from ..tools.report_indicators import INDICATORS
 from .manager_report_common import PERIOD, ManagerReportCommon
 
 KEYS = (
@@ -98,7 +100,9 @@ class TestManagerReportArithmetic(TransactionCase):
             "c": {"revenue": 0, "stage_downs": 2},
         }
         # a: (3 * 1 + 1 * 1) / 4; b: (3 * 0.5 + 0) / 4; c: (0 + 1 * 0.5) / 4
-        scores = calc.weighted_scores(rows, {"revenue": 3, "stage_downs": 1, "profit": 0})
+        scores = calc.weighted_scores(
+            rows, {"revenue": 3, "stage_downs": 1, "profit": 0}, lower_is_better={"stage_downs"}
+        )
         self.assertEqual(scores, {"a": 100.0, "b": 37.5, "c": 12.5})
         self.assertEqual(calc.weighted_scores(rows, {"revenue": 0}), dict.fromkeys(rows))
         self.assertEqual(
@@ -202,14 +206,14 @@ class TestManagerReportIndicators(ManagerReportCommon):
                 set(row),
                 {
                     "user_id",
-                    *KEYS,
-                    "won_back",
+                    *(indicator.key for indicator in INDICATORS),
                     "score",
                     "rank",
                     "score_indicator_count",
                     "score_indicator_total",
                 },
             )
+            self.assertLessEqual({*KEYS, "won_back"}, set(row))
         by_user = {row["user_id"]: row for row in result}
         for user, expected in self.expected_period().items():
             self.assertEqual({key: by_user[user.id][key] for key in KEYS}, expected, user.name)
@@ -240,12 +244,12 @@ class TestManagerReportIndicators(ManagerReportCommon):
             line = self.line_of(report, user)
             for key in KEYS:
                 now, before = current[user][key], previous[user][key]
-                self.assertEqual(line._value_or_none(key), now, f"{user.name} {key}")
-                self.assertEqual(line._value_or_none(f"{key}_prev"), before, f"{user.name} {key}")
+                self.assertEqual(line._value(key), now, f"{user.name} {key}")
+                self.assertEqual(line._value(key, "prev"), before, f"{user.name} {key}")
                 if now is None or before is None:  # a change of an unknown value is unknown
-                    self.assertIsNone(line._value_or_none(f"{key}_change"), f"{user.name} {key}")
+                    self.assertIsNone(line._value(key, "change"), f"{user.name} {key}")
                 else:
-                    self.assertAlmostEqual(line[f"{key}_change"], now - before, places=2)
+                    self.assertAlmostEqual(line._value(key, "change"), now - before, places=2)
         # the same figures as the API for the previous period
         by_user = {
             row["user_id"]: row for row in self.indicators(date(2026, 1, 1), date(2026, 3, 31))
@@ -257,17 +261,30 @@ class TestManagerReportIndicators(ManagerReportCommon):
         report = self.report_as(self.mia, value_mode="share")
         sam, sally, mia = (self.line_of(report, user) for user in (self.sam, self.sally, self.mia))
         # revenue 1500 and 2400 of 3900; contacts 4 and 2 of 6; payments 1200 and 1700 of 2900
-        self.assertEqual((sam.revenue_share, sally.revenue_share), (38.46, 61.54))
-        self.assertEqual((sam.contacts_count_share, sally.contacts_count_share), (66.67, 33.33))
-        self.assertEqual((sam.payments_share, sally.payments_share), (41.38, 58.62))
-        self.assertEqual((sam.completed_orders_share, sally.completed_orders_share), (50.0, 50.0))
+        self.assertEqual(
+            (sam._value("revenue_share"), sally._value("revenue_share")), (38.46, 61.54)
+        )
+        self.assertEqual(
+            (sam._value("contacts_count_share"), sally._value("contacts_count_share")),
+            (66.67, 33.33),
+        )
+        self.assertEqual(
+            (sam._value("payments_share"), sally._value("payments_share")), (41.38, 58.62)
+        )
+        self.assertEqual(
+            (sam._value("completed_orders_share"), sally._value("completed_orders_share")),
+            (50.0, 50.0),
+        )
         # Mia had all the revenue of the previous period
-        self.assertEqual((mia.revenue_share_prev, mia.revenue_share_change), (100.0, -100.0))
-        self.assertEqual(sam.revenue_share_change, 38.46)
-        self.assertEqual(sum(report.line_ids.mapped("revenue_share")), 100.0)
+        self.assertEqual(
+            (mia._value("revenue_share", "prev"), mia._value("revenue_share", "change")),
+            (100.0, -100.0),
+        )
+        self.assertEqual(sam._value("revenue_share", "change"), 38.46)
+        self.assertEqual(sum([line._value("revenue_share") for line in report.line_ids]), 100.0)
         # percentages are not shares: the same in both modes
-        self.assertEqual(sam.retention_pct, 50.0)
-        table = report._report_table()
+        self.assertEqual(sam._value("retention_pct"), 50.0)
+        table = self.layout(report)
         names = [column["name"] for column in table["columns"]]
         self.assertIn("revenue_share", names)
         self.assertNotIn("revenue", names)
@@ -277,24 +294,26 @@ class TestManagerReportIndicators(ManagerReportCommon):
 
     def test_absolute_table(self):
         report = self.report_as(self.mia, show_profit=False, compare=False)
-        table = report._report_table()
+        table = self.layout(report)
         names = [column["name"] for column in table["columns"]]
+        # every indicator of the list but the profit, in its order
         self.assertEqual(
-            names,
-            [
-                "user_id",
-                "contact_completeness_pct",
-                "contacts_count",
-                "stage_ups",
-                "stage_downs",
-                "lost_share_pct",
-                "retention_pct",
-                "won_back",
-                "completed_orders",
-                "revenue",
-                "payments",
-            ],
+            names, ["user_id", *(ind.key for ind in INDICATORS if ind.key != "profit")]
         )
+        shown = [
+            "user_id",
+            "contact_completeness_pct",
+            "contacts_count",
+            "stage_ups",
+            "stage_downs",
+            "lost_share_pct",
+            "retention_pct",
+            "won_back",
+            "completed_orders",
+            "revenue",
+            "payments",
+        ]
+        self.assertEqual([name for name in names if name in shown], shown)
         self.assertEqual(table["columns"][names.index("revenue")]["digits"], 2)
         self.assertEqual(table["columns"][names.index("contacts_count")]["digits"], 0)
         totals = dict(zip(names, table["total"], strict=True))
@@ -329,8 +348,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
             self.mia, report_kind="executive", **dict(options, show_retention=True)
         )
         ranking = [
-            (line.user_id, line._value_or_none("score"), line._value_or_none("rank"))
-            for line in report.line_ids
+            (line.user_id, line._value("score"), line._value("rank")) for line in report.line_ids
         ]
         # Sally and Mia kept all their customers, Sam one of two: equal scores share
         # rank 1, the next rank is 3; the two without customers are not ranked, listed after
@@ -345,9 +363,9 @@ class TestManagerReportIndicators(ManagerReportCommon):
             ],
         )
         # previous period: Sam 100, Sally 66.67, nobody else had customers at the start
-        self.assertEqual(self.line_of(report, self.sam).rank_prev, 1)
-        self.assertEqual(self.line_of(report, self.sally).score_prev, 66.67)
-        self.assertEqual(self.line_of(report, self.sam).score_change, -50.0)
+        self.assertEqual(self.line_of(report, self.sam)._value("rank", "prev"), 1)
+        self.assertEqual(self.line_of(report, self.sally)._value("score", "prev"), 66.67)
+        self.assertEqual(self.line_of(report, self.sam)._value("score", "change"), -50.0)
 
     def test_executive_ranking_less_is_better(self):
         options = {name: False for name in self.show_fields()}
@@ -355,8 +373,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
             self.mia, report_kind="executive", **dict(options, show_lost_share=True)
         )
         scores = {
-            line.user_id: (line._value_or_none("score"), line._value_or_none("rank"))
-            for line in report.line_ids
+            line.user_id: (line._value("score"), line._value("rank")) for line in report.line_ids
         }
         # lost 25 % (Sam) and 33.33 % (Sally), Mia none of hers: the best is 0 %, the
         # worst 33.33 %: Sam (33.33 - 25) / 33.33; without customers, no share and no rank
@@ -382,7 +399,10 @@ class TestManagerReportIndicators(ManagerReportCommon):
         with self.assertRaisesText(ValidationError, "weigh zero"):
             self.report_as(self.mia, report_kind="executive", **options)
         self.assertEqual(
-            sorted(self.report_as(self.mia, **options).line_ids.mapped("completed_orders")),
+            sorted(
+                line._value("completed_orders")
+                for line in self.report_as(self.mia, **options).line_ids
+            ),
             [0, 0, 0, 1, 1],
             "the performance report does not need weights",
         )
@@ -430,15 +450,17 @@ class TestManagerReportIndicators(ManagerReportCommon):
             self.indicators(*PERIOD, user=self.sam, user_ids=[self.sally.id])
         report = self.report_as(self.sam, value_mode="share")
         self.assertEqual(report.line_ids.user_id, self.sam)
-        self.assertEqual(report.line_ids.revenue_share, 38.46, "his share of the team total")
+        self.assertEqual(
+            report.line_ids._value("revenue_share"), 38.46, "his share of the team total"
+        )
         manager_report = self.report_as(self.mia)
         self.assertEqual(len(manager_report.line_ids), 5)
         self.env.invalidate_all()
         with self.assertRaises(AccessError):
-            report.with_user(self.sally).line_ids.mapped("revenue")
+            report.with_user(self.sally).line_ids.mapped("figures")
         # a salesman cannot read the lines of the others
         with self.assertRaises(AccessError):
-            manager_report.line_ids.with_user(self.sam).mapped("revenue")
+            manager_report.line_ids.with_user(self.sam).mapped("figures")
 
     def test_portal_user(self):
         with self.assertRaises(AccessError):
@@ -468,9 +490,50 @@ class TestManagerReportIndicators(ManagerReportCommon):
         self.assertEqual(len(report.line_ids), 2)
         self.env.invalidate_all()
         with self.assertRaises(AccessError):
-            report.with_context(allowed_company_ids=self.company.ids).line_ids.mapped("revenue")
+            report.with_context(allowed_company_ids=self.company.ids).line_ids.mapped("figures")
         with self.assertRaises(AccessError):
             report.with_user(self.manager_2).mapped("date_from")
+
+    # ----------------------------------------------------------- the list of indicators
+    def test_every_indicator_has_its_option_weight_and_columns(self):
+        form = self.env.ref("crm_xyz_addon.crm_xyz_manager_report_view_form")
+        arch = self.env["crm.xyz.manager.report"].with_user(self.mia).get_view(form.id)["arch"]
+        settings_arch = (
+            self.env["crm.xyz.classification.settings"].with_user(self.mia).get_view()["arch"]
+        )
+        sales_settings = self.env["res.config.settings"].get_view()["arch"]
+        report = self.report_as(self.mia)
+        screen = {column["name"]: column for column in report.indicator_columns}
+        files = {column["name"] for column in report._columns()}
+        shares = self.report_as(self.mia, value_mode="share")
+        share_screen = {column["name"] for column in shares.indicator_columns}
+        row = self.indicators(*PERIOD)[0]
+        for indicator in INDICATORS:
+            with self.subTest(indicator=indicator.key):
+                self.assertIn(f'name="{indicator.show_field}"', arch)
+                self.assertTrue(report[indicator.show_field], "shown by default")
+                self.assertIn(f'name="{indicator.weight_field}"', settings_arch)
+                self.assertIn(f'name="{indicator.weight_field}"', sales_settings)
+                self.assertEqual(self.company[indicator.weight_field], indicator.default_weight)
+                self.assertIn(indicator.key, row)
+                self.assertTrue(set(indicator.queries) <= set(queries.FIGURE_QUERIES))
+                column = screen[indicator.key]
+                self.assertEqual(column["label"], str(indicator.column_label))
+                self.assertEqual(column["lower_is_better"], not indicator.higher_is_better)
+                self.assertTrue(column["compare"])
+                self.assertEqual(column["sum"], indicator.additive)
+                for name in (indicator.key, f"{indicator.key}_prev", f"{indicator.key}_change"):
+                    self.assertIn(name, files)
+                share = f"{indicator.key}_share"
+                self.assertEqual(share in share_screen, indicator.additive)
+                self.assertEqual(indicator.key in share_screen, not indicator.additive)
+                for line in report.line_ids:
+                    self.assertEqual(set(line.figures[indicator.key]), {"value", "prev", "change"})
+                    self.assertEqual(share in line.figures, indicator.additive)
+        # left out: no option shows it
+        hidden = self.report_as(self.mia, **{INDICATORS[0].show_field: False})
+        self.assertNotIn(INDICATORS[0].key, {c["name"] for c in hidden.indicator_columns})
+        self.assertNotIn(INDICATORS[0].key, {c["name"] for c in hidden._columns()})
 
     # ----------------------------------------------------------- helpers
     @contextmanager
@@ -481,7 +544,7 @@ class TestManagerReportIndicators(ManagerReportCommon):
         self.assertIn(text, str(caught.exception))
 
     def show_fields(self):
-        return [f"show_{indicator.option}" for indicator in calc.INDICATORS]
+        return [indicator.show_field for indicator in INDICATORS]
 
     def weight_fields(self):
-        return [f"xyz_weight_{indicator.option}" for indicator in calc.INDICATORS]
+        return [indicator.weight_field for indicator in INDICATORS]

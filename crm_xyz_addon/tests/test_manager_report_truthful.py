@@ -5,11 +5,11 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from ..tools import manager_report as calc
+from ..tools.report_indicators import INDICATORS
 from .common import XyzCommon
 from .manager_report_common import PERIOD, PREVIOUS, ManagerReportCommon
 
-OPTIONS = tuple(indicator.option for indicator in calc.INDICATORS)
+OPTIONS = tuple(indicator.option for indicator in INDICATORS)
 
 
 @tagged("post_install", "-at_install")
@@ -21,19 +21,19 @@ class TestManagerReportBlanks(ManagerReportCommon):
         nick, sam, mia = (self.line_of(report, user) for user in (self.nick, self.sam, self.mia))
         # no customers: no retention, no lost share, no completeness; his counts are 0
         for key in ("retention_pct", "lost_share_pct", "contact_completeness_pct"):
-            self.assertIsNone(nick._value_or_none(key), key)
-            self.assertIsNone(nick._value_or_none(f"{key}_change"), key)
-        self.assertEqual(nick._value_or_none("revenue"), 0.0)
+            self.assertIsNone(nick._value(key), key)
+            self.assertIsNone(nick._value(key, "change"), key)
+        self.assertEqual(nick._value("revenue"), 0.0)
         # Theta was not a customer at the start of the first quarter: retention unknown then,
         # so its change is unknown too
-        self.assertEqual(mia._value_or_none("retention_pct"), 100.0)
-        self.assertIsNone(mia._value_or_none("retention_pct_prev"))
-        self.assertIsNone(mia._value_or_none("retention_pct_change"))
+        self.assertEqual(mia._value("retention_pct"), 100.0)
+        self.assertIsNone(mia._value("retention_pct", "prev"))
+        self.assertIsNone(mia._value("retention_pct", "change"))
         # no snapshot of the contact data in the first quarter
-        self.assertEqual(sam._value_or_none("contact_completeness_pct"), 50.0)
-        self.assertIsNone(sam._value_or_none("contact_completeness_pct_prev"))
+        self.assertEqual(sam._value("contact_completeness_pct"), 50.0)
+        self.assertIsNone(sam._value("contact_completeness_pct", "prev"))
         # the files get None (blank cells, empty PDF cells), the totals only what is known
-        table = report._report_table()
+        table = self.layout(report)
         names = [column["name"] for column in table["columns"]]
         rows = {row[0]: dict(zip(names, row, strict=True)) for row in table["rows"]}
         self.assertIsNone(rows[self.nick.name]["retention_pct"])
@@ -52,10 +52,10 @@ class TestManagerReportBlanks(ManagerReportCommon):
         sam = self.line_of(report, self.sam)
         # Gamma went down (Sam's), Delta and Zeta (Sally's); nobody in the first quarter:
         # no share of nothing
-        self.assertEqual(sam._value_or_none("stage_downs_share"), 33.33)
-        self.assertIsNone(sam._value_or_none("stage_downs_share_prev"))
-        self.assertIsNone(sam._value_or_none("stage_downs_share_change"))
-        table = report._report_table()
+        self.assertEqual(sam._value("stage_downs_share"), 33.33)
+        self.assertIsNone(sam._value("stage_downs_share", "prev"))
+        self.assertIsNone(sam._value("stage_downs_share", "change"))
+        table = self.layout(report)
         names = [column["name"] for column in table["columns"]]
         self.assertIsNone(table["total"][names.index("stage_downs_share_prev")])
         self.assertEqual(table["total"][names.index("stage_downs_share")], 100.0)
@@ -118,9 +118,13 @@ class TestCompletenessSnapshot(ManagerReportCommon):
         # the screen compares the two snapshots
         line = self.line_of(self.report_as(self.mia), self.sam)
         self.assertEqual(
-            (line.contact_completeness_pct, line.contact_completeness_pct_prev), (50.0, 50.0)
+            (
+                line._value("contact_completeness_pct"),
+                line._value("contact_completeness_pct", "prev"),
+            ),
+            (50.0, 50.0),
         )
-        self.assertEqual(line._value_or_none("contact_completeness_pct_change"), 0.0)
+        self.assertEqual(line._value("contact_completeness_pct", "change"), 0.0)
 
     def test_who_reads_the_snapshots(self):
         Snapshot = self.env["crm.xyz.completeness.snapshot"]
@@ -164,15 +168,17 @@ class TestUnrankedSalespeople(ManagerReportCommon):
             line = self.line_of(report, user)
             self.assertFalse(line.has_data)
             self.assertEqual(line.score_basis, "No data")
-            self.assertIsNone(line._value_or_none("score"))
-            self.assertIsNone(line._value_or_none("rank"))
+            self.assertIsNone(line._value("score"))
+            self.assertIsNone(line._value("rank"))
         self.assertEqual(
-            sorted(report.line_ids.filtered("has_data").mapped("rank")), [1, 2, 3], "ranked"
+            sorted(line._value("rank") for line in report.line_ids.filtered("has_data")),
+            [1, 2, 3],
+            "ranked",
         )
         # left out on request
         report.show_without_data = False
         self.assertEqual(report.line_ids.user_id, self.sam | self.sally | self.mia)
-        self.assertEqual(len(report._report_table()["rows"]), 3)
+        self.assertEqual(len(self.layout(report)["rows"]), 3)
         # Nick's own report: nothing to show about him
         self.assertFalse(self.report_as(self.nick, show_without_data=False).line_ids)
         self.assertEqual(len(self.report_as(self.nick).line_ids), 1)
@@ -194,7 +200,7 @@ class TestUnrankedSalespeople(ManagerReportCommon):
             line = self.line_of(report, user)
             self.assertEqual(
                 (result[user.id]["score"], result[user.id]["rank"]),
-                (line._value_or_none("score"), line._value_or_none("rank")),
+                (line._value("score"), line._value("rank")),
                 user.name,
             )
 
@@ -235,8 +241,10 @@ class TestUnrankedSalespeople(ManagerReportCommon):
         )
         self.assertEqual(self.line_of(report, self.sam).score_basis, "1 of 2 indicators")
         self.assertEqual(self.line_of(report, self.mia).score_basis, "2 of 2 indicators")
-        names = report._column_fields()
+        names = [column["name"] for column in report._columns()]
         self.assertEqual(names[:4], ["rank", "user_id", "score", "score_basis"])
+        screen = [column["name"] for column in report.indicator_columns]
+        self.assertEqual(screen[:3], ["rank", "user_id", "score"])
 
 
 @tagged("post_install", "-at_install")

@@ -28,7 +28,7 @@ REPORT_SPEC = {
     "date_to": {},
     "show_profit": {},
     "problem": {},
-    "line_ids": {"fields": {"user_id": {"fields": {"display_name": {}}}, "revenue": {}}},
+    "line_ids": {"fields": {"user_id": {"fields": {"display_name": {}}}, "figures": {}}},
 }
 SETTINGS_SPEC = {
     "company_id": {"fields": {"display_name": {}}},

@@ -5,47 +5,9 @@ are plain functions of plain values, so that each rule can be read (and
 tested) on its own.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One indicator of the report.
-
-    ``key`` names it in ``get_indicators()`` and on the report lines; ``option``
-    names the report's ``show_<option>`` checkbox and the company's
-    ``xyz_weight_<option>`` setting.
-    """
-
-    key: str
-    option: str
-    kind: str  # "count", "money" or "percent"
-    higher_is_better: bool = True
-
-    @property
-    def additive(self):
-        """Counts and amounts add up over the team; percentages do not."""
-        return self.kind != "percent"
-
-
-INDICATORS = (
-    Indicator("contact_completeness_pct", "completeness", "percent"),
-    Indicator("contacts_count", "contacts", "count"),
-    Indicator("stage_ups", "stage_ups", "count"),
-    Indicator("stage_downs", "stage_downs", "count", higher_is_better=False),
-    Indicator("lost_share_pct", "lost_share", "percent", higher_is_better=False),
-    Indicator("retention_pct", "retention", "percent"),
-    Indicator("won_back", "won_back", "count"),
-    Indicator("completed_orders", "completed_orders", "count"),
-    Indicator("revenue", "revenue", "money"),
-    Indicator("profit", "profit", "money"),
-    Indicator("payments", "payments", "money"),
-)
-INDICATORS_BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
-INDICATORS_BY_OPTION = {indicator.option: indicator for indicator in INDICATORS}
 
 PERCENT_DIGITS = 2
 SCORE_DIGITS = 2
@@ -57,13 +19,14 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9998, 12, 31)
 MAX_YEARS = 10
 
-PERIOD_PRESETS = (
-    "this_month",
-    "last_month",
-    "this_quarter",
-    "last_quarter",
-    "this_year",
-    "last_year",
+# the preset periods of the report, with their labels (the report's choices)
+PERIODS = (
+    ("this_month", "This Month"),
+    ("last_month", "Last Month"),
+    ("this_quarter", "This Quarter"),
+    ("last_quarter", "Last Quarter"),
+    ("this_year", "This Year"),
+    ("last_year", "Last Year"),
 )
 
 
@@ -139,14 +102,13 @@ def difference(now, before, digits):
     return round(now - before, digits)
 
 
-def has_data(row):
+def has_data(row, additive_keys):
     """Whether a salesperson has anything to be measured on: customers or activity.
 
-    ``row`` holds his absolute values, with ``customers`` (his portfolio).
+    ``row`` holds his absolute values, with ``customers`` (his portfolio);
+    ``additive_keys`` are the indicators that count or add up something.
     """
-    return bool(row.get("customers")) or any(
-        row[indicator.key] for indicator in INDICATORS if indicator.additive
-    )
+    return bool(row.get("customers")) or any(row[key] for key in additive_keys)
 
 
 def normalise(values, higher_is_better=True):
@@ -178,21 +140,21 @@ def scored_keys(row, weights):
     return [key for key, weight in weights.items() if weight > 0 and row[key] is not None]
 
 
-def weighted_scores(rows, weights):
+def weighted_scores(rows, weights, lower_is_better=()):
     """Score of each salesperson, 0 to 100: the weighted mean of his normalised indicators.
 
     ``rows`` maps a salesperson to his absolute values by indicator key,
     ``weights`` maps the indicator keys that count to their weights; only
     positive weights count, and for each salesperson only the indicators known
-    for him (not None): the weights of the others are left out of his mean.
-    None for a salesperson with no such indicator.
+    for him (not None): the weights of the others are left out of his mean;
+    ``lower_is_better`` the keys where less is better. None for a salesperson
+    with no such indicator.
     """
     counted = {key: weight for key, weight in weights.items() if weight > 0}
     sums, used_weights = dict.fromkeys(rows, 0.0), dict.fromkeys(rows, 0.0)
     for key, weight in counted.items():
-        indicator = INDICATORS_BY_KEY[key]
         normalised = normalise(
-            {user: row[key] for user, row in rows.items()}, indicator.higher_is_better
+            {user: row[key] for user, row in rows.items()}, key not in lower_is_better
         )
         for user, value in normalised.items():
             sums[user] += weight * value

@@ -660,6 +660,22 @@ def payments_query(params):
     )
 
 
+# The figure queries of the report, by name, in the order they run: ``(function,
+# columns)``, ``function(params)`` returning the SQL of rows ``(user_id, *columns)``.
+# Their columns make the raw figures that the indicators read
+# (``tools/report_indicators.py``); the report service may wrap each one with a
+# ``_query_<name>`` method.
+FIGURE_QUERIES = {
+    "portfolio": (portfolio_query, PORTFOLIO_COLUMNS),
+    "contacts": (contacts_query, CONTACTS_COLUMNS),
+    "stage_changes": (stage_changes_query, STAGE_COLUMNS),
+    "retention": (retention_query, RETENTION_COLUMNS),
+    "orders": (orders_query, ORDER_COLUMNS),
+    "payments": (payments_query, PAYMENT_COLUMNS),
+    "won_back": (won_back_query, WON_BACK_COLUMNS),
+}
+
+
 def take_completeness_snapshot_query(params):
     """Store the contact data completeness of every salesperson as of ``date``.
 

@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
@@ -9,7 +11,9 @@ from ..models.res_company import (
     RISK_SETTING_FIELDS,
     SETTING_FIELDS,
     WEIGHT_FIELDS,
+    weight_field,
 )
+from ..tools.report_indicators import INDICATORS
 from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
@@ -124,19 +128,10 @@ class CrmXyzClassificationSettings(models.TransientModel):
         string="Preview", compute="_compute_preview", sanitize=False, readonly=True
     )
     period_hint = fields.Char(compute="_compute_preview", readonly=True)
-    xyz_weight_completeness = fields.Float(
-        string="Weight of Contact Data Completeness", digits=(16, 2)
-    )
-    xyz_weight_contacts = fields.Float(string="Weight of Contacts", digits=(16, 2))
-    xyz_weight_stage_ups = fields.Float(string="Weight of Stage Ups", digits=(16, 2))
-    xyz_weight_stage_downs = fields.Float(string="Weight of Stage Downs", digits=(16, 2))
-    xyz_weight_lost_share = fields.Float(string="Weight of Lost Customers", digits=(16, 2))
-    xyz_weight_retention = fields.Float(string="Weight of Customer Retention", digits=(16, 2))
-    xyz_weight_won_back = fields.Float(string="Weight of Customers Won Back", digits=(16, 2))
-    xyz_weight_completed_orders = fields.Float(string="Weight of Completed Orders", digits=(16, 2))
-    xyz_weight_revenue = fields.Float(string="Weight of Revenue", digits=(16, 2))
-    xyz_weight_profit = fields.Float(string="Weight of Profit", digits=(16, 2))
-    xyz_weight_payments = fields.Float(string="Weight of Payments", digits=(16, 2))
+    # one weight per indicator (tools/report_indicators.py), laid out by _get_view()
+    for _indicator in INDICATORS:
+        locals()[_indicator.weight_field] = weight_field(_indicator)
+    del _indicator
 
     # The form shows the settings and their preview through onchange() on a record
     # that is saved only by Save: read-only, so that Odoo serves it from a replica
@@ -158,6 +153,19 @@ class CrmXyzClassificationSettings(models.TransientModel):
         current["xyz_followup_activity_type_id"] = current["xyz_followup_activity_type_id"].id
         defaults.update({name: current[name] for name in COMPANY_FIELDS if name in fields_list})
         return defaults
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The form lists one weight per indicator of the report, in two columns."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        for weights in arch.iterfind(".//group[@name='weights']") if view_type == "form" else ():
+            names = [indicator.weight_field for indicator in INDICATORS]
+            half = (len(names) + 1) // 2
+            for column in (names[:half], names[half:]):
+                group = etree.SubElement(weights, "group")
+                for name in column:
+                    etree.SubElement(group, "field", name=name)
+        return arch, view
 
     @api.depends("company_id", *SETTING_FIELDS, *PREVIEW_RISK_FIELDS)
     def _compute_preview(self):

@@ -1,11 +1,14 @@
+from lxml import etree
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_date
 
 from ..tools import manager_report as calc
+from ..tools.report_indicators import GROUPS, INDICATORS, UNIT_DIGITS
 
-SHOW_FIELDS = {indicator.key: f"show_{indicator.option}" for indicator in calc.INDICATORS}
+SHOW_FIELDS = {indicator.key: indicator.show_field for indicator in INDICATORS}
 # the options the lines depend on
 LINE_INPUTS = (
     "report_kind",
@@ -24,6 +27,7 @@ COMPUTED_FIELDS = (
     "line_ids",
     "problem",
     "file_name",
+    "indicator_columns",
     "currency_id",
     "display_name",
 )
@@ -56,15 +60,7 @@ class CrmXyzManagerReport(models.TransientModel):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     period = fields.Selection(
-        [
-            ("this_month", "This Month"),
-            ("last_month", "Last Month"),
-            ("this_quarter", "This Quarter"),
-            ("last_quarter", "Last Quarter"),
-            ("this_year", "This Year"),
-            ("last_year", "Last Year"),
-            ("custom", "Custom Range"),
-        ],
+        [*calc.PERIODS, ("custom", "Custom Range")],
         required=True,
         default="last_month",
     )
@@ -88,66 +84,12 @@ class CrmXyzManagerReport(models.TransientModel):
         help="Percentages (contact data, lost customers, retention) are shown as they are.",
     )
     compare = fields.Boolean(string="Compare with the Previous Period", default=True)
-    show_completeness = fields.Boolean(
-        string="Contact Data Completeness",
-        default=True,
-        help="Share of the salesperson's customers with an email, a phone or mobile and a full "
-        "address (street, city, country), on the customer or one of its contacts.",
-    )
-    show_contacts = fields.Boolean(
-        string="Contacts with Customers",
-        default=True,
-        help="Activities done in the period on his customers and their opportunities and "
-        "orders, plus meetings held with them.",
-    )
-    show_stage_ups = fields.Boolean(
-        string="Stages Up",
-        default=True,
-        help="Customers whose automatic stage went up in the period.",
-    )
-    show_stage_downs = fields.Boolean(
-        string="Stages Down",
-        default=True,
-        help="Customers whose automatic stage went down in the period.",
-    )
-    show_lost_share = fields.Boolean(
-        string="Lost Customers",
-        default=True,
-        help="Customers lost in the period against all his customers.",
-    )
-    show_retention = fields.Boolean(
-        string="Customer Retention",
-        default=True,
-        help="(Customers at the end - new customers) / customers at the start; a customer is "
-        "one with a sale in the analysis window of the classification.",
-    )
-    show_won_back = fields.Boolean(
-        string="Customers Won Back",
-        default=True,
-        help="His customers at risk or gone down a stage who bought again in the period; a "
-        "customer counts for the salesperson he had at that sale.",
-    )
-    show_completed_orders = fields.Boolean(
-        string="Orders Completed",
-        default=True,
-        help="His orders confirmed in the period that are fully delivered and fully invoiced.",
-    )
-    show_revenue = fields.Boolean(
-        string="Sales Revenue",
-        default=True,
-        help="Untaxed amount of his orders confirmed in the period, in company currency.",
-    )
-    show_profit = fields.Boolean(
-        string="Sales Profit",
-        default=True,
-        help="Margin of his orders confirmed in the period, in company currency.",
-    )
-    show_payments = fields.Boolean(
-        string="Payments Received",
-        default=True,
-        help="Payments received in the period on his invoices, less refunds paid on his "
-        "credit notes, in company currency.",
-    )
+    # one option per indicator (tools/report_indicators.py), laid out by _get_view()
+    for _indicator in INDICATORS:
+        locals()[_indicator.show_field] = fields.Boolean(
+            string=_indicator.option_label._source, default=True, help=_indicator.help._source
+        )
+    del _indicator
     show_without_data = fields.Boolean(
         string="Show Salespeople without Data",
         default=True,
@@ -158,6 +100,8 @@ class CrmXyzManagerReport(models.TransientModel):
         compute="_compute_problem", help="Why the report cannot be computed with these options."
     )
     file_name = fields.Char(compute="_compute_file_name")
+    # the columns of the lines on the screen, from the chosen indicators (_screen_columns)
+    indicator_columns = fields.Json(compute="_compute_indicator_columns")
     # filled by _refresh_lines() as the user, never by a deferred computation: a salesman
     # gets his own line only
     line_ids = fields.One2many(
@@ -188,6 +132,12 @@ class CrmXyzManagerReport(models.TransientModel):
                 )
             else:
                 report.previous_date_from = report.previous_date_to = False
+
+    @api.depends("report_kind", "value_mode", "compare", "company_id", *SHOW_FIELDS.values())
+    @api.depends_context("lang")
+    def _compute_indicator_columns(self):
+        for report in self:
+            report.indicator_columns = report._screen_columns()
 
     @api.depends("report_kind", "company_id", "date_from", "date_to", *SHOW_FIELDS.values())
     def _compute_problem(self):
@@ -235,6 +185,22 @@ class CrmXyzManagerReport(models.TransientModel):
             report._refresh_lines()
             if computed is not None:
                 computed[report] = options
+
+    # ------------------------------------------------------------ views
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The form lists one option per indicator, a column per group of indicators."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        for options_node in arch.iterfind(".//group[@name='indicators']"):
+            options_node.set("col", str(len(GROUPS)))
+            for group, label in GROUPS:
+                column = etree.SubElement(
+                    options_node, "group", name=f"indicators_{group}", string=self.env._(label)
+                )
+                for indicator in INDICATORS:
+                    if indicator.group == group:
+                        etree.SubElement(column, "field", name=indicator.show_field)
+        return arch, view
 
     # ------------------------------------------------------------ CRUD
     # The screen computes its lines in onchange() on a record that only Print and Export
@@ -440,8 +406,9 @@ class CrmXyzManagerReport(models.TransientModel):
     def _line_values(self):
         """Values of the lines: the visible salespeople, this period and the previous one.
 
-        A value that cannot be known is stored as 0 and named in ``blank_fields``,
-        which the screen and the files show blank.
+        Each line holds its figures in ``figures`` (see the line model); a value
+        that cannot be known is None there, which the screen and the files show
+        blank.
         """
         self.ensure_one()
         report = self.with_company(self.company_id)
@@ -467,31 +434,40 @@ class CrmXyzManagerReport(models.TransientModel):
             ordered = sorted(
                 visible_ids, key=lambda uid: (not current[uid]["has_data"], names[uid].lower())
             )
-        lines = []
-        for sequence, uid in enumerate(ordered, start=1):
-            now, before = current[uid], previous[uid]
-            values = {
+        return [
+            {
                 "user_id": uid,
                 "sequence": sequence,
-                "has_data": now["has_data"],
-                "score_basis": self._score_basis(now),
-                "score": now["score"],
-                "score_prev": before["score"],
-                "score_change": calc.difference(now["score"], before["score"], calc.SCORE_DIGITS),
-                "rank": now["rank"],
-                "rank_prev": before["rank"],
+                "has_data": current[uid]["has_data"],
+                "score_basis": self._score_basis(current[uid]),
+                "figures": self._figures_of(current[uid], previous[uid], digits),
             }
-            for indicator in calc.INDICATORS:
-                keys = [indicator.key] + ([f"{indicator.key}_share"] if indicator.additive else [])
-                for key in keys:
-                    places = digits if indicator.kind == "money" and key == indicator.key else 2
-                    values[key] = now[key]
-                    values[f"{key}_prev"] = before[key]
-                    values[f"{key}_change"] = calc.difference(now[key], before[key], places)
-            blank = [name for name, value in values.items() if value is None]
-            values["blank_fields"] = f" {' '.join(blank)} " if blank else False
-            lines.append({name: 0 if value is None else value for name, value in values.items()})
-        return lines
+            for sequence, uid in enumerate(ordered, start=1)
+        ]
+
+    @api.model
+    def _figures_of(self, now, before, digits):
+        """The figures of a line: ``{name: {"value", "prev", "change"}}`` for the score,
+        the rank (no change) and each indicator (and its share of the team total
+        for counts and amounts: ``<key>_share``)."""
+        figures = {
+            "score": {
+                "value": now["score"],
+                "prev": before["score"],
+                "change": calc.difference(now["score"], before["score"], calc.SCORE_DIGITS),
+            },
+            "rank": {"value": now["rank"], "prev": before["rank"]},
+        }
+        for indicator in INDICATORS:
+            names = [indicator.key] + ([f"{indicator.key}_share"] if indicator.additive else [])
+            for name in names:
+                places = digits if indicator.unit == "money" and name == indicator.key else 2
+                figures[name] = {
+                    "value": now[name],
+                    "prev": before[name],
+                    "change": calc.difference(now[name], before[name], places),
+                }
+        return figures
 
     def _score_basis(self, row):
         """What the score of a salesperson rests on, in words."""
@@ -503,33 +479,170 @@ class CrmXyzManagerReport(models.TransientModel):
             total=row["score_indicator_total"],
         )
 
-    @api.model
-    def _team_users(self, extra_user_ids=()):
-        """The salespeople of the current company (see the report service)."""
-        return self._service()._team_users(extra_user_ids)
+    # ------------------------------------------------------------ columns
+    def _columns(self):
+        """The columns of the report, in the order of the screen, for the PDF and
+        the XLSX files: a value, its previous value and its change each in a
+        column of its own.
 
-    # ------------------------------------------------------------ printing
-    def _report_table(self):
-        """The report as the screen shows it, for the PDF and the XLSX files (see the
-        report rendering model, which lays the table out)."""
+        Dicts with ``name`` (unique), where the value is (``field``: a line
+        field; else ``figure`` and ``part``: ``line.figures[figure][part]``),
+        ``indicator`` (its key, or None), ``label``, ``digits`` (None for text)
+        and ``summable`` (counts, amounts and their shares add up).
+        """
         self.ensure_one()
-        return self.env["report.crm_xyz_addon.report_manager_performance"]._layout_table(self)
+        _ = self.env._
+        currency_digits = (self.company_id or self.env.company).currency_id.decimal_places
+        compare = self.compare and self.report_kind == "performance"
+        columns = []
+        if self.report_kind == "executive":
+            columns += [
+                self._column("rank", _("Rank"), 0, figure="rank"),
+                self._column("user_id", _("Salesperson"), None, field="user_id"),
+                self._column("score", _("Score"), 2, figure="score"),
+                self._column("score_basis", _("Score Based On"), None, field="score_basis"),
+            ]
+            if self.compare:
+                columns += [
+                    self._column("rank_prev", _("Rank, Previous"), 0, figure="rank", part="prev"),
+                    self._column(
+                        "score_prev", _("Score, Previous"), 2, figure="score", part="prev"
+                    ),
+                ]
+        else:
+            columns.append(self._column("user_id", _("Salesperson"), None, field="user_id"))
+        for indicator, figure, share in self._shown_figures():
+            label = _(indicator.label)
+            digits = UNIT_DIGITS[indicator.unit]
+            if share:
+                label, digits = _("%(indicator)s (%% of Team)", indicator=label), 2
+            elif digits is None:
+                digits = currency_digits
+            parts = [("value", label)]
+            if compare:
+                parts += [
+                    ("prev", _("%(indicator)s, Previous", indicator=label)),
+                    ("change", _("%(indicator)s, Change", indicator=label)),
+                ]
+            for part, part_label in parts:
+                name = figure if part == "value" else f"{figure}_{part}"
+                columns.append(
+                    self._column(
+                        name,
+                        part_label,
+                        digits,
+                        figure=figure,
+                        part=part,
+                        indicator=indicator.key,
+                        summable=indicator.additive,
+                    )
+                )
+        return columns
 
-    def _column_fields(self):
-        """Names of the line fields shown, in the order of the screen."""
+    @api.model
+    def _column(self, name, label, digits, **where):
+        return {
+            "name": name,
+            "label": label,
+            "digits": digits,
+            "field": where.get("field"),
+            "figure": where.get("figure"),
+            "part": where.get("part", "value"),
+            "indicator": where.get("indicator"),
+            "summable": where.get("summable", False),
+        }
+
+    def _shown_figures(self):
+        """``(indicator, figure name, whether it is a share)`` of the chosen indicators,
+        in the order of the list: counts and amounts as shares of the team total when
+        the report shows shares."""
         self.ensure_one()
         share = self.value_mode == "share"
-        if self.report_kind == "executive":
-            names = ["rank", "user_id", "score", "score_basis"]
-            if self.compare:
-                names += ["rank_prev", "score_prev"]
-        else:
-            names = ["user_id"]
-        for indicator in calc.INDICATORS:
-            if not self[SHOW_FIELDS[indicator.key]]:
-                continue
-            key = f"{indicator.key}_share" if share and indicator.additive else indicator.key
-            names.append(key)
-            if self.compare and self.report_kind == "performance":
-                names += [f"{key}_prev", f"{key}_change"]
-        return names
+        return [
+            (
+                indicator,
+                f"{indicator.key}_share" if share and indicator.additive else indicator.key,
+                share and indicator.additive,
+            )
+            for indicator in INDICATORS
+            if self[indicator.show_field]
+        ]
+
+    def _screen_columns(self):
+        """The columns of the lines on the screen (the ``indicator_columns`` field), for
+        the web client's table (static/src/views/manager_report): a value with its
+        change in one cell. Dicts with ``name``, ``label``, ``help``, where the value
+        is (``field``, or ``figure``: ``line.figures[figure]``), ``unit`` ("count",
+        "money", "percent", "ratio", "rank", "score", "text"), ``digits``,
+        ``currency_id`` (amounts), ``lower_is_better``, ``compare`` (show the change),
+        ``sum`` (a total), ``total_label`` (the label of the total row),
+        ``avatar_model`` (a record's avatar beside its name) and ``title_field`` (the
+        line field shown as the cell's tooltip)."""
+        self.ensure_one()
+        _ = self.env._
+        # (a new report on the screen may not have its company yet when this is computed)
+        currency = (self.company_id or self.env.company).currency_id
+        executive = self.report_kind == "executive"
+        columns = []
+        if executive:
+            columns.append(self._screen_column("rank", _("Rank"), "rank", figure="rank"))
+        columns.append(
+            self._screen_column(
+                "user_id",
+                _("Salesperson"),
+                "text",
+                field="user_id",
+                avatar_model="res.users",
+                total_label=_("Total"),
+            )
+        )
+        if executive:
+            columns.append(
+                self._screen_column(
+                    "score",
+                    _("Score"),
+                    "score",
+                    figure="score",
+                    compare=self.compare,
+                    title_field="score_basis",
+                )
+            )
+        for indicator, figure, share in self._shown_figures():
+            label = _(indicator.column_label)
+            unit = "percent" if share else indicator.unit
+            columns.append(
+                self._screen_column(
+                    figure,
+                    _("%(indicator)s %%", indicator=label) if share else label,
+                    unit,
+                    digits=currency.decimal_places if unit == "money" else None,
+                    currency_id=currency.id if unit == "money" else None,
+                    figure=figure,
+                    help=_(indicator.help),
+                    compare=self.compare and not executive,
+                    lower_is_better=not indicator.higher_is_better,
+                    sum=indicator.additive,
+                )
+            )
+        return columns
+
+    @api.model
+    def _screen_column(self, name, label, unit, digits=None, **options):
+        if digits is None:
+            digits = {"rank": 0, "score": 2, "text": None}.get(unit, UNIT_DIGITS.get(unit))
+        return {
+            "name": name,
+            "label": label,
+            "help": options.get("help", ""),
+            "unit": unit,
+            "digits": digits,
+            "field": options.get("field"),
+            "figure": options.get("figure"),
+            "title_field": options.get("title_field"),
+            "avatar_model": options.get("avatar_model"),
+            "currency_id": options.get("currency_id"),
+            "total_label": options.get("total_label"),
+            "compare": bool(options.get("compare")),
+            "lower_is_better": bool(options.get("lower_is_better")),
+            "sum": bool(options.get("sum")),
+        }
