@@ -8,6 +8,7 @@ from odoo.tools.query import Query
 
 from ..tools import classification_query, classification_tables
 from ..tools import purchase_model_query as model_queries
+from .res_company import setting_default
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
 
 # the figures of the purchase model, computed when read (see purchase_model_query)
@@ -17,7 +18,7 @@ MODEL_FIGURES = {
 }
 MODEL_SEARCH_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 # the horizon of the expected purchases when the company has none (days)
-DEFAULT_EXPECTED_PURCHASES_DAYS = 90
+DEFAULT_EXPECTED_PURCHASES_DAYS = setting_default("xyz_expected_purchases_days")
 
 # the rows of the customer portfolio: regular customers by ABC class, the others by stage
 PORTFOLIO_ROWS = [

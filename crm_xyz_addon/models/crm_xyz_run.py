@@ -573,7 +573,10 @@ class CrmXyzRun(models.Model):
             "a_percent": calc.exact_decimal(settings["abc_a_percent"]),
             "b_percent": calc.exact_decimal(settings["abc_b_percent"]),
             # the early warning: at risk after this many typical intervals without a sale
-            "risk_factor": calc.exact_decimal(risk["xyz_risk_factor"] or 2.0),
+            # (an empty factor of `settings` is the company's default, as a run reads it)
+            "risk_factor": calc.exact_decimal(
+                risk["xyz_risk_factor"] or company._xyz_default("xyz_risk_factor")
+            ),
             "risk_min_days": risk["xyz_risk_min_days"] or 0,
             # ... or, with the purchase model, below this P(alive) (flag_at_risk_statement)
             "risk_method": risk["xyz_risk_method"],
@@ -680,11 +683,9 @@ class CrmXyzRun(models.Model):
                 )
             )
         # a bad value of the early warning gets the error saving it gives, first
-        company._validate_xyz_risk_settings(
-            overrides.get("xyz_risk_factor"), overrides.get("xyz_risk_min_days")
-        )
-        company._validate_xyz_model_settings(overrides)
-        company._validate_xyz_followup_settings(overrides)
+        company._validate_xyz_early_warning(overrides)
+        company._validate_xyz_purchase_model(overrides)
+        company._validate_xyz_followups(overrides)
         if unused:
             fields = company._fields
             raise ValidationError(
