@@ -20,3 +20,4 @@ from . import crm_xyz_agenda
 from . import crm_xyz_salesperson_history
 from . import res_partner_salesperson
 from . import res_users
+from . import ir_config_parameter

@@ -11,7 +11,7 @@ from odoo.tools.misc import formatLang
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
-from ..tools import purchase_model, thresholds
+from ..tools import purchase_model, session_settings, thresholds
 from ..tools import purchase_model_query as model_queries
 from .res_company import (
     FOLLOWUP_SETTING_FIELDS,
@@ -517,22 +517,20 @@ class CrmXyzRun(models.Model):
         self.ensure_one()
         self.env.flush_all()
         settings = company._xyz_settings()
-        # the statement sorts and hashes the whole population once: give it the memory
-        # to do so without spilling, and no JIT, which costs more than it saves here
-        self.env.cr.execute("SET LOCAL work_mem = '256MB'")
-        self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute(
-            queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
-            {
-                **self._query_params(company, as_of, settings),
-                "run_id": self.id,
-                "uid": self.env.uid,
-                "now": fields.Datetime.now(),
-            },
-        )
-        counts = dict(zip(queries.ANALYSIS_COUNTS, self.env.cr.fetchone(), strict=True))
-        self.env.cr.execute("RESET work_mem")
-        self.env.cr.execute("RESET jit")
+        # the statement sorts and hashes the whole population once (see session_settings)
+        with session_settings.analysis_settings(
+            self.env.cr, session_settings.analysis_work_mem(self.env)
+        ):
+            self.env.cr.execute(
+                queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
+                {
+                    **self._query_params(company, as_of, settings),
+                    "run_id": self.id,
+                    "uid": self.env.uid,
+                    "now": fields.Datetime.now(),
+                },
+            )
+            counts = dict(zip(queries.ANALYSIS_COUNTS, self.env.cr.fetchone(), strict=True))
         counts.pop("history_count")
         self.env["crm.xyz.classification"].invalidate_model()
         self.env["crm.xyz.history"].invalidate_model()
@@ -817,8 +815,7 @@ class CrmXyzRun(models.Model):
         with closing(cr.savepoint(flush=False)):
             cr.execute("SET LOCAL transaction_read_only = on")
             # the same memory and planner settings as the analysis (see _classify)
-            cr.execute("SET LOCAL work_mem = '256MB'")
-            cr.execute("SET LOCAL jit = off")
+            session_settings.set_analysis_settings(cr, session_settings.analysis_work_mem(self.env))
             cr.execute(statement, params)
             return cr.fetchall()
 

@@ -31,3 +31,4 @@ from . import test_classification_settings_trust
 from . import test_early_warning_trust
 from . import test_search_trust
 from . import test_read_only_screens
+from . import test_analysis_session
