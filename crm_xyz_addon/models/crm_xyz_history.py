@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import sql as sqltools
 
 from ..tools import classification_tables
 from .res_partner import ABC_CLASSES, RELATIONSHIP_STAGES, TRENDS, XYZ_CLASSES
@@ -56,4 +57,14 @@ class CrmXyzHistory(models.Model):
     stage_trend = fields.Selection(TRENDS, readonly=True)
 
     def init(self):
-        classification_tables.create_history_table(self.env.cr, self)
+        # append-only and written a row per customer by a first analysis: no foreign key
+        # at all; res.partner.unlink(), crm.xyz.run.unlink() and the contact merge look
+        # after its customers and runs
+        classification_tables.create_table(self.env.cr, self)
+        for name, columns in (
+            ("crm_xyz_history_partner_idx", ["partner_id"]),
+            ("crm_xyz_history_run_idx", ["run_id"]),
+            # the manager report: a company's changes over a period
+            ("crm_xyz_history_company_date_idx", ["company_id", "date"]),
+        ):
+            sqltools.create_index(self.env.cr, name, self._table, columns)
