@@ -68,3 +68,12 @@ class CrmXyzHistory(models.Model):
             ("crm_xyz_history_company_date_idx", ["company_id", "date"]),
         ):
             sqltools.create_index(self.env.cr, name, self._table, columns)
+
+    def _delete_dangling(self, company):
+        """Delete the rows of `company` whose customer or run was deleted in SQL, past the
+        unlink() that deletes their rows (see classification_tables)."""
+        self.env.flush_all()
+        self.env.cr.execute(classification_tables.delete_dangling_history(company.id))
+        if self.env.cr.rowcount:
+            self.invalidate_model()
+        return self.env.cr.rowcount
