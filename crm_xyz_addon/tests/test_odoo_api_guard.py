@@ -8,6 +8,7 @@ web_search_read answers differently from Odoo's own.
 
 import inspect
 
+from odoo import fields
 from odoo.models import BaseModel
 from odoo.tests import tagged
 from odoo.tools import sql as sqltools
@@ -50,6 +51,9 @@ CALLED = (
         Base._format_web_search_read_results,
         ["self", "domain", "records", "offset", "limit", "count_limit"],
     ),
+    # the labels of settings and selections in the messages
+    (fields.Field._description_string, ["self", "env"]),
+    (fields.Selection._description_selection, ["self", "env"]),
     # the tables made by hand (classification_tables) and the indexes on Odoo's tables
     (sqltools.create_model_table, ["cr", "tablename", "comment", "columns"]),
     (sqltools.create_column, ["cr", "tablename", "columnname", "columntype", "comment"]),
@@ -124,13 +128,14 @@ class TestOdooApiGuard(AgendaCommon):
 
     def test_field_descriptions(self):
         # the labels of settings and selections in the addon's messages
-        fields = self.env["res.company"]._fields
+        company_fields = self.env["res.company"]._fields
         self.assertEqual(
-            fields["xyz_period_unit"]._description_selection(self.env),
+            company_fields["xyz_period_unit"]._description_selection(self.env),
             [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
         )
         self.assertEqual(
-            fields["xyz_period_count"]._description_string(self.env), "Number of Sub-periods"
+            company_fields["xyz_period_count"]._description_string(self.env),
+            "Number of Sub-periods",
         )
 
     def test_agenda_length_is_odoos(self):
