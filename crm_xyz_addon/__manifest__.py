@@ -14,6 +14,9 @@
         "security/ir.model.access.csv",
         "security/crm_xyz_security.xml",
         "data/ir_cron.xml",
+        # the settings screen first: the Settings app links to it, and on an upgrade its
+        # block replaces the former fields before any other view of the Settings app loads
+        "views/crm_xyz_classification_settings_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
         "views/crm_xyz_classification_views.xml",
@@ -24,7 +27,6 @@
         "views/sale_order_views.xml",
         "views/crm_xyz_manager_report_views.xml",
         "views/res_config_settings_manager_report_views.xml",
-        "views/crm_xyz_classification_settings_views.xml",
         "reports/crm_xyz_manager_report.xml",
         "views/crm_xyz_agenda_views.xml",
         "views/mail_activity_views.xml",

@@ -847,8 +847,7 @@ class ScaleBenchmark:
                 ),
             )
             for label, statement, params in statements:
-                cr.execute("SET LOCAL jit = off")
-                cr.execute("SET LOCAL work_mem = '256MB'")
+                bench_floor.session_settings(env)
                 cr.execute(f"EXPLAIN (ANALYZE, BUFFERS, VERBOSE) {statement}", params)
                 plans.append(f"-- {label}, {phase} run as of {as_of}\n")
                 plans += [line for (line,) in cr.fetchall()]

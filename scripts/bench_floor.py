@@ -15,8 +15,9 @@ The sales come from the addon's one definition of them
 (``company_sales.company_sales``: plain SQL text). Everything after is written from the
 definitions of the classification, independently of the engine's statement:
 the benchmark compares the two for every customer (``compare_with_engine``).
-The statement runs with the engine's session settings (no JIT, 256 MB of
-work_mem). This module is not part of the addon.
+The statement runs with the engine's session settings (no JIT, the work_mem of
+the system parameter crm_xyz_addon.analysis_work_mem, 256 MB by default). This
+module is not part of the addon.
 """
 
 import importlib
@@ -272,16 +273,17 @@ def prepare(cr):
     cr.execute(CREATE_TABLES)
 
 
-def _session_settings(cr):
-    # what the engine sets for its statement (crm.xyz.run._classify): both run alike
-    cr.execute("SET LOCAL work_mem = '256MB'")
-    cr.execute("SET LOCAL jit = off")
+def session_settings(env):
+    """SET LOCAL what the engine sets for its statement (crm.xyz.run._classify): both
+    run alike."""
+    settings = importlib.import_module("odoo.addons.crm_xyz_addon.tools.session_settings")
+    settings.set_analysis_settings(env.cr, settings.analysis_work_mem(env))
 
 
 def compute_only(env, company, as_of):
     """The classification alone, nothing written; returns the number of customers."""
     env.flush_all()
-    _session_settings(env.cr)
+    session_settings(env)
     env.cr.execute(COMPUTE_ONLY.format(classify=_classify(company)), params(company, as_of))
     return env.cr.fetchone()[0]
 
@@ -289,7 +291,7 @@ def compute_only(env, company, as_of):
 def classify_and_store(env, company, as_of):
     """Classify, store the changed rows and their history; returns (customers, stored, history)."""
     env.flush_all()
-    _session_settings(env.cr)
+    session_settings(env)
     env.cr.execute(CLASSIFY_AND_STORE.format(classify=_classify(company)), params(company, as_of))
     return env.cr.fetchone()
 

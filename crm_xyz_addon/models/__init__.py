@@ -16,7 +16,9 @@ from . import account_move
 from . import sale_order
 from . import sale_report
 from . import mail_activity
+from . import mail_message
 from . import crm_xyz_agenda
 from . import crm_xyz_salesperson_history
 from . import res_partner_salesperson
 from . import res_users
+from . import ir_config_parameter

@@ -4,6 +4,7 @@ from datetime import date
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools import sql as sqltools
 from odoo.tools.query import Query
 
 from ..tools import classification_query, classification_tables
@@ -19,6 +20,7 @@ from ..tools.vocabulary import (
     effective,
     portfolio_row,
 )
+from .res_company import setting_default
 
 # the figures of the purchase model, computed when read (see purchase_model_query)
 MODEL_FIGURES = {
@@ -27,7 +29,7 @@ MODEL_FIGURES = {
 }
 MODEL_SEARCH_OPERATORS = ("=", "!=", "<", "<=", ">", ">=")
 # the horizon of the expected purchases when the company has none (days)
-DEFAULT_EXPECTED_PURCHASES_DAYS = 90
+DEFAULT_EXPECTED_PURCHASES_DAYS = setting_default("xyz_expected_purchases_days")
 
 # computed when read (not rewritten every night), searched and sorted through their SQL
 COUNTED_WHEN_READ = ("classification_date", "classification_days_since_sale")
@@ -437,8 +439,25 @@ class CrmXyzClassification(models.Model):
         return [("id", "in", query)]
 
     def init(self):
-        classification_tables.create_classification_table(self.env.cr, self)
-        self.env.cr.execute(model_queries.CREATE_WHILE_ALIVE_FUNCTION)
+        cr = self.env.cr
+        classification_tables.create_table(
+            cr, self, fillfactor=classification_tables.CLASSIFICATION_FILLFACTOR
+        )
+        # the one foreign key: the customer's deletion cascades, and Odoo's contact merge
+        # finds the table through it
+        if not sqltools.get_foreign_keys(
+            cr, self._table, "partner_id", "res_partner", "id", "cascade"
+        ):
+            sqltools.add_foreign_key(cr, self._table, "partner_id", "res_partner", "id", "cascade")
+        # the partner form and the partner's fields read by partner; the analysis scans a
+        # company
+        sqltools.create_unique_index(
+            cr,
+            "crm_xyz_classification_partner_company_uniq",
+            self._table,
+            ["partner_id", "company_id"],
+        )
+        cr.execute(model_queries.CREATE_WHILE_ALIVE_FUNCTION)
 
     def action_open_partner(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import sql as sqltools
 
 from ..tools import classification_tables
 from ..tools.vocabulary import ABC_SELECTION, STAGE_SELECTION, TREND_SELECTION, XYZ_SELECTION
@@ -56,4 +57,23 @@ class CrmXyzHistory(models.Model):
     stage_trend = fields.Selection(TREND_SELECTION, readonly=True)
 
     def init(self):
-        classification_tables.create_history_table(self.env.cr, self)
+        # append-only and written a row per customer by a first analysis: no foreign key
+        # at all; res.partner.unlink(), crm.xyz.run.unlink() and the contact merge look
+        # after its customers and runs
+        classification_tables.create_table(self.env.cr, self)
+        for name, columns in (
+            ("crm_xyz_history_partner_idx", ["partner_id"]),
+            ("crm_xyz_history_run_idx", ["run_id"]),
+            # the manager report: a company's changes over a period
+            ("crm_xyz_history_company_date_idx", ["company_id", "date"]),
+        ):
+            sqltools.create_index(self.env.cr, name, self._table, columns)
+
+    def _delete_dangling(self, company):
+        """Delete the rows of `company` whose customer or run was deleted in SQL, past the
+        unlink() that deletes their rows (see classification_tables)."""
+        self.env.flush_all()
+        self.env.cr.execute(classification_tables.delete_dangling_history(company.id))
+        if self.env.cr.rowcount:
+            self.invalidate_model()
+        return self.env.cr.rowcount

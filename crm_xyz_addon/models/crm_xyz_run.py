@@ -9,7 +9,7 @@ from odoo.tools.misc import formatLang
 
 from ..tools import classification as calc
 from ..tools import classification_query as queries
-from ..tools import company_sales, purchase_model, thresholds
+from ..tools import company_sales, purchase_model, session_settings, thresholds
 from ..tools import purchase_model_query as model_queries
 from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES, count_field
 from .res_company import (
@@ -350,6 +350,7 @@ class CrmXyzRun(models.Model):
             }
         )
         counts = run._classify(company, as_of)
+        self.env["crm.xyz.history"]._delete_dangling(company)
         run._fit_purchase_model(company, counts.pop("model_figures", None) or [])
         counts.update(run._flag_at_risk_by_model(company, as_of, counts))
         followups, unassigned, waiting = self.env["crm.xyz.warning"]._follow_up(company, as_of, run)
@@ -509,22 +510,20 @@ class CrmXyzRun(models.Model):
         self.ensure_one()
         self.env.flush_all()
         settings = company._xyz_settings()
-        # the statement sorts and hashes the whole population once: give it the memory
-        # to do so without spilling, and no JIT, which costs more than it saves here
-        self.env.cr.execute("SET LOCAL work_mem = '256MB'")
-        self.env.cr.execute("SET LOCAL jit = off")
-        self.env.cr.execute(
-            queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
-            {
-                **self._query_params(company, as_of, settings),
-                "run_id": self.id,
-                "uid": self.env.uid,
-                "now": fields.Datetime.now(),
-            },
-        )
-        counts = dict(zip(queries.ANALYSIS_COUNTS, self.env.cr.fetchone(), strict=True))
-        self.env.cr.execute("RESET work_mem")
-        self.env.cr.execute("RESET jit")
+        # the statement sorts and hashes the whole population once (see session_settings)
+        with session_settings.analysis_settings(
+            self.env.cr, session_settings.analysis_work_mem(self.env)
+        ):
+            self.env.cr.execute(
+                queries.analysis_statement(settings["xyz_source"], settings["xyz_parameter"]),
+                {
+                    **self._query_params(company, as_of, settings),
+                    "run_id": self.id,
+                    "uid": self.env.uid,
+                    "now": fields.Datetime.now(),
+                },
+            )
+            counts = dict(zip(queries.ANALYSIS_COUNTS, self.env.cr.fetchone(), strict=True))
         counts.pop("history_count")
         self.env["crm.xyz.classification"].invalidate_model()
         self.env["crm.xyz.history"].invalidate_model()
@@ -565,7 +564,10 @@ class CrmXyzRun(models.Model):
             "a_percent": calc.exact_decimal(settings["abc_a_percent"]),
             "b_percent": calc.exact_decimal(settings["abc_b_percent"]),
             # the early warning: at risk after this many typical intervals without a sale
-            "risk_factor": calc.exact_decimal(risk["xyz_risk_factor"] or 2.0),
+            # (an empty factor of `settings` is the company's default, as a run reads it)
+            "risk_factor": calc.exact_decimal(
+                risk["xyz_risk_factor"] or company._xyz_default("xyz_risk_factor")
+            ),
             "risk_min_days": risk["xyz_risk_min_days"] or 0,
             # ... or, with the purchase model, below this P(alive) (flag_at_risk_statement)
             "risk_method": risk["xyz_risk_method"],
@@ -672,11 +674,9 @@ class CrmXyzRun(models.Model):
                 )
             )
         # a bad value of the early warning gets the error saving it gives, first
-        company._validate_xyz_risk_settings(
-            overrides.get("xyz_risk_factor"), overrides.get("xyz_risk_min_days")
-        )
-        company._validate_xyz_model_settings(overrides)
-        company._validate_xyz_followup_settings(overrides)
+        company._validate_xyz_early_warning(overrides)
+        company._validate_xyz_purchase_model(overrides)
+        company._validate_xyz_followups(overrides)
         if unused:
             fields = company._fields
             raise ValidationError(
@@ -808,8 +808,7 @@ class CrmXyzRun(models.Model):
         with closing(cr.savepoint(flush=False)):
             cr.execute("SET LOCAL transaction_read_only = on")
             # the same memory and planner settings as the analysis (see _classify)
-            cr.execute("SET LOCAL work_mem = '256MB'")
-            cr.execute("SET LOCAL jit = off")
+            session_settings.set_analysis_settings(cr, session_settings.analysis_work_mem(self.env))
             cr.execute(statement, params)
             return cr.fetchall()
 
@@ -831,7 +830,9 @@ class CrmXyzRun(models.Model):
         }
 
     def unlink(self):
-        # the history is made by hand without a key to its run (see crm.xyz.history)
+        # the history has no foreign key to cascade (see classification_tables): its rows
+        # go with their run here, or with the next analysis of the company when the run
+        # is deleted in SQL
         self.env["crm.xyz.history"].sudo().search([("run_id", "in", self.ids)]).unlink()
         return super().unlink()
 

@@ -134,9 +134,7 @@ class CrmXyzWarning(models.Model):
 
     @api.model
     def _schedule_batch(self, company, as_of, to_schedule):
-        activity_type = company.xyz_followup_activity_type_id or self.env.ref(
-            "mail.mail_activity_data_call", raise_if_not_found=False
-        )
+        activity_type = company._xyz_risk_settings()["xyz_followup_activity_type_id"]
         model_id = self.env["ir.model"]._get_id(self._name)
         # read together: each episode's figures and customer in a few queries
         episodes = self.browse([episode_id for episode_id, _user, _days in to_schedule])

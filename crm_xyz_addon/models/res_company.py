@@ -24,6 +24,197 @@ def weight_field(indicator, default=None):
     )
 
 
+# Every setting of the classification and of the early warning is declared once, here:
+# res.company stores it (with its default) and the settings screen for sales managers
+# (crm.xyz.classification.settings) shows a field made from the same declaration
+# (setting_fields()). A setting is (field class, attributes); "on_screen" holds what the
+# screen adds (its required fields), "default" what only the company has.
+SETTINGS = {
+    # the classification
+    "xyz_period_unit": (
+        fields.Selection,
+        {
+            "selection": [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
+            "string": "Analysis Sub-period",
+            "default": "month",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_period_count": (
+        fields.Integer,
+        {
+            "string": "Number of Sub-periods",
+            "default": 12,
+            "help": "The analysis window is this many sub-periods up to the analysis date "
+            "(2 to 120).",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_source": (
+        fields.Selection,
+        {
+            "selection": [
+                ("order", "Confirmed sale orders"),
+                ("invoice", "Posted customer invoices"),
+            ],
+            "string": "Sales Source",
+            "default": "order",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_parameter": (
+        fields.Selection,
+        {
+            "selection": [
+                ("revenue", "Revenue"),
+                ("margin", "Margin"),
+                ("count", "Number of sales"),
+            ],
+            "string": "Analysed Parameter",
+            "default": "revenue",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_one_off_max_purchases": (
+        fields.Integer,
+        {
+            "string": "One-off Customer: at most",
+            "default": 2,
+            "help": "Customers with this many sales or fewer in the window are one-off, more "
+            "are regular.",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_x_max_cv": (
+        fields.Float,
+        {
+            "string": "X: CV up to (%)",
+            "default": 10.0,
+            "digits": (16, 2),
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_y_max_cv": (
+        fields.Float,
+        {
+            "string": "Y: CV up to (%)",
+            "default": 25.0,
+            "digits": (16, 2),
+            "on_screen": {"required": True},
+        },
+    ),
+    "abc_a_percent": (
+        fields.Float,
+        {
+            "string": "A: share of sales (%)",
+            "default": 80.0,
+            "digits": (16, 2),
+            "on_screen": {"required": True},
+        },
+    ),
+    "abc_b_percent": (
+        fields.Float,
+        {
+            "string": "B: share of sales (%)",
+            "default": 15.0,
+            "digits": (16, 2),
+            "help": "C gets the rest of the sales.",
+            "on_screen": {"required": True},
+        },
+    ),
+    # the early warning of customers at risk
+    "xyz_risk_factor": (
+        fields.Float,
+        {
+            "string": "At Risk After (x typical interval)",
+            "default": 2.0,
+            "digits": (16, 2),
+            "help": "A customer is at risk when the days since its last sale exceed this many "
+            "times its typical interval between sales (more than 1).",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_risk_min_days": (
+        fields.Integer,
+        {
+            "string": "At Risk: at least (days)",
+            "default": 14,
+            "help": "Never at risk before this many days without a sale (0 or more).",
+        },
+    ),
+    # its purchase model (BG/NBD): who it flags at risk, and its horizon
+    "xyz_risk_method": (
+        fields.Selection,
+        {
+            "selection": [("rule", "Typical interval"), ("model", "Purchase model")],
+            "string": "At Risk By",
+            "default": "rule",
+            "help": "Typical interval: no sale for longer than the risk factor times the "
+            "customer's usual interval (3 sale days at least). Purchase model: P(alive) below "
+            "the threshold (2 sale days at least); the nightly analysis fits the model on all "
+            "the company's customers, and flags by the typical interval while it has too few "
+            "repeat buyers.",
+            "on_screen": {"required": True},
+        },
+    ),
+    "xyz_risk_p_alive": (
+        fields.Float,
+        {
+            "string": "At Risk Below P(alive)",
+            "default": 0.5,
+            "digits": (16, 2),
+            "help": "With the purchase model, a regular or one-off customer with 2 sale days "
+            "or more is at risk when its probability of still buying from you is below this "
+            "(between 0 and 1).",
+        },
+    ),
+    "xyz_expected_purchases_days": (
+        fields.Integer,
+        {
+            "string": "Expected Purchases Over (days)",
+            "default": 90,
+            "help": "The horizon of the expected purchases that the purchase model gives each "
+            "customer (1 to 3650 days).",
+        },
+    ),
+    # its follow-ups
+    "xyz_followup_enabled": (
+        fields.Boolean,
+        {
+            "string": "Schedule Follow-ups",
+            "default": True,
+            "help": "Put a follow-up activity on the salesperson's agenda when a customer "
+            "becomes at risk or its stage goes down. The first analysis of a company warns "
+            "about every customer at risk then: a company that does not want follow-ups on "
+            "its first run turns them off before it.",
+        },
+    ),
+    "xyz_followup_cap": (
+        fields.Integer,
+        {
+            "string": "New Follow-ups per Salesperson per Night",
+            "default": 20,
+            "help": "At most this many new follow-ups per salesperson each night, the most "
+            "valuable customers first (ABC class, then the amount in the window, then the "
+            "purchases the purchase model expects); the others wait for the next nights as "
+            "long as they stay at risk. 0 means no limit.",
+        },
+    ),
+    "xyz_followup_activity_type_id": (
+        fields.Many2one,
+        {
+            "comodel_name": "mail.activity.type",
+            "string": "Follow-up Activity",
+            "default": lambda self: self.env.ref(
+                "mail.mail_activity_data_call", raise_if_not_found=False
+            ),
+            "help": "Empty means a call.",
+        },
+    ),
+}
+
+# the groups of settings, each checked by one method of res.company (_validate_xyz_*)
+# the classification: what every run copies
 SETTING_FIELDS = (
     "xyz_period_unit",
     "xyz_period_count",
@@ -35,21 +226,47 @@ SETTING_FIELDS = (
     "abc_a_percent",
     "abc_b_percent",
 )
-# the early warning of customers at risk: kept out of SETTING_FIELDS, which every run copies
-RISK_SETTING_FIELDS = (
-    "xyz_risk_factor",
-    "xyz_risk_min_days",
+# the early warning of customers at risk (_validate_xyz_early_warning)
+RISK_SETTING_FIELDS = ("xyz_risk_factor", "xyz_risk_min_days")
+# its purchase model: who it flags at risk, and its horizon (_validate_xyz_purchase_model)
+MODEL_SETTING_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+# its follow-ups (_validate_xyz_followups)
+FOLLOWUP_SETTING_FIELDS = (
     "xyz_followup_enabled",
+    "xyz_followup_cap",
     "xyz_followup_activity_type_id",
 )
-# the purchase model of the early warning: who it flags at risk, and its horizon
-MODEL_SETTING_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
-# those that change who is at risk (what the settings preview tries)
+SETTING_GROUPS = (
+    SETTING_FIELDS,
+    RISK_SETTING_FIELDS,
+    MODEL_SETTING_FIELDS,
+    FOLLOWUP_SETTING_FIELDS,
+)
+# those of the purchase model that change who is at risk
 MODEL_RISK_FIELDS = ("xyz_risk_method", "xyz_risk_p_alive")
 # the early warning's settings that change who is at risk: those the settings preview tries
-PREVIEW_RISK_FIELDS = ("xyz_risk_factor", "xyz_risk_min_days", *MODEL_RISK_FIELDS)
-# how many new follow-ups each salesperson gets per night at most (0: no cap)
-FOLLOWUP_SETTING_FIELDS = ("xyz_followup_cap",)
+PREVIEW_RISK_FIELDS = (*RISK_SETTING_FIELDS, *MODEL_RISK_FIELDS)
+
+
+def setting_default(name):
+    """The declared default of the setting `name` (for SQL that reads an empty one)."""
+    return SETTINGS[name][1]["default"]
+
+
+def setting_fields(on_screen=False):
+    """A new field for each setting of SETTINGS: the company's (with its default), or
+    with `on_screen` the settings screen's (no default: it opens with the company's
+    values)."""
+    made = {}
+    for name, (field_class, declared) in SETTINGS.items():
+        attributes = {key: value for key, value in declared.items() if key != "on_screen"}
+        if on_screen:
+            attributes.pop("default", None)
+            attributes.update(declared.get("on_screen", {}))
+        made[name] = field_class(**attributes)
+    return made
+
+
 MAX_FOLLOWUP_CAP = 10_000
 # the longest horizon of the expected purchases: ten years
 MAX_EXPECTED_PURCHASES_DAYS = 3650
@@ -77,125 +294,136 @@ WHOLE_NUMBER_RANGES = {
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    # The settings are optional in the database: NOT NULL on a core table breaks the
-    # inserts made while this addon is not loaded (a module it depends on being updated).
-    # The settings view requires them, and _xyz_settings() reads an empty one as default.
-    xyz_period_unit = fields.Selection(
-        [("month", "Month"), ("quarter", "Quarter"), ("week", "Week")],
-        string="Analysis Sub-period",
-        default="month",
-    )
-    xyz_period_count = fields.Integer(
-        string="Number of Sub-periods",
-        default=12,
-        help="The analysis window is this many sub-periods up to the analysis date (2 to 120).",
-    )
-    xyz_source = fields.Selection(
-        [("order", "Confirmed sale orders"), ("invoice", "Posted customer invoices")],
-        string="Sales Source",
-        default="order",
-    )
-    xyz_parameter = fields.Selection(
-        [("revenue", "Revenue"), ("margin", "Margin"), ("count", "Number of sales")],
-        string="Analysed Parameter",
-        default="revenue",
-    )
-    xyz_one_off_max_purchases = fields.Integer(
-        string="One-off Customer: at most",
-        default=2,
-        help="Customers with this many sales or fewer in the window are one-off, more are regular.",
-    )
-    xyz_x_max_cv = fields.Float(
-        string="X: CV up to (%)",
-        default=10.0,
-        digits=(16, 2),
-    )
-    xyz_y_max_cv = fields.Float(
-        string="Y: CV up to (%)",
-        default=25.0,
-        digits=(16, 2),
-    )
-    abc_a_percent = fields.Float(
-        string="A: share of sales (%)",
-        default=80.0,
-        digits=(16, 2),
-    )
-    abc_b_percent = fields.Float(
-        string="B: share of sales (%)",
-        default=15.0,
-        digits=(16, 2),
-        help="C gets the rest of the sales.",
-    )
+    # The settings (SETTINGS) are optional in the database: NOT NULL on a core table breaks
+    # the inserts made while this addon is not loaded (a module it depends on being
+    # updated). The settings screen requires them, and _xyz_settings() reads an empty one
+    # as its default.
+    vars().update(setting_fields())
     xyz_last_run_id = fields.Many2one("crm.xyz.run", string="Last Analysis", readonly=True)
-    # the early warning (not NULL-constrained in the database: res_company is a core table)
-    xyz_risk_factor = fields.Float(
-        string="At Risk After (x typical interval)",
-        default=2.0,
-        digits=(16, 2),
-        help="A customer is at risk when the days since its last sale exceed this many times "
-        "its typical interval between sales.",
-    )
-    xyz_risk_min_days = fields.Integer(
-        string="At Risk: at least (days)",
-        default=14,
-        help="Never at risk before this many days without a sale.",
-    )
-    xyz_followup_enabled = fields.Boolean(
-        string="Schedule Follow-ups",
-        default=True,
-        help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
-        "risk or its stage goes down. The first analysis of a company warns about every "
-        "customer at risk then: a company that does not want follow-ups on its first run "
-        "turns them off before it.",
-    )
-    xyz_followup_cap = fields.Integer(
-        string="New Follow-ups per Salesperson per Night",
-        default=20,
-        help="At most this many new follow-ups per salesperson each night, the most valuable "
-        "customers first (ABC class, then the amount in the window, then the purchases the "
-        "purchase model expects); the others wait for the next nights as long as they stay at "
-        "risk. 0 means no limit.",
-    )
-    xyz_followup_activity_type_id = fields.Many2one(
-        "mail.activity.type",
-        string="Follow-up Activity",
-        default=lambda self: self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
-    )
 
-    # the purchase model (BG/NBD) of the early warning
-    xyz_risk_method = fields.Selection(
-        [("rule", "Typical interval"), ("model", "Purchase model")],
-        string="At Risk By",
-        default="rule",
-        help="Typical interval: no sale for longer than the risk factor times the customer's "
-        "usual interval (3 sale days at least). Purchase model: P(alive) below the threshold "
-        "(2 sale days at least).",
-    )
-    xyz_risk_p_alive = fields.Float(
-        string="At Risk Below P(alive)",
-        default=0.5,
-        digits=(16, 2),
-        help="With the purchase model, a regular or one-off customer with 2 sale days or more "
-        "is at risk when its probability of still buying from you is below this (between 0 "
-        "and 1).",
-    )
-    xyz_expected_purchases_days = fields.Integer(
-        string="Expected Purchases Over (days)",
-        default=90,
-        help="The horizon of the expected purchases that the purchase model gives each "
-        "customer (1 to 3650 days).",
-    )
+    # the values as written: a 0 typed in is refused, not read as the default
+    @api.constrains(*SETTING_FIELDS)
+    def _check_xyz_settings(self):
+        for company in self:
+            company._validate_xyz_classification(company._xyz_values(SETTING_FIELDS))
 
-    @api.constrains("xyz_risk_method", "xyz_risk_p_alive", "xyz_expected_purchases_days")
+    @api.constrains(*RISK_SETTING_FIELDS)
+    def _check_xyz_risk_settings(self):
+        for company in self:
+            company._validate_xyz_early_warning(company._xyz_values(RISK_SETTING_FIELDS))
+
+    @api.constrains(*MODEL_SETTING_FIELDS)
     def _check_xyz_model_settings(self):
         for company in self:
-            company._validate_xyz_model_settings(
-                {name: company[name] for name in MODEL_SETTING_FIELDS}
+            company._validate_xyz_purchase_model(company._xyz_values(MODEL_SETTING_FIELDS))
+
+    @api.constrains(*FOLLOWUP_SETTING_FIELDS)
+    def _check_xyz_followup_settings(self):
+        for company in self:
+            company._validate_xyz_followups(company._xyz_values(FOLLOWUP_SETTING_FIELDS))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_xyz_numbers(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_xyz_numbers(vals)
+        return super().write(vals)
+
+    def _xyz_values(self, names):
+        """The settings `names` as stored (empty ones as the ORM reads them)."""
+        self.ensure_one()
+        return {name: self[name] for name in names}
+
+    # ------------------------------------------------ validation, one method per group
+    # Each is called by the constraints (create and write of the company), by the
+    # settings screen before it saves, and by the preview before it computes.
+    def _validate_xyz_settings(self, settings=None):
+        """Raise a ValidationError that names the first invalid setting; write nothing.
+
+        :param settings: a dict of the values to check: every name of SETTING_FIELDS
+            (plain values as _xyz_settings gives them) and optionally those of the
+            other groups; by default those a run uses
+        """
+        self.ensure_one()
+        settings = self._xyz_settings() if settings is None else settings
+        self._validate_xyz_classification(settings)
+        self._validate_xyz_early_warning(settings)
+        self._validate_xyz_purchase_model(settings)
+        self._validate_xyz_followups(settings)
+
+    def _validate_xyz_classification(self, settings):
+        """The classification: `settings` holds every name of SETTING_FIELDS."""
+        _ = self.env._
+        # the choices and the numbers, each whole number in its range
+        self._validate_xyz_choices(settings)
+        if not 0 < settings["xyz_x_max_cv"] <= MAX_CV_LIMIT:
+            raise ValidationError(
+                _("X: CV up to (%%) must be above 0 and at most %(most)s.", most=MAX_CV_LIMIT)
+            )
+        if settings["xyz_y_max_cv"] <= settings["xyz_x_max_cv"]:
+            raise ValidationError(_("Y: CV up to (%) must be above X: CV up to (%)."))
+        if settings["xyz_y_max_cv"] > MAX_CV_LIMIT:
+            raise ValidationError(
+                _("Y: CV up to (%%) must be at most %(most)s.", most=MAX_CV_LIMIT)
+            )
+        if settings["abc_a_percent"] <= 0:
+            raise ValidationError(_("A: share of sales (%) must be above 0."))
+        if settings["abc_b_percent"] <= 0:
+            raise ValidationError(_("B: share of sales (%) must be above 0."))
+        if settings["abc_a_percent"] + settings["abc_b_percent"] >= 100:
+            raise ValidationError(
+                _("A: share of sales (%) and B: share of sales (%) must add up to less than 100.")
+            )
+        if settings["xyz_source"] == "invoice" and settings["xyz_parameter"] == "margin":
+            raise ValidationError(
+                _(
+                    "Analysed Parameter: the margin is the gross profit of sale orders; "
+                    "choose the confirmed sale orders as Sales Source to analyse it."
+                )
             )
 
-    def _validate_xyz_model_settings(self, settings):
-        """Raise a ValidationError that names the invalid setting of the purchase model;
-        `settings` may hold any of MODEL_SETTING_FIELDS."""
+    def _validate_xyz_choices(self, settings):
+        """The choices are among the options of their field, the numbers are numbers."""
+        _ = self.env._
+        for name in SETTING_FIELDS:
+            field = self._fields[name]
+            value = settings[name]
+            if field.type == "selection":
+                options = [key for key, _label in field._description_selection(self.env)]
+                if value not in options:
+                    raise ValidationError(
+                        _(
+                            "%(setting)s must be one of: %(options)s.",
+                            setting=field._description_string(self.env),
+                            options=", ".join(options),
+                        )
+                    )
+            else:
+                self._check_xyz_number(name, value)
+
+    def _validate_xyz_early_warning(self, settings):
+        """The factor and the days of the early warning, those of `settings` that are
+        given (None: not given)."""
+        risk_factor = settings.get("xyz_risk_factor")
+        if risk_factor is not None:
+            self._check_xyz_number("xyz_risk_factor", risk_factor)
+            if not 1 < risk_factor <= MAX_RISK_FACTOR:
+                raise ValidationError(
+                    self.env._(
+                        "At Risk After (x typical interval) must be more than 1 and at most "
+                        "%(most)s.",
+                        most=MAX_RISK_FACTOR,
+                    )
+                )
+        risk_min_days = settings.get("xyz_risk_min_days")
+        if risk_min_days is not None:
+            self._check_xyz_number("xyz_risk_min_days", risk_min_days)
+
+    def _validate_xyz_purchase_model(self, settings):
+        """The purchase model's settings among `settings` (None or False: not given)."""
         _ = self.env._
         method = settings.get("xyz_risk_method")
         options = [
@@ -219,43 +447,17 @@ class ResCompany(models.Model):
         if horizon is not None and horizon is not False:
             self._check_xyz_number("xyz_expected_purchases_days", horizon)
 
-    @api.constrains("xyz_followup_cap")
-    def _check_xyz_followup_cap(self):
-        for company in self:
-            company._validate_xyz_followup_settings({"xyz_followup_cap": company.xyz_followup_cap})
-
-    def _validate_xyz_followup_settings(self, settings):
-        """Raise a ValidationError when the cap of new follow-ups is not a whole number
-        from 0 to MAX_FOLLOWUP_CAP."""
+    def _validate_xyz_followups(self, settings):
+        """The cap of new follow-ups among `settings` (None or False: not given) is a whole
+        number from 0 to MAX_FOLLOWUP_CAP."""
         cap = settings.get("xyz_followup_cap")
         if cap is not None and cap is not False:
             self._check_xyz_number("xyz_followup_cap", cap)
 
-    def _xyz_followup_cap(self):
-        """New follow-ups per salesperson per night at most; 0 (or empty) for no limit."""
-        self.ensure_one()
-        return int(self.xyz_followup_cap or 0)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._check_xyz_numbers(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_xyz_numbers(vals)
-        return super().write(vals)
-
     @api.model
     def _xyz_number_fields(self):
         """The numeric settings of the addon: classification, early warning, weights."""
-        names = (
-            *SETTING_FIELDS,
-            *RISK_SETTING_FIELDS,
-            *MODEL_SETTING_FIELDS,
-            *FOLLOWUP_SETTING_FIELDS,
-            *WEIGHT_FIELDS.values(),
-        )
+        names = (*SETTINGS, *WEIGHT_FIELDS.values())
         return [name for name in names if self._fields[name].type in ("integer", "float")]
 
     @api.model
@@ -298,95 +500,9 @@ class ResCompany(models.Model):
                 )
             )
 
-    @api.constrains("xyz_risk_factor", "xyz_risk_min_days")
-    def _check_xyz_risk_settings(self):
-        for company in self:
-            company._validate_xyz_risk_settings(company.xyz_risk_factor, company.xyz_risk_min_days)
-
-    def _validate_xyz_risk_settings(self, risk_factor, risk_min_days):
-        """Raise a ValidationError that names the invalid early-warning setting."""
-        _ = self.env._
-        if risk_factor is not None:
-            self._check_xyz_number("xyz_risk_factor", risk_factor)
-            if not 1 < risk_factor <= MAX_RISK_FACTOR:
-                raise ValidationError(
-                    _(
-                        "At Risk After (x typical interval) must be more than 1 and at most "
-                        "%(most)s.",
-                        most=MAX_RISK_FACTOR,
-                    )
-                )
-        if risk_min_days is not None:
-            self._check_xyz_number("xyz_risk_min_days", risk_min_days)
-
-    @api.constrains(*SETTING_FIELDS)
-    def _check_xyz_settings(self):
-        # the values as written: a 0 typed in the settings is refused, not read as the default
-        for company in self:
-            company._validate_xyz_settings({name: company[name] for name in SETTING_FIELDS})
-
-    def _validate_xyz_settings(self, settings=None):
-        """Raise a ValidationError that names the first invalid setting; write nothing.
-
-        :param settings: a dict of the values to check (every name of SETTING_FIELDS, plain
-            values as _xyz_settings gives them, and optionally the early warning's), by
-            default those a run uses
-        """
-        self.ensure_one()
-        _ = self.env._
-        settings = self._xyz_settings() if settings is None else settings
-        # the choices and the numbers, each whole number in its range
-        self._validate_xyz_choices(settings)
-        if not 0 < settings["xyz_x_max_cv"] <= MAX_CV_LIMIT:
-            raise ValidationError(
-                _("X: CV up to (%%) must be above 0 and at most %(most)s.", most=MAX_CV_LIMIT)
-            )
-        if settings["xyz_y_max_cv"] <= settings["xyz_x_max_cv"]:
-            raise ValidationError(_("Y: CV up to (%) must be above X: CV up to (%)."))
-        if settings["xyz_y_max_cv"] > MAX_CV_LIMIT:
-            raise ValidationError(
-                _("Y: CV up to (%%) must be at most %(most)s.", most=MAX_CV_LIMIT)
-            )
-        if settings["abc_a_percent"] <= 0:
-            raise ValidationError(_("A: share of sales (%) must be above 0."))
-        if settings["abc_b_percent"] <= 0:
-            raise ValidationError(_("B: share of sales (%) must be above 0."))
-        if settings["abc_a_percent"] + settings["abc_b_percent"] >= 100:
-            raise ValidationError(
-                _("A: share of sales (%) and B: share of sales (%) must add up to less than 100.")
-            )
-        if settings["xyz_source"] == "invoice" and settings["xyz_parameter"] == "margin":
-            raise ValidationError(
-                _(
-                    "Analysed Parameter: the margin is the gross profit of sale orders; "
-                    "choose the confirmed sale orders as Sales Source to analyse it."
-                )
-            )
-        # the early warning's settings, when the dict holds them
-        self._validate_xyz_risk_settings(
-            settings.get("xyz_risk_factor"), settings.get("xyz_risk_min_days")
-        )
-        self._validate_xyz_model_settings(settings)
-        self._validate_xyz_followup_settings(settings)
-
-    def _validate_xyz_choices(self, settings):
-        """The choices are among the options of their field, the numbers are numbers."""
-        _ = self.env._
-        for name in SETTING_FIELDS:
-            field = self._fields[name]
-            value = settings[name]
-            if field.type == "selection":
-                options = [key for key, _label in field._description_selection(self.env)]
-                if value not in options:
-                    raise ValidationError(
-                        _(
-                            "%(setting)s must be one of: %(options)s.",
-                            setting=field._description_string(self.env),
-                            options=", ".join(options),
-                        )
-                    )
-            else:
-                self._check_xyz_number(name, value)
+    # ------------------------------------------------ the settings as runs read them
+    def _xyz_default(self, name):
+        return self._fields[name].default(self)
 
     def _xyz_settings(self):
         """The settings a run uses, as stored on the run record.
@@ -394,7 +510,7 @@ class ResCompany(models.Model):
         An empty setting (NULL in the database, or 0: no setting accepts 0) is its default.
         """
         self.ensure_one()
-        return {name: self[name] or self._fields[name].default(self) for name in SETTING_FIELDS}
+        return {name: self[name] or self._xyz_default(name) for name in SETTING_FIELDS}
 
     def _xyz_risk_settings(self):
         """The settings of the early warning (customers at risk, follow-ups).
@@ -404,21 +520,35 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         return {
-            "xyz_risk_factor": self.xyz_risk_factor
-            or self._fields["xyz_risk_factor"].default(self),
+            "xyz_risk_factor": self.xyz_risk_factor or self._xyz_default("xyz_risk_factor"),
             "xyz_risk_min_days": self.xyz_risk_min_days,
             "xyz_followup_enabled": self.xyz_followup_enabled,
             "xyz_followup_activity_type_id": self.xyz_followup_activity_type_id
-            or self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+            or self._xyz_default("xyz_followup_activity_type_id"),
         }
 
     def _xyz_model_settings(self):
         """The settings of the purchase model; an empty one (NULL in the database, or 0,
         which none accepts) is its default."""
         self.ensure_one()
-        return {
-            name: self[name] or self._fields[name].default(self) for name in MODEL_SETTING_FIELDS
+        return {name: self[name] or self._xyz_default(name) for name in MODEL_SETTING_FIELDS}
+
+    def _xyz_followup_cap(self):
+        """New follow-ups per salesperson per night at most; 0 (or empty) for no limit."""
+        self.ensure_one()
+        return int(self.xyz_followup_cap or 0)
+
+    def _xyz_screen_settings(self):
+        """Every setting of SETTINGS as the settings screen opens with it: the stored
+        value, or the default of an empty one (as the runs read it)."""
+        self.ensure_one()
+        values = {
+            **self._xyz_settings(),
+            **self._xyz_risk_settings(),
+            **self._xyz_model_settings(),
+            "xyz_followup_cap": self._xyz_followup_cap(),
         }
+        return {name: values[name] for name in SETTINGS}
 
     # ------------------------------------------------ manager performance report
     # one weight per indicator (tools/report_indicators.py)

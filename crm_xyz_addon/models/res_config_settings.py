@@ -9,26 +9,8 @@ from .res_company import WEIGHT_FIELDS
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    xyz_period_unit = fields.Selection(related="company_id.xyz_period_unit", readonly=False)
-    xyz_period_count = fields.Integer(related="company_id.xyz_period_count", readonly=False)
-    xyz_source = fields.Selection(related="company_id.xyz_source", readonly=False)
-    xyz_parameter = fields.Selection(related="company_id.xyz_parameter", readonly=False)
-    xyz_one_off_max_purchases = fields.Integer(
-        related="company_id.xyz_one_off_max_purchases", readonly=False
-    )
-    xyz_x_max_cv = fields.Float(related="company_id.xyz_x_max_cv", readonly=False)
-    xyz_y_max_cv = fields.Float(related="company_id.xyz_y_max_cv", readonly=False)
-    abc_a_percent = fields.Float(related="company_id.abc_a_percent", readonly=False)
-    abc_b_percent = fields.Float(related="company_id.abc_b_percent", readonly=False)
-    # the early warning's purchase model
-    xyz_risk_method = fields.Selection(related="company_id.xyz_risk_method", readonly=False)
-    xyz_risk_p_alive = fields.Float(related="company_id.xyz_risk_p_alive", readonly=False)
-    xyz_expected_purchases_days = fields.Integer(
-        related="company_id.xyz_expected_purchases_days", readonly=False
-    )
-    # the early warning's follow-ups
-    xyz_followup_enabled = fields.Boolean(related="company_id.xyz_followup_enabled", readonly=False)
-    xyz_followup_cap = fields.Integer(related="company_id.xyz_followup_cap", readonly=False)
+    # The settings of the classification and the early warning have one screen, for
+    # sales managers (crm.xyz.classification.settings): the Settings app links to it.
 
     # weights of the executive ranking (manager performance report), one per indicator
     # (tools/report_indicators.py), laid out by _get_view()

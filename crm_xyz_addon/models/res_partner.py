@@ -580,7 +580,8 @@ class ResPartner(models.Model):
         return super()._track_prepare(fields_iter)
 
     def unlink(self):
-        # the history has no foreign key to cascade (see crm.xyz.history)
+        # the history has no foreign key to cascade (see classification_tables): its rows
+        # go with their customer here, or with the next analysis when it is deleted in SQL
         self.env["crm.xyz.history"].sudo().search([("partner_id", "in", self.ids)]).unlink()
         if self.ids:
             report_summaries.log_changes(self.env, report_summaries.log_partner_changes(self.ids))

@@ -38,9 +38,6 @@ class CrmXyzManagerReportService(models.AbstractModel):
     _name = "crm.xyz.manager.report.service"
     _description = "Manager Performance Figures"
 
-    def init(self):
-        queries.create_report_indexes(self.env.cr)
-
     # ------------------------------------------------------------ public API
     @api.readonly
     @api.model

@@ -32,3 +32,6 @@ from . import test_classification_settings_trust
 from . import test_early_warning_trust
 from . import test_search_trust
 from . import test_read_only_screens
+from . import test_analysis_session
+from . import test_odoo_api_guard
+from . import test_history_cascades

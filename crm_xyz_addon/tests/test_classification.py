@@ -453,15 +453,21 @@ class TestClassificationSettings(XyzCommon):
                 self.assertEqual(self.company.read(list(self.company._xyz_settings())), before)
 
     def test_settings_through_the_settings_screen(self):
-        settings = self.env["res.config.settings"].create(
-            {"xyz_period_count": 6, "xyz_period_unit": "quarter"}
-        )
-        settings.execute()
+        # the one screen of the settings saves them on the company...
+        Settings = self.env["crm.xyz.classification.settings"]
+        Settings.create({"xyz_period_count": 6, "xyz_period_unit": "quarter"}).action_save()
         self.assertEqual(
             (self.company.xyz_period_count, self.company.xyz_period_unit), (6, "quarter")
         )
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
-            self.env["res.config.settings"].create({"abc_a_percent": 90}).execute()
+            Settings.create({"abc_a_percent": 90}).action_save()
+        self.assertEqual(self.company.abc_a_percent, 80)
+        # ... and the Settings app links to it instead of showing them again
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
+        action = self.env.ref("crm_xyz_addon.crm_xyz_classification_settings_action")
+        self.assertIn(f'name="{action.id}"', arch)
+        self.assertNotIn('name="xyz_period_count"', arch)
+        self.assertNotIn("xyz_period_count", self.env["res.config.settings"]._fields)
 
 
 @tagged("post_install", "-at_install")

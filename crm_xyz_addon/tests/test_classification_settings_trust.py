@@ -223,9 +223,13 @@ class TestSettingsInput(SettingsTrustCommon):
             label = self.env["res.company"]._fields[name]._description_string(self.env)
             message = re.escape(f"{label} must be a number.")
             with self.subTest(name=name), self.assertRaisesRegex(ValidationError, message):
-                self.env["res.config.settings"].create({name: value})
+                self.env["crm.xyz.classification.settings"].create({name: value})
             with self.subTest(name=name), self.assertRaisesRegex(ValidationError, message):
                 self.company.write({name: value})
+        # the weights are in the Settings app too
+        label = self.env["res.company"]._fields["xyz_weight_revenue"]._description_string(self.env)
+        with self.assertRaisesRegex(ValidationError, re.escape(f"{label} must be a number.")):
+            self.env["res.config.settings"].create({"xyz_weight_revenue": INFINITY})
 
     def test_shares_are_checked_before_any_arithmetic(self):
         for x_share in ("1e6000000", "1" * 100_000, INFINITY, NAN, -INFINITY, "1/0", [1], "⅓"):

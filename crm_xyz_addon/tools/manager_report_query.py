@@ -48,8 +48,8 @@ from odoo.tools import SQL, sql
 from . import report_summaries
 
 # indexes the report's queries need on other addons' tables: (name, table, columns,
-# included columns, predicate); made by crm.xyz.manager.report.service.init() with
-# create_report_indexes(), dropped at uninstall
+# included columns, predicate); made by the init() of the model of each table (mail.message)
+# with create_report_indexes(), dropped at uninstall
 REPORT_INDEXES = (
     # the activities done in a period, among all the messages of the database
     (
@@ -67,13 +67,16 @@ FORMER_REPORT_INDEXES = (
 )
 
 
-def create_report_indexes(cr):
-    for name, table, columns, included, predicate in REPORT_INDEXES:
+def create_report_indexes(cr, table):
+    """The indexes of REPORT_INDEXES on `table`."""
+    for name, index_table, columns, included, predicate in REPORT_INDEXES:
+        if index_table != table:
+            continue
         cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS %s ON %s (%s)%s WHERE %s",
                 SQL.identifier(name),
-                SQL.identifier(table),
+                SQL.identifier(index_table),
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 SQL(" INCLUDE (%s)", SQL(", ").join(SQL.identifier(c) for c in included))
                 if included

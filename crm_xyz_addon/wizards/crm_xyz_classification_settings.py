@@ -5,32 +5,20 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import formatLang
 
 from ..models.res_company import (
-    FOLLOWUP_SETTING_FIELDS,
-    MODEL_SETTING_FIELDS,
     PREVIEW_RISK_FIELDS,
-    RISK_SETTING_FIELDS,
     SETTING_FIELDS,
+    SETTINGS,
     WEIGHT_FIELDS,
+    setting_fields,
     weight_field,
 )
 from ..tools.report_indicators import INDICATORS
 from ..tools.vocabulary import ABC_CLASSES, STAGES, XYZ_CLASSES
 
 MANAGER_GROUP = "sales_team.group_sale_manager"
-COMPANY_FIELDS = (
-    *SETTING_FIELDS,
-    *RISK_SETTING_FIELDS,
-    *MODEL_SETTING_FIELDS,
-    *FOLLOWUP_SETTING_FIELDS,
-    *WEIGHT_FIELDS.values(),
-)
+COMPANY_FIELDS = (*SETTINGS, *WEIGHT_FIELDS.values())
 # the XYZ limits that "Suggest limits" fills in, from the other settings on the screen
 SUGGESTED_FIELDS = ("xyz_x_max_cv", "xyz_y_max_cv")
-
-
-def _company_selection(name):
-    """The choices of a setting of the company (one list, translated with it)."""
-    return lambda self: self.env["res.company"]._fields[name]._description_selection(self.env)
 
 
 class CrmXyzClassificationSettings(models.TransientModel):
@@ -47,83 +35,8 @@ class CrmXyzClassificationSettings(models.TransientModel):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
     )
-    xyz_period_unit = fields.Selection(
-        _company_selection("xyz_period_unit"), string="Analysis Sub-period", required=True
-    )
-    xyz_period_count = fields.Integer(
-        string="Number of Sub-periods",
-        required=True,
-        help="The analysis window is this many sub-periods up to the analysis date (2 to 120).",
-    )
-    xyz_source = fields.Selection(
-        _company_selection("xyz_source"), string="Sales Source", required=True
-    )
-    xyz_parameter = fields.Selection(
-        _company_selection("xyz_parameter"), string="Analysed Parameter", required=True
-    )
-    xyz_one_off_max_purchases = fields.Integer(
-        string="One-off Customer: at most",
-        required=True,
-        help="Customers with this many sales or fewer in the window are one-off, more are regular.",
-    )
-    xyz_x_max_cv = fields.Float(string="X: CV up to (%)", digits=(16, 2), required=True)
-    xyz_y_max_cv = fields.Float(string="Y: CV up to (%)", digits=(16, 2), required=True)
-    abc_a_percent = fields.Float(string="A: share of sales (%)", digits=(16, 2), required=True)
-    abc_b_percent = fields.Float(
-        string="B: share of sales (%)",
-        digits=(16, 2),
-        required=True,
-        help="C gets the rest of the sales.",
-    )
-    xyz_risk_factor = fields.Float(
-        string="At Risk After (x typical interval)",
-        digits=(16, 2),
-        required=True,
-        help="A customer is at risk when the days since its last sale exceed this many times "
-        "its typical interval between sales (more than 1).",
-    )
-    xyz_risk_min_days = fields.Integer(
-        string="At Risk: at least (days)",
-        help="Never at risk before this many days without a sale (0 or more).",
-    )
-    xyz_followup_enabled = fields.Boolean(
-        string="Schedule Follow-ups",
-        help="Put a follow-up activity on the salesperson's agenda when a customer becomes at "
-        "risk or its stage goes down. The first analysis of a company warns about every "
-        "customer at risk then: a company that does not want follow-ups on its first run "
-        "turns them off before it.",
-    )
-    xyz_followup_cap = fields.Integer(
-        string="New Follow-ups per Salesperson per Night",
-        help="At most this many new follow-ups per salesperson each night, the most valuable "
-        "customers first (ABC class, then the amount in the window, then the purchases the "
-        "purchase model expects); the others wait for the next nights as long as they stay at "
-        "risk. 0 means no limit.",
-    )
-    xyz_followup_activity_type_id = fields.Many2one(
-        "mail.activity.type", string="Follow-up Activity", help="Empty means a call."
-    )
-    xyz_risk_method = fields.Selection(
-        _company_selection("xyz_risk_method"),
-        string="At Risk By",
-        required=True,
-        help="Typical interval: no sale for longer than the risk factor times the customer's "
-        "usual interval (3 sale days at least). Purchase model: P(alive) below the threshold "
-        "(2 sale days at least); the nightly analysis fits the model on all the company's "
-        "customers, and flags by the typical interval while it has too few repeat buyers.",
-    )
-    xyz_risk_p_alive = fields.Float(
-        string="At Risk Below P(alive)",
-        digits=(16, 2),
-        help="With the purchase model, a regular or one-off customer with 2 sale days or more "
-        "is at risk when its probability of still buying from you is below this (between 0 "
-        "and 1).",
-    )
-    xyz_expected_purchases_days = fields.Integer(
-        string="Expected Purchases Over (days)",
-        help="The horizon of the expected purchases that the purchase model gives each "
-        "customer (1 to 3650 days).",
-    )
+    # each setting of the company (res_company.SETTINGS), as the screen shows it
+    vars().update(setting_fields(on_screen=True))
     preview_html = fields.Html(
         string="Preview", compute="_compute_preview", sanitize=False, readonly=True
     )
@@ -143,15 +56,14 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self._check_manager()
         defaults = super().default_get(fields_list)
         company = self.env.company
-        current = {
-            **company._xyz_settings(),
-            **company._xyz_risk_settings(),
-            **company._xyz_model_settings(),
-            "xyz_followup_cap": company._xyz_followup_cap(),
-            **company._xyz_weights_by_field(),
-        }
-        current["xyz_followup_activity_type_id"] = current["xyz_followup_activity_type_id"].id
-        defaults.update({name: current[name] for name in COMPANY_FIELDS if name in fields_list})
+        current = {**company._xyz_screen_settings(), **company._xyz_weights_by_field()}
+        defaults.update(
+            {
+                name: self._fields[name].convert_to_write(current[name], self)
+                for name in COMPANY_FIELDS
+                if name in fields_list
+            }
+        )
         return defaults
 
     @api.model
@@ -338,19 +250,11 @@ class CrmXyzClassificationSettings(models.TransientModel):
         self._check_manager()
         self.ensure_one()
         self._check_company(self.company_id.id)
-        values = {name: self[name] for name in COMPANY_FIELDS}
-        values["xyz_followup_activity_type_id"] = self.xyz_followup_activity_type_id.id
-        self.company_id._validate_xyz_settings(
-            {
-                name: values[name]
-                for name in (
-                    *SETTING_FIELDS,
-                    *RISK_SETTING_FIELDS,
-                    *MODEL_SETTING_FIELDS,
-                    *FOLLOWUP_SETTING_FIELDS,
-                )
-            }
-        )
+        values = {
+            name: self._fields[name].convert_to_write(self[name], self) for name in COMPANY_FIELDS
+        }
+        # each group of settings by its method of the company, as saving there checks it
+        self.company_id._validate_xyz_settings({name: values[name] for name in SETTINGS})
         weights = {name: values[name] for name in WEIGHT_FIELDS.values()}
         self.company_id._validate_xyz_weights(weights)
         if not any(weight > 0 for weight in weights.values()):
