@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import sql as sqltools
 
 from ..tools import classification_tables
@@ -69,11 +69,13 @@ class CrmXyzHistory(models.Model):
         ):
             sqltools.create_index(self.env.cr, name, self._table, columns)
 
-    def _delete_dangling(self, company):
-        """Delete the rows of `company` whose customer or run was deleted in SQL, past the
-        unlink() that deletes their rows (see classification_tables)."""
+    @api.autovacuum
+    def _gc_dangling(self):
+        """Delete the rows whose customer or run was deleted in SQL, past the unlink()
+        that deletes their rows (see classification_tables). In Odoo's daily clean-up,
+        not in the nightly analysis: it reads the whole history, which grows every night."""
         self.env.flush_all()
-        self.env.cr.execute(classification_tables.delete_dangling_history(company.id))
+        self.env.cr.execute(classification_tables.DELETE_DANGLING_HISTORY)
         if self.env.cr.rowcount:
             self.invalidate_model()
         return self.env.cr.rowcount

@@ -350,7 +350,6 @@ class CrmXyzRun(models.Model):
             }
         )
         counts = run._classify(company, as_of)
-        self.env["crm.xyz.history"]._delete_dangling(company)
         run._fit_purchase_model(company, counts.pop("model_figures", None) or [])
         counts.update(run._flag_at_risk_by_model(company, as_of, counts))
         followups, unassigned, waiting = self.env["crm.xyz.warning"]._follow_up(company, as_of, run)
@@ -831,8 +830,8 @@ class CrmXyzRun(models.Model):
 
     def unlink(self):
         # the history has no foreign key to cascade (see classification_tables): its rows
-        # go with their run here, or with the next analysis of the company when the run
-        # is deleted in SQL
+        # go with their run here, or with Odoo's daily clean-up when the run is deleted in
+        # SQL
         self.env["crm.xyz.history"].sudo().search([("run_id", "in", self.ids)]).unlink()
         return super().unlink()
 

@@ -48,16 +48,10 @@ def create_table(cr, model, *, fillfactor=None):
 
 # The history has no foreign key (see above): res.partner.unlink(), crm.xyz.run.unlink()
 # and the contact merge look after its rows. What they cannot see, a customer or a run
-# deleted in SQL, the nightly analysis of the company clears with this statement.
-def delete_dangling_history(company_id):
-    return SQL(
-        """
-        DELETE FROM crm_xyz_history history
-         WHERE history.company_id = %s
-           AND (NOT EXISTS (SELECT FROM res_partner partner
-                             WHERE partner.id = history.partner_id)
-                OR (history.run_id IS NOT NULL
-                    AND NOT EXISTS (SELECT FROM crm_xyz_run run WHERE run.id = history.run_id)))
-        """,
-        company_id,
-    )
+# deleted in SQL, Odoo's daily clean-up (crm.xyz.history._gc_dangling) clears with this.
+DELETE_DANGLING_HISTORY = """
+    DELETE FROM crm_xyz_history history
+     WHERE NOT EXISTS (SELECT FROM res_partner partner WHERE partner.id = history.partner_id)
+        OR (history.run_id IS NOT NULL
+            AND NOT EXISTS (SELECT FROM crm_xyz_run run WHERE run.id = history.run_id))
+"""
