@@ -380,10 +380,9 @@ def pg_running(bindir, data):
     )
 
 
-def stop_cluster():
-    """Stop the private cluster; True when it was running."""
+def _stop_server(data):
+    """Stop the PostgreSQL server of the data folder `data`; True when it was running."""
     bindir = pg_bindir()
-    data, _run, _log = pg_dirs()
     if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
         subprocess.run(
             as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
@@ -392,6 +391,11 @@ def stop_cluster():
         )
         return True
     return False
+
+
+def stop_cluster():
+    """Stop the private cluster; True when it was running."""
+    return _stop_server(pg_dirs()[0])
 
 
 # ----------------------------------------------------------------- standby
@@ -540,16 +544,7 @@ def _base_backup(bindir, primary_run, data, run, logfile):
 
 def stop_standby():
     """Stop the hot standby; True when it was running."""
-    bindir = pg_bindir()
-    data, _run, _log = standby_dirs()
-    if bindir and (data / "PG_VERSION").exists() and pg_running(bindir, data):
-        subprocess.run(
-            as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
-        return True
-    return False
+    return _stop_server(standby_dirs()[0])
 
 
 def standby_running():
