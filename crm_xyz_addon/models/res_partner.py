@@ -12,6 +12,7 @@ from ..tools.vocabulary import (
     TREND_ARROWS,
     TREND_SELECTION,
     XYZ_SELECTION,
+    translated_selection,
 )
 
 # written only by the analysis (crm.xyz.run) and by the override logic below
@@ -100,6 +101,9 @@ def _classification_field(field_class, *args, manual=False, **kwargs):
     """A partner field that reads (and for the manual ones writes) the current company's row."""
     name = kwargs.pop("name")
     kwargs["search"] = _classification_search(name)
+    if field_class is fields.Selection:
+        # labels from the code, not from the database: see translated_selection()
+        args = (translated_selection(args[0]), *args[1:])
     return field_class(
         *args,
         # the manual fields apart: Odoo protects every field of a compute method while it

@@ -6,6 +6,10 @@ from ..tools import classification_query, report_summaries
 from ..tools.vocabulary import ABC_SELECTION, STAGE_SELECTION, XYZ_SELECTION
 
 SALES_GROUP = "sales_team.group_sale_salesman"
+# the three classes at confirmation are fetched together and only when asked for:
+# Odoo checks the group of every field of a prefetch group each time it fetches the
+# order, which confirming an order does a dozen times
+CONFIRMED_CLASSES_PREFETCH = "crm_xyz_confirmed_classes"
 # the customer's classes an order keeps from its confirmation
 CONFIRMED_CLASS_FIELDS = (
     "confirmed_relationship_stage",
@@ -43,6 +47,7 @@ class SaleOrder(models.Model):
         readonly=True,
         copy=False,
         groups=SALES_GROUP,
+        prefetch=CONFIRMED_CLASSES_PREFETCH,
     )
     confirmed_abc_class = fields.Selection(
         ABC_SELECTION,
@@ -50,6 +55,7 @@ class SaleOrder(models.Model):
         readonly=True,
         copy=False,
         groups=SALES_GROUP,
+        prefetch=CONFIRMED_CLASSES_PREFETCH,
     )
     confirmed_xyz_class = fields.Selection(
         XYZ_SELECTION,
@@ -57,6 +63,7 @@ class SaleOrder(models.Model):
         readonly=True,
         copy=False,
         groups=SALES_GROUP,
+        prefetch=CONFIRMED_CLASSES_PREFETCH,
     )
     # stored so that the manager report counts a year of completed orders without
     # reading their lines; filled by SQL at install and upgrade
@@ -118,24 +125,35 @@ class SaleOrder(models.Model):
 
     def _xyz_confirmation_classes(self):
         """{order: (stage, ABC, XYZ)} of each order's customer now, in the order's company,
-        in one query (the confirmation reads them twice: see action_confirm())."""
-        self.flush_recordset(["partner_id", "company_id"])
+        in one query (the confirmation of several orders reads them twice: see
+        action_confirm())."""
+        orders = self.sudo()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["crm.xyz.classification"].flush_model(
             ["partner_id", "company_id", "relationship_stage", "abc_class", "xyz_class"]
         )
-        self.env.cr.execute(classification_query.customer_classes_of_orders(self.ids))
+        # the orders' contacts and companies are in the cache: two tables to read
+        self.env.cr.execute(classification_query.classes_of_contacts(orders.partner_id.ids))
         classes = {
-            order_id: tuple(value or False for value in row)
-            for order_id, *row in self.env.cr.fetchall()
+            (partner_id, company_id): tuple(value or False for value in row)
+            for partner_id, company_id, *row in self.env.cr.fetchall()
         }
-        return {order: classes[order.id] for order in self.sudo()}
+        unclassified = (False,) * len(CONFIRMED_CLASS_FIELDS)
+        return {
+            order: classes.get((order.partner_id.id, order.company_id.id), unclassified)
+            for order in orders
+        }
+
+    def _xyz_classes_in_confirmation_write(self):
+        """Whether the confirmation's own write can carry the classes: the user may
+        write them (else action_confirm() writes them as superuser)."""
+        return self.env.su or self.env.user.has_group(SALES_GROUP)
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
-        # orders of one class (one order, most often) take it with the confirmation's
-        # own write; the others get theirs in action_confirm()
-        if self.env.su or self.env.user.has_group(SALES_GROUP):
+        # orders of one class (one order, always) take it with the confirmation's own
+        # write; the others get theirs in action_confirm()
+        if self._xyz_classes_in_confirmation_write():
             classes = set(self._xyz_confirmation_classes().values())
             if len(classes) == 1:
                 values.update(zip(CONFIRMED_CLASS_FIELDS, classes.pop(), strict=True))
@@ -143,6 +161,8 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         result = super().action_confirm()
+        if len(self) == 1 and self._xyz_classes_in_confirmation_write():
+            return result  # _prepare_confirmation_values() gave it its class
         by_classes = defaultdict(lambda: self.env["sale.order"].sudo())
         for order, classes in self._xyz_confirmation_classes().items():
             if tuple(order[name] for name in CONFIRMED_CLASS_FIELDS) != classes:

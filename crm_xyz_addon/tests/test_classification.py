@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -379,6 +380,38 @@ class TestClassificationRuns(XyzCommon):
             [("order_reference", "=", f"sale.order,{order.id}")]
         )
         self.assertEqual(report.confirmed_relationship_stage, "regular")
+
+    def test_orders_confirmed_together_keep_each_customer_class(self):
+        # a regular customer (ordering through a contact), a one-off one and a new one,
+        # confirmed in one call by the salesman: each order gets its own customer's class
+        regular = self.create_customer("Regular Buyer")
+        for months in range(1, 4):
+            self.create_order(regular, 100, months_before(months))
+        one_off = self.create_customer("One-off Buyer")
+        self.create_order(one_off, 50, months_before(1))
+        self.run_analysis(AS_OF)
+        contact = self.env["res.partner"].create({"name": "Buyer's Clerk", "parent_id": regular.id})
+        newcomer = self.create_customer("Newcomer")
+        orders = self.env["sale.order"].concat(
+            *(
+                self.create_order(partner, 100, AS_OF, confirm=False)
+                for partner in (contact, one_off, newcomer)
+            )
+        )
+        call_kw(self.env["sale.order"].with_user(self.salesman), "action_confirm", [orders.ids], {})
+        orders.invalidate_recordset()
+        self.assertEqual(
+            orders.mapped("confirmed_relationship_stage"), ["regular", "one_off", False]
+        )
+        self.assertEqual(
+            orders.mapped("confirmed_abc_class"),
+            [self.classified(regular).abc_class, self.classified(one_off).abc_class, False],
+        )
+        self.assertTrue(self.classified(regular).abc_class)
+        # one order alone takes its class with the confirmation's own write
+        single = self.create_order(contact, 100, AS_OF, confirm=False)
+        call_kw(self.env["sale.order"].with_user(self.salesman), "action_confirm", [single.ids], {})
+        self.assertEqual(single.confirmed_relationship_stage, "regular")
 
     def test_interrupted_run_leaves_nothing_half_written(self):
         customers = [self.create_customer(f"Batch {i}") for i in range(3)]

@@ -102,6 +102,23 @@ class TestPartnerMerge(XyzCommon):
         self.assertEqual((merged.abc_class_manual, merged.abc_class), ("B", "B"))
         self.assertEqual(self.history(newcomer), moved)
 
+    def test_newest_source_override_wins_where_the_destination_has_none(self):
+        # company 1: two sources with overrides, the destination without a row; company 2:
+        # the destination's own override stays
+        newcomer = self.create_customer("XYZ Newcomer", email="buyer@example.com")
+        self.in_company(newcomer, self.company_2).abc_class_manual = "A"
+        self.in_company(self.keeper, self.company).xyz_class_manual = "X"
+        self.in_company(self.duplicate, self.company).xyz_class_manual = "Y"
+        self.in_company(self.duplicate, self.company_2).abc_class_manual = "C"
+        self.merge(self.admin, newcomer | self.keeper | self.duplicate, newcomer)
+        mine = self.in_company(newcomer, self.company)
+        # Odoo gives precedence to the later sources: the duplicate is the newest
+        self.assertEqual((mine.xyz_class_manual, mine.xyz_class), ("Y", "Y"))
+        other = self.in_company(newcomer, self.company_2)
+        self.assertEqual((other.abc_class_manual, other.abc_class), ("A", "A"))
+        rows = self.env["crm.xyz.classification"].search([("partner_id", "=", newcomer.id)])
+        self.assertEqual(len(rows), 2)  # one per company
+
     def test_salesman_allowed_to_merge_contacts_merges_classified_customers(self):
         # not a sales manager: Odoo's wizard lets him merge contacts with the same email
         self.salesman.groups_id = [Command.link(self.env.ref("base.group_partner_manager").id)]

@@ -459,21 +459,19 @@ def preview_statement(source, parameter):
     """
 
 
-def customer_classes_of_orders(order_ids):
-    """Rows (order id, stage, ABC class, XYZ class): the classification each order's
-    customer (the commercial partner) has in the order's company, NULL where it has
-    none."""
+def classes_of_contacts(partner_ids):
+    """Rows (partner id, company id, stage, ABC class, XYZ class): the classifications
+    that the customers (commercial partners) of the contacts ``partner_ids`` have, in
+    every company where they have one."""
     return SQL(
         """
-        SELECT so.id, row.relationship_stage, row.abc_class, row.xyz_class
-          FROM sale_order so
-          JOIN res_partner member ON member.id = so.partner_id
-          LEFT JOIN crm_xyz_classification row
-                 ON row.partner_id = member.commercial_partner_id
-                AND row.company_id = so.company_id
-         WHERE so.id = ANY(%s)
+        SELECT member.id, row.company_id, row.relationship_stage, row.abc_class,
+               row.xyz_class
+          FROM res_partner member
+          JOIN crm_xyz_classification row ON row.partner_id = member.commercial_partner_id
+         WHERE member.id = ANY(%s)
         """,
-        list(order_ids),
+        list(partner_ids),
     )
 
 

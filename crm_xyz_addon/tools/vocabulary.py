@@ -3,8 +3,17 @@
 The relationship stages, the ABC and XYZ classes, the trends and the rows of the
 customer portfolio, with their labels: every selection field, Python list and SQL
 CASE of the addon is derived from here. Selection labels are translated by Odoo
-with the fields that use them.
+with the fields that use them, and the partner's fields translate them from the
+code (``translated_selection``).
 """
+
+
+def _lt(label):
+    """Marks `label` as a code string of the translation template, and gives it back
+    as it is: the lists below stay plain for Odoo's stored selection fields, and
+    translated_selection() finds the translations among the addon's code strings."""
+    return label
+
 
 STAGE_POTENTIAL = "potential"
 STAGE_ONE_OFF = "one_off"
@@ -13,10 +22,10 @@ STAGE_LOST = "lost"
 
 # in the order the screens list them
 STAGE_SELECTION = [
-    (STAGE_POTENTIAL, "Potential"),
-    (STAGE_ONE_OFF, "One-off"),
-    (STAGE_REGULAR, "Regular"),
-    (STAGE_LOST, "Lost"),
+    (STAGE_POTENTIAL, _lt("Potential")),
+    (STAGE_ONE_OFF, _lt("One-off")),
+    (STAGE_REGULAR, _lt("Regular")),
+    (STAGE_LOST, _lt("Lost")),
 ]
 STAGES = tuple(key for key, _label in STAGE_SELECTION)
 # lost < potential < one_off < regular: the order that gives a trend its direction
@@ -36,10 +45,10 @@ TREND_DOWN = "down"
 TREND_SAME = "same"
 TREND_NEW = "new"
 TREND_SELECTION = [
-    (TREND_UP, "Up"),
-    (TREND_DOWN, "Down"),
-    (TREND_SAME, "Same"),
-    (TREND_NEW, "New"),
+    (TREND_UP, _lt("Up")),
+    (TREND_DOWN, _lt("Down")),
+    (TREND_SAME, _lt("Same")),
+    (TREND_NEW, _lt("New")),
 ]
 TREND_ARROWS = {TREND_UP: "↑", TREND_DOWN: "↓"}
 
@@ -103,3 +112,17 @@ def trend_sql(previous, new):
 def count_field(key):
     """The field of a run that counts the customers of a stage or class: 'a_count'."""
     return f"{key.lower()}_count"
+
+
+def translated_selection(selection):
+    """A selection method giving `selection` with its labels in the user's language.
+
+    The translations come from the addon's code strings, which Odoo keeps for the life
+    of the process: a field with a selection list reads its labels from the database
+    again after each reset of Odoo's caches (merging contacts resets them, and then
+    describes every field of the contact)."""
+
+    def labels(records):
+        return [(key, records.env._(label)) for key, label in selection]
+
+    return labels

@@ -26,30 +26,43 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             report_summaries.log_changes(
                 self.env, report_summaries.log_partner_changes(partners.ids)
             )
-        companies = self.env["res.company"].sudo().search([])
         # read before the merge: Odoo moves or deletes the sources' rows in SQL
-        overrides = {
-            company: {
-                partner: {
-                    name: partner.sudo().with_company(company)[name] for name in MANUAL_FIELDS
-                }
-                for partner in partners
-            }
-            for company in companies
-        }
+        overrides = self._xyz_overrides(partners)
         super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
         destination = partners.exists()
         if len(partners) < 2 or len(destination) != 1:
             return  # nothing was merged
         # the newest source first, as Odoo gives precedence to the later sources
         sources = (partners - destination).sorted("id", reverse=True)
-        self.env.invalidate_all()
-        for company in companies:
+        if not any(partner_id in sources.ids for partner_id, _company_id in overrides):
+            return  # no source had an override: the destination keeps its own
+        # Odoo moved a source's row where the destination had none in its company
+        self.env["crm.xyz.classification"].invalidate_model()
+        now = self._xyz_overrides(destination)
+        for company_id in {company_id for _partner_id, company_id in overrides}:
             self._xyz_merge_manual_overrides(
-                destination.with_company(company),
-                overrides[company][destination],
-                [overrides[company][source] for source in sources],
+                destination.with_company(company_id),
+                now.get((destination.id, company_id), {}),
+                overrides.get((destination.id, company_id), {}),
+                [overrides.get((source.id, company_id), {}) for source in sources],
             )
+
+    def _xyz_overrides(self, partners):
+        """{(partner id, company id): {manual field: value}} of the classification rows of
+        `partners` that have an override, in every company, in one query."""
+        # sudo: whoever may merge contacts may merge their overrides (see below)
+        rows = (
+            self.env["crm.xyz.classification"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", partners.ids)], ["partner_id", "company_id", *MANUAL_FIELDS]
+            )
+        )
+        return {
+            (row.partner_id.id, row.company_id.id): {name: row[name] for name in MANUAL_FIELDS}
+            for row in rows
+            if any(row[name] for name in MANUAL_FIELDS)
+        }
 
     def _update_foreign_keys(self, src_partners, dst_partner):
         # the history has no foreign key for Odoo to follow: move it with the others
@@ -67,19 +80,20 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         salesperson_history._refresh_ranges(dst_partner.ids)
         return result
 
-    def _xyz_merge_manual_overrides(self, destination, own, others):
+    def _xyz_merge_manual_overrides(self, destination, current, own, others):
         """In the company of `destination`'s environment, keep its own manual overrides
-        and take, where it has none, the first one of `others` ({field: value} each)."""
+        (`own`) and take, where it has none, the first one of `others` ({field: value}
+        each, none where a field is missing); `current` are those it has after Odoo's
+        merge."""
         # sudo: Odoo's checks have passed, and whoever may merge contacts may merge their
         # overrides, sales manager or not (direct writes stay closed to salesmen)
-        destination = destination.sudo()
         values = {}
         for name in MANUAL_FIELDS:
-            wanted = own[name] or next((vals[name] for vals in others if vals[name]), False)
-            if destination[name] != wanted:
+            wanted = own.get(name) or next((vals[name] for vals in others if vals.get(name)), False)
+            if (current.get(name) or False) != wanted:
                 values[name] = wanted
         if values:
-            destination.write(values)  # the effective stage and classes follow
+            destination.sudo().write(values)  # the effective stage and classes follow
 
     def _update_values(self, src_partners, dst_partner):
         # the key makes res.partner.write() drop the classification fields from this write
