@@ -76,6 +76,7 @@ def build_benchmark_data(
     months=DEFAULT_MONTHS,
     seed=0.42,
     check_foreign_keys=True,
+    addon=True,
 ):
     """Build the synthetic data of `customers` customers in `company` (default env.company).
 
@@ -83,7 +84,9 @@ def build_benchmark_data(
     (the agenda user), spread over six months before and after `as_of`.
     Without `check_foreign_keys` (and for a database superuser only), the
     foreign key triggers are skipped while loading: ten times faster, for the
-    benchmark; the smoke test keeps them, which checks the builder.
+    benchmark; the smoke test keeps them, which checks the builder. Without `addon`
+    (a database without crm_xyz_addon: the write-path benchmark's floor), the addon's
+    own columns and rows are left out (the completed flag, the payments received).
     """
     company = company or env.company
     as_of = fields.Date.to_date(as_of) or fields.Date.context_today(env["res.partner"])
@@ -110,18 +113,21 @@ def build_benchmark_data(
         cr.execute("SET LOCAL session_replication_role = replica")
     for statement in BUILD_STATEMENTS:
         cr.execute(statement.format(**optional) if "{" in statement else statement, params)
-    # the stored flag of completed orders, as the ORM keeps it (imported here: the
-    # addons path is known once Odoo's configuration is read)
-    from odoo.addons.crm_xyz_addon.tools.manager_report_query import (
-        flag_completed_orders,
-        record_received_payments_query,
-    )
+    if addon:
+        # the stored flag of completed orders, as the ORM keeps it (imported here: the
+        # addons path is known once Odoo's configuration is read)
+        from odoo.addons.crm_xyz_addon.tools.manager_report_query import (
+            flag_completed_orders,
+            record_received_payments_query,
+        )
 
-    flag_completed_orders(cr)
+        flag_completed_orders(cr)
     if skip_checks:
         cr.execute("SET LOCAL session_replication_role = origin")
-    # ... and the payments received, as the reconciliations made through the ORM write them
-    cr.execute(record_received_payments_query())
+    if addon:
+        # ... and the payments received, as the reconciliations made through the ORM
+        # write them
+        cr.execute(record_received_payments_query())
     cr.execute(COUNTS_QUERY)
     counts = dict(zip([desc[0] for desc in cr.description], cr.fetchone(), strict=True))
     cr.execute("SELECT user_id, is_manager, is_agenda FROM bench_salesperson ORDER BY k")

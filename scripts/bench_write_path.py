@@ -29,7 +29,10 @@ data, then the same synthetic data in both through the ORM (customers with a
 contact each, salespeople, a product, a past order per customer, the
 quotations and invoices the measures use), and in the addon's one the refresh
 of the manager report's summaries, as the nightly job leaves it. Each run
-starts from fresh copies.
+starts from fresh copies. With --scale N both databases are built for the run
+instead, each with the scale benchmark's N customers and their two years of
+documents (scripts/bench_data.py) under the same records, the one with the
+addon then analysed and its report's summaries refreshed.
 
 It prints one table (figure, without, with, ratio, target, verdict) and which
 targets hold, and appends its rows to .local/bench/results.md in the format of
@@ -53,6 +56,7 @@ from contextlib import closing
 from datetime import timedelta
 
 import bench
+import bench_data
 import dev
 
 import odoo
@@ -158,6 +162,15 @@ def parse_args(argv):
         help="confirmed orders of the bulk create [%(default)s]",
     )
     parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="customers of the scale benchmark's synthetic history (scripts/bench_data.py, "
+        "two years of orders and invoices) loaded into both databases under the write "
+        "path's own records; the two databases are then built for the run, without "
+        "templates [none]",
+    )
+    parser.add_argument(
         "--goods",
         action="store_true",
         help="sell a consumable product (Odoo then creates a delivery for every confirmed "
@@ -186,11 +199,15 @@ def main(argv):
         return serve(args)
     started = time.monotonic()
     load_at_start = os.getloadavg()[0]
-    ensure_templates(args)
+    if args.scale:
+        build_scaled_databases(args)
+    else:
+        ensure_templates(args)
     pools = {}
     try:
-        for label in LABELS:
-            copy_database(TEMPLATES[label], DATABASES[label])
+        if not args.scale:
+            for label in LABELS:
+                copy_database(TEMPLATES[label], DATABASES[label])
         say("loading the registries and forking the workers")
         pools = {label: Pool(args, DATABASES[label]) for label in LABELS}
         for pool in pools.values():
@@ -202,7 +219,7 @@ def main(argv):
         if args.drop:
             for db in DATABASES.values():
                 bench.drop_database(db)
-    customers = pools[WITH].data["counts"]["customers"]
+    customers = pools[WITH].data["counts"]["customers"] + args.scale
     table = render_table(measures)
     verdict = render_targets(measures)
     load = (load_at_start, os.getloadavg()[0])
@@ -252,7 +269,7 @@ def ensure_templates(args):
     logs = dev.LOCAL / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     fingerprint = data_fingerprint(args)
-    addon_comment = f"{ADDON} {bench.addon_fingerprint()} on {','.join(dev.dependencies())}"
+    addon_comment = addon_template_comment()
     comments = {
         WITHOUT: f"write path data {fingerprint}",
         WITH: f"write path data {fingerprint} {addon_comment}",
@@ -262,12 +279,7 @@ def ensure_templates(args):
         for label in LABELS
         if args.rebuild or bench.database_comment(TEMPLATES[label]) != comments[label]
     ]
-    install = None
-    if WITH in stale and (args.rebuild or bench.database_comment(ADDON_TEMPLATE) != addon_comment):
-        bench.drop_database(ADDON_TEMPLATE)
-        dev.create_from_template(args.config, ADDON_TEMPLATE, logs)
-        say(f"installing {ADDON} without demo data into {ADDON_TEMPLATE} (minutes)")
-        install = Installation(args.config, ADDON_TEMPLATE, logs / "bench_write_path_install.log")
+    install = start_addon_template(args, logs) if WITH in stale else None
     try:
         if WITHOUT in stale:
             bench.drop_database(TEMPLATES[WITHOUT])
@@ -275,13 +287,50 @@ def ensure_templates(args):
             build_template(args, TEMPLATES[WITHOUT], comments[WITHOUT])
         if install is not None:
             install.wait()
-            bench.set_database_comment(ADDON_TEMPLATE, addon_comment)
         if WITH in stale:
             copy_database(ADDON_TEMPLATE, TEMPLATES[WITH])
             build_template(args, TEMPLATES[WITH], comments[WITH])
     finally:
         if install is not None:
             install.stop()
+
+
+def addon_template_comment():
+    return f"{ADDON} {bench.addon_fingerprint()} on {','.join(dev.dependencies())}"
+
+
+def start_addon_template(args, logs):
+    """Start installing the addon into ADDON_TEMPLATE when it is not there for this
+    version; the Installation to wait for, or None."""
+    if not args.rebuild and bench.database_comment(ADDON_TEMPLATE) == addon_template_comment():
+        return None
+    bench.drop_database(ADDON_TEMPLATE)
+    dev.create_from_template(args.config, ADDON_TEMPLATE, logs)
+    say(f"installing {ADDON} without demo data into {ADDON_TEMPLATE} (minutes)")
+    return Installation(args.config, ADDON_TEMPLATE, logs / "bench_write_path_install.log")
+
+
+def build_scaled_databases(args):
+    """--scale: the two measured databases built for this run, each with the scale
+    benchmark's synthetic history under the write path's records. No template: at
+    100,000 customers a template and its copy would take twice the disk (6 GB each),
+    and each run consumes its quotations and invoices."""
+    logs = dev.LOCAL / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    install = start_addon_template(args, logs)
+    try:
+        bench.drop_database(DATABASES[WITHOUT])
+        dev.create_from_template(args.config, DATABASES[WITHOUT], logs)
+        build_template(args, DATABASES[WITHOUT], f"write path data at scale {args.scale}")
+        if install is not None:
+            install.wait()
+    finally:
+        if install is not None:
+            install.stop()
+    copy_database(ADDON_TEMPLATE, DATABASES[WITH])
+    build_template(
+        args, DATABASES[WITH], f"write path data at scale {args.scale} {addon_template_comment()}"
+    )
 
 
 class Installation:
@@ -312,6 +361,7 @@ class Installation:
     def wait(self):
         if self.process.wait():
             raise SystemExit(f"installing {ADDON} failed, see {self.logfile}")
+        bench.set_database_comment(ADDON_TEMPLATE, addon_template_comment())
 
     def stop(self):
         if self.process.poll() is None:
@@ -325,6 +375,16 @@ def build_template(args, db, comment):
     registry = Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, CONTEXT)
+        if args.scale:
+            say(f"{db}: {args.scale:,} customers with two years of orders and invoices (minutes)")
+            bench_data.build_benchmark_data(
+                env,
+                args.scale,
+                company=env.ref("base.main_company"),
+                check_foreign_keys=False,
+                addon="crm.xyz.run" in env,
+            )
+            cr.commit()
         data = build_data(env, data_sizes(args))
         env["ir.config_parameter"].set_param(DATA_PARAMETER, json.dumps(data))
         cr.commit()

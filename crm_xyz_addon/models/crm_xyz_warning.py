@@ -38,8 +38,15 @@ class CrmXyzWarning(models.Model):
     _mail_post_access = "read"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    # indexed: deleting or merging customers looks up all their episodes (the unique
+    # index below holds the open ones only)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+        index=True,
     )
     user_id = fields.Many2one(
         "res.users", string="Salesperson", readonly=True, help="The salesperson at the warning."
