@@ -53,10 +53,11 @@ import sys
 import time
 import traceback
 from contextlib import closing
-from datetime import timedelta
+from datetime import date, timedelta
 
 import bench
 import bench_data
+import bench_report_reference
 import dev
 
 import odoo
@@ -91,7 +92,7 @@ RESULTS_SECTION = (
     "Write path: Odoo's own flows, the floor of each row being the same work in a database "
     "without the addon (`./scripts/dev.py bench --write-path`)"
 )
-TARGETS = {"throughput_ratio": 0.9, "bulk_ratio": 1.1, "flow_ratio": 1.1}
+TARGETS = {"throughput_ratio": 0.9, "bulk_ratio": 1.1, "flow_ratio": 1.1, "report_seconds": 1.0}
 TASKS = {
     "confirm": "confirmations of quotations of one salesperson dated the same day",
     "post": "postings of draft invoices of one customer",
@@ -213,6 +214,8 @@ def main(argv):
         for pool in pools.values():
             pool.wait_loaded()
         measures = WritePathBenchmark(args, pools).run()
+        if args.scale:
+            measures.append(measure_report(pools[WITH].data["scale"]))
     finally:
         for pool in pools.values():
             pool.close()
@@ -375,9 +378,10 @@ def build_template(args, db, comment):
     registry = Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, CONTEXT)
+        scaled = None
         if args.scale:
             say(f"{db}: {args.scale:,} customers with two years of orders and invoices (minutes)")
-            bench_data.build_benchmark_data(
+            scaled = bench_data.build_benchmark_data(
                 env,
                 args.scale,
                 company=env.ref("base.main_company"),
@@ -386,6 +390,12 @@ def build_template(args, db, comment):
             )
             cr.commit()
         data = build_data(env, data_sizes(args))
+        if scaled:
+            data["scale"] = {
+                "as_of": scaled.as_of.isoformat(),
+                "company_id": scaled.company_id,
+                "manager_user_id": scaled.manager_user_id,
+            }
         env["ir.config_parameter"].set_param(DATA_PARAMETER, json.dumps(data))
         cr.commit()
         if "crm.xyz.run" in env:
@@ -982,6 +992,56 @@ def summarize_concurrency(runs):
     }
 
 
+def measure_report(scale):
+    """--scale: the manager report of every salesperson over the last year, for a sales
+    manager in a read-only transaction, after the day of writes the measures made; beside
+    it, as the figure without the addon, the previous release's queries, which read the
+    documents alone, on the same data. Their figures must be the same."""
+    from odoo.addons.crm_xyz_addon.tools.manager_report import previous_period
+    from odoo.addons.crm_xyz_addon.tools.manager_report_query import jit_disabled
+
+    as_of = date.fromisoformat(scale["as_of"])
+    date_from = as_of - timedelta(days=364)
+    context = {**CONTEXT, "allowed_company_ids": [scale["company_id"]]}
+    registry = Registry(DATABASES[WITH])
+    with closing(registry.cursor()) as cr:
+        cr.execute("SET TRANSACTION READ ONLY")
+        report = api.Environment(cr, scale["manager_user_id"], context)[bench.REPORT_MODEL]
+        stats, indicators = bench.web_measure(
+            report.env, lambda: report.get_indicators(date_from, as_of)
+        )
+    previous = bench_report_reference.load_previous_queries(bench.ROOT)
+    if previous is None:
+        raise SystemExit("the report's reference release is not in the git history")
+    module, version = previous
+    with closing(registry.cursor()) as cr:
+        env = api.Environment(cr, scale["manager_user_id"], context)
+        periods = [(date_from, as_of), previous_period(date_from, as_of)]
+        with jit_disabled(cr):
+            differences, _seconds, previous_seconds = bench_report_reference.compare(
+                cr, env["crm.xyz.manager.report.service"], module, periods
+            )
+        cr.rollback()
+    for difference in differences[:20]:
+        say(f"report figure differs: {difference}")
+    summary = {
+        WITHOUT: {"seconds": previous_seconds, "queries": None},
+        WITH: {"seconds": stats["seconds"], "queries": stats["queries"]},
+    }
+    measure = {
+        "kind": "report",
+        "figure": f"manager report of {len(indicators)} salespeople over a year, read-only "
+        f"(without: release {version}'s queries on the documents)",
+        "summary": summary,
+        "runs": {label: [summary[label]] for label in LABELS},
+        "ratio": stats["seconds"] / previous_seconds,
+        "differences": len(differences),
+        "holds": stats["seconds"] < TARGETS["report_seconds"] and not differences,
+    }
+    say(f"{measure['figure']}: {describe(measure, WITH)}, {verdict_text(measure)}")
+    return measure
+
+
 # ------------------------------------------------------------------ output
 def describe(measure, label):
     summary = measure["summary"][label]
@@ -990,16 +1050,28 @@ def describe(measure, label):
             f"{summary['throughput']:.1f} op/s, {summary['retries']} retries, "
             f"{len(summary['failures'])} failures, longest {summary['longest']:.2f} s"
         )
+    if summary["queries"] is None:
+        return bench.format_seconds(summary["seconds"])
     return f"{bench.format_seconds(summary['seconds'])}, {summary['queries']:,.0f} queries"
 
 
 def target_text(measure):
     if measure["kind"] == "concurrency":
         return f"≥ {TARGETS['throughput_ratio']}×, 0 failures, no retry more than without"
+    if measure["kind"] == "report":
+        return f"< {TARGETS['report_seconds']:.0f} s, the same figures as without"
     return f"≤ {measure['limit']}×"
 
 
 def verdict_text(measure):
+    if measure["kind"] == "report":
+        seconds = measure["summary"][WITH]["seconds"]
+        missed = (
+            [f"{bench.format_seconds(seconds)}"] if seconds >= TARGETS["report_seconds"] else []
+        )
+        if measure["differences"]:
+            missed.append(f"{measure['differences']} figures differ")
+        return "MISSED: " + ", ".join(missed) if missed else "holds, same figures"
     if measure["holds"]:
         return "holds"
     if measure["kind"] != "concurrency":

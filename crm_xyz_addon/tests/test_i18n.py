@@ -53,3 +53,21 @@ class TestTranslations(TransactionCase):
             field.with_context(lang="ru_RU").field_description,
             field.with_context(lang="en_US").field_description,
         )
+
+    def test_partner_labels_translate_like_the_stored_ones(self):
+        # the partner's classification fields take their labels from the code strings,
+        # the classification's stored fields from the database: both say the same
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["ir.module.module"].search([("name", "=", "crm_xyz_addon")])._update_translations(
+            "ru_RU"
+        )
+        russian = self.env(context={"lang": "ru_RU"})
+        for name, label in (
+            ("relationship_stage", ("regular", "Постоянный")),
+            ("relationship_trend", ("up", "Повышение")),
+        ):
+            with self.subTest(field=name):
+                labels = russian["res.partner"].fields_get([name], ["selection"])[name]
+                stored = russian["crm.xyz.classification"].fields_get([name], ["selection"])[name]
+                self.assertEqual(labels["selection"], stored["selection"])
+                self.assertIn(label, labels["selection"])
