@@ -54,8 +54,9 @@ COMMERCIAL_KEY_FIELDS = {"parent_id", "is_company"}
 # read the overrides before the write (_track_prepare). It only adds that reading.
 TRACK_OVERRIDES_KEY = "crm_xyz_track_overrides"
 
-# read from the customer's row of the current company (crm.xyz.classification)
-CLASSIFICATION_FIELDS = (*ANALYSIS_FIELDS, *MANUAL_FIELDS)
+# read from the customer's row of the current company (crm.xyz.classification); a set,
+# since _field_to_sql() looks every column of every partner query up in it
+CLASSIFICATION_FIELDS = frozenset((*ANALYSIS_FIELDS, *MANUAL_FIELDS))
 # the value of a field for a partner that has no row in the company
 UNSET = False
 
