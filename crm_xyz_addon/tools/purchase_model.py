@@ -33,7 +33,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+
+# scipy is imported where a model is fitted (once a night), not when Odoo loads the
+# addon: its 300 modules and 40,000 objects would lengthen every full garbage collection
+# of every Odoo worker, on every request
 
 # fewer customers with a repeat purchase than this: too few to fit the four parameters
 MIN_REPEAT_CUSTOMERS = 50
@@ -122,6 +125,8 @@ class _Likelihood:
 
     def negative(self, log_parameters):
         """(-log-likelihood, its gradient in the logarithms of the parameters)."""
+        from scipy import special
+
         r, alpha, a, b = np.exp(log_parameters)
         ux, index, x, counts = self.unique_x, self.index, self.x, self.counts
         ux_repeat = np.maximum(ux, 1.0)  # the second term exists for x > 0 only
@@ -187,6 +192,8 @@ def fit(frequency, recency, age, counts=None, min_repeat_customers=MIN_REPEAT_CU
     :param counts: how many customers each row stands for (default 1 each)
     :raises ModelNotFitted: too few customers with a repeat purchase, or no optimum
     """
+    from scipy import optimize
+
     x, t_x, age, counts = _as_data(frequency, recency, age, counts)
     repeat_customers = int(counts[x > 0].sum())
     if repeat_customers < min_repeat_customers:
