@@ -14,7 +14,7 @@ side by side with a database without the addon, alternating in one run
   loaded the registry, as Odoo's multi-process server forks its workers; they
   prepare, then start together. Throughput, retries (the attempts of the
   function given to retrying()), failures (exceptions escaping it) and the
-  longest single operation; the median of the rounds (5 by default);
+  longest single operation; 5 rounds by default;
 - **bulk**: 10,000 confirmed orders of one salesperson on one day in one ORM
   create, rolled back after each round;
 - **core flows**, each one operation in its own transaction on records of its
@@ -33,6 +33,11 @@ starts from fresh copies. With --scale N both databases are built for the run
 instead, each with the scale benchmark's N customers and their two years of
 documents (scripts/bench_data.py) under the same records, the one with the
 addon then analysed and its report's summaries refreshed.
+
+Each ratio (with / without) is the median of the rounds' ratios: the two runs of a
+round follow each other, so that the machine's speed, which drifts during a run
+(other processes, the disk's caches, the autovacuum), weighs on both alike; the
+log shows every round's ratio and the ratio of the two columns' medians too.
 
 It prints one table (figure, without, with, ratio, target, verdict) and which
 targets hold, and appends its rows to .local/bench/results.md in the format of
@@ -907,7 +912,8 @@ class WritePathBenchmark:
             lambda label, _number: self.concurrent_run(label, task, workers, operations),
         )
         summary = {label: summarize_concurrency(runs[label]) for label in LABELS}
-        ratio = summary[WITH]["throughput"] / summary[WITHOUT]["throughput"]
+        ratios = round_ratios(runs, "throughput")
+        ratio = statistics.median(ratios)
         extra_retries = summary[WITH]["retries"] > summary[WITHOUT]["retries"]
         holds = (
             not summary[WITH]["failures"]
@@ -920,6 +926,8 @@ class WritePathBenchmark:
             "summary": summary,
             "runs": runs,
             "ratio": ratio,
+            "round_ratios": ratios,
+            "ratio_of_medians": summary[WITH]["throughput"] / summary[WITHOUT]["throughput"],
             "holds": holds,
         }
         self.measures.append(measure)
@@ -960,13 +968,16 @@ class WritePathBenchmark:
             }
             for label in LABELS
         }
-        ratio = summary[WITH]["seconds"] / summary[WITHOUT]["seconds"]
+        ratios = round_ratios(runs, "seconds")
+        ratio = statistics.median(ratios)
         measure = {
             "kind": kind,
             "figure": figure,
             "summary": summary,
             "runs": runs,
             "ratio": ratio,
+            "round_ratios": ratios,
+            "ratio_of_medians": summary[WITH]["seconds"] / summary[WITHOUT]["seconds"],
             "limit": limit,
             "holds": ratio <= limit,
         }
@@ -974,10 +985,22 @@ class WritePathBenchmark:
         self.say_measure(measure)
 
     def say_measure(self, measure):
+        rounds = ", ".join(f"{ratio:.2f}" for ratio in measure["round_ratios"])
         say(
             f"{measure['figure']}: {describe(measure, WITHOUT)} without, "
-            f"{describe(measure, WITH)} with ({measure['ratio']:.2f}×)"
+            f"{describe(measure, WITH)} with ({measure['ratio']:.2f}×; round by round "
+            f"{rounds}; medians {measure['ratio_of_medians']:.2f}×)"
         )
+
+
+def round_ratios(runs, key):
+    """with / without of each round: the two runs of a round are taken one after the
+    other (alternate()), so that their ratio does not see the machine's speed drift
+    during the run, which the medians of the two columns, taken over all the rounds, do."""
+    return [
+        with_run[key] / without_run[key]
+        for without_run, with_run in zip(runs[WITHOUT], runs[WITH], strict=True)
+    ]
 
 
 def summarize_concurrency(runs):
@@ -1095,9 +1118,19 @@ def render_table(measures):
     for measure in measures:
         lines.append(
             f"| {measure['figure']} | {describe(measure, WITHOUT)} | {describe(measure, WITH)} "
-            f"| {measure['ratio']:.2f}× | {target_text(measure)} | {verdict_text(measure)} |"
+            f"| {ratio_text(measure)} | {target_text(measure)} | {verdict_text(measure)} |"
         )
     return "\n".join(lines)
+
+
+def ratio_text(measure):
+    """The ratio, and for measures in rounds the range of the rounds' ratios."""
+    if "round_ratios" not in measure:
+        return f"{measure['ratio']:.2f}×"
+    return (
+        f"{measure['ratio']:.2f}× (rounds {min(measure['round_ratios']):.2f}–"
+        f"{max(measure['round_ratios']):.2f})"
+    )
 
 
 def render_targets(measures):
@@ -1116,7 +1149,11 @@ def render_targets(measures):
             )
             for label in LABELS
         }
-        lines.append(f"- {measure['figure']}: {values[WITHOUT]} | {values[WITH]}")
+        ratios = ", ".join(f"{ratio:.2f}" for ratio in measure.get("round_ratios", ()))
+        lines.append(
+            f"- {measure['figure']}: {values[WITHOUT]} | {values[WITH]}"
+            + (f" (ratios {ratios})" if ratios else "")
+        )
     failures = {
         failure
         for measure in measures

@@ -8,6 +8,10 @@ from odoo.exceptions import ValidationError
 
 from ..tools.report_indicators import INDICATORS
 
+# The addon's fields of the company are fetched together, and only when one is asked for:
+# Odoo reads the company in nearly every transaction (confirming an order, editing a
+# partner...), and would otherwise fetch these thirty columns with it each time.
+COMPANY_SETTINGS_PREFETCH = "crm_xyz_settings"
 # weight of each indicator of the executive ranking (manager performance report)
 WEIGHT_FIELDS = {indicator.key: indicator.weight_field for indicator in INDICATORS}
 
@@ -18,6 +22,7 @@ def weight_field(indicator, default=None):
         string=f"Weight of {indicator.option_label._source}",
         default=default,
         digits=(16, 2),
+        prefetch=COMPANY_SETTINGS_PREFETCH,
         help="Lower is better: the salesperson with the lowest value gets the full weight."
         if not indicator.higher_is_better
         else None,
@@ -263,6 +268,8 @@ def setting_fields(on_screen=False):
         if on_screen:
             attributes.pop("default", None)
             attributes.update(declared.get("on_screen", {}))
+        else:
+            attributes["prefetch"] = COMPANY_SETTINGS_PREFETCH
         made[name] = field_class(**attributes)
     return made
 
@@ -299,7 +306,12 @@ class ResCompany(models.Model):
     # updated). The settings screen requires them, and _xyz_settings() reads an empty one
     # as its default.
     vars().update(setting_fields())
-    xyz_last_run_id = fields.Many2one("crm.xyz.run", string="Last Analysis", readonly=True)
+    xyz_last_run_id = fields.Many2one(
+        "crm.xyz.run",
+        string="Last Analysis",
+        readonly=True,
+        prefetch=COMPANY_SETTINGS_PREFETCH,
+    )
 
     # the values as written: a 0 typed in is refused, not read as the default
     @api.constrains(*SETTING_FIELDS)

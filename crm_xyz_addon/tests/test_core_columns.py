@@ -57,6 +57,34 @@ class TestCoreColumns(AgendaCommon):
         )
         self.assertEqual(self.env.cr.fetchall(), [])
 
+    def test_own_columns_not_fetched_with_odoos_records(self):
+        """Odoo reads the company and the orders in nearly every transaction: the addon's
+        columns there (all its settings, the classes at confirmation) are fetched only
+        when one of them is asked for, then all together."""
+        order = self.create_order(self.customer, 100, AS_OF)
+        settings = self.own_columns(self.company)
+        self.assertEqual(
+            {self.company._fields[name].prefetch for name in settings}, {"crm_xyz_settings"}
+        )
+        for record, own in (
+            (self.company, settings),
+            (order, [name for name in self.own_columns(order) if name.startswith("confirmed_")]),
+        ):
+            self.assertGreaterEqual(len(own), 3, record._name)
+            self.env.invalidate_all()
+            record.mapped("name")
+            self.assertEqual([name for name in own if name in record._cache], [], record._name)
+            record.mapped(own[0])
+            self.assertEqual([name for name in own if name not in record._cache], [], record._name)
+
+    def own_columns(self, record):
+        """The addons' stored fields of the record's model."""
+        return [
+            name
+            for name, field in record._fields.items()
+            if field._module in ADDONS and field.column_type
+        ]
+
     def test_activity_without_importance_is_normal(self):
         # as Odoo's own code may create it: no importance at all
         activity = self.create_activity(self.customer, self.today, summary="Plain call")
