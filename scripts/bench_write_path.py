@@ -14,7 +14,7 @@ side by side with a database without the addon, alternating in one run
   loaded the registry, as Odoo's multi-process server forks its workers; they
   prepare, then start together. Throughput, retries (the attempts of the
   function given to retrying()), failures (exceptions escaping it) and the
-  longest single operation; 5 rounds by default;
+  longest single operation; 7 rounds by default;
 - **bulk**: 10,000 confirmed orders of one salesperson on one day in one ORM
   create, rolled back after each round;
 - **core flows**, each one operation in its own transaction on records of its
@@ -139,8 +139,8 @@ def parse_args(argv):
     parser.add_argument(
         "--concurrency-rounds",
         type=int,
-        default=5,
-        help="rounds of each concurrency figure in each database, the median kept " "[%(default)s]",
+        default=7,
+        help="rounds of each concurrency figure in each database [%(default)s]",
     )
     parser.add_argument(
         "--rounds",
@@ -151,7 +151,7 @@ def parse_args(argv):
     parser.add_argument(
         "--flow-rounds",
         type=int,
-        default=15,
+        default=45,
         help="measured rounds of each core flow in each database [%(default)s]",
     )
     parser.add_argument(

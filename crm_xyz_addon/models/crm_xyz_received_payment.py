@@ -72,7 +72,9 @@ class CrmXyzReceivedPayment(models.Model):
         """Write the payments received by ``partials`` (None: every reconciliation)."""
         if partials is not None and not partials:
             return
-        self.env.flush_all()
+        for model, names in queries.RECEIVED_PAYMENTS_FIELDS.items():
+            self.env[model].flush_model(names)
+        self.flush_model()
         self.env.cr.execute(
             queries.record_received_payments_query(None if partials is None else partials.ids)
         )

@@ -609,6 +609,15 @@ RECEIVED_PAYMENTS = """
        AND %(partials)s
 """
 
+# what RECEIVED_PAYMENTS reads, to flush before it: a reconciliation writes its partials
+# in the middle of Odoo's work, and flushing everything there would compute and write
+# the residuals and payment states twice
+RECEIVED_PAYMENTS_FIELDS = {
+    "account.partial.reconcile": ["amount", "credit_move_id", "debit_move_id"],
+    "account.move.line": ["date", "payment_id", "statement_line_id", "move_id"],
+    "account.move": ["company_id", "invoice_user_id", "move_type", "state"],
+}
+
 
 def record_received_payments_query(partial_ids=None):
     """Write the received payments of ``partial_ids`` (None: of every partial) into
