@@ -156,35 +156,49 @@ class CrmXyzSalespersonHistory(models.Model):
         partners.flush_recordset(["user_id", "commercial_partner_id"])
         self.flush_model()
         now = fields.Datetime.now()
+        # The new row is each customer's last (never dated before the last one, and the
+        # newest id), so the ranges change only there and on the row it follows: set
+        # them here rather than renumber every row of every customer (_refresh_ranges),
+        # which costs a reassignment of thousands of customers a second pass.
         self.env.cr.execute(
             SQL(
                 """
                 WITH last_rows AS (
-                    SELECT DISTINCT ON (partner_id) partner_id, user_id, date_from
+                    SELECT DISTINCT ON (partner_id) id, partner_id, user_id, date_from
                       FROM crm_xyz_salesperson_history
                      WHERE partner_id = ANY(%(partner_ids)s)
                      ORDER BY partner_id, date_from DESC, id DESC
+                ), added AS (
+                    INSERT INTO crm_xyz_salesperson_history
+                           (partner_id, user_id, date_from, valid_from, date_to,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT partner.id, partner.user_id,
+                           -- never before the last row: it stays the last one
+                           GREATEST(%(now)s, last_rows.date_from),
+                           -- the first row also counts for what is dated before it
+                           CASE WHEN last_rows.id IS NOT NULL
+                                THEN GREATEST(%(now)s, last_rows.date_from) END,
+                           NULL,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM res_partner partner
+                      LEFT JOIN last_rows ON last_rows.partner_id = partner.id
+                     WHERE partner.id = ANY(%(partner_ids)s)
+                       AND partner.id = partner.commercial_partner_id
+                       AND CASE WHEN last_rows.partner_id IS NULL
+                                THEN partner.user_id IS NOT NULL
+                                ELSE last_rows.user_id IS DISTINCT FROM partner.user_id END
+                    RETURNING partner_id, date_from
                 )
-                INSERT INTO crm_xyz_salesperson_history
-                       (partner_id, user_id, date_from,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT partner.id, partner.user_id,
-                       -- never before the last row: it stays the last one
-                       GREATEST(%(now)s, last_rows.date_from),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM res_partner partner
-                  LEFT JOIN last_rows ON last_rows.partner_id = partner.id
-                 WHERE partner.id = ANY(%(partner_ids)s)
-                   AND partner.id = partner.commercial_partner_id
-                   AND CASE WHEN last_rows.partner_id IS NULL
-                            THEN partner.user_id IS NOT NULL
-                            ELSE last_rows.user_id IS DISTINCT FROM partner.user_id END
+                UPDATE crm_xyz_salesperson_history history
+                   SET date_to = added.date_from, write_date = %(now)s
+                  FROM added
+                  JOIN last_rows ON last_rows.partner_id = added.partner_id
+                 WHERE history.id = last_rows.id
                 """,
                 partner_ids=partners.ids,
                 now=now,
                 uid=self.env.uid,
             )
         )
-        if self.env.cr.rowcount:
-            self.invalidate_model()
-            self._refresh_ranges(partners.ids)
+        # the rows of the customers concerned, whether added or closed
+        self.invalidate_model()

@@ -87,6 +87,25 @@ class TestSalespersonHistory(XyzCommon):
         )
         self.assertEqual(self.ranges(customer), [(False, april), (april, june), (june, False)])
 
+    def test_reassignment_sets_the_ranges_of_the_rows_it_adds(self):
+        """A reassignment sets the ranges of the rows it adds and of the rows they
+        follow itself: they are those a full renumbering of the rows gives."""
+        customers = self.create_customer("Pi", user_id=self.salesman.id) | self.create_customer(
+            "Rho"
+        )
+        customers.user_id = self.salesman_2
+        customers.user_id = self.salesman
+        customers.user_id = False
+        pi, rho = customers
+        self.assertEqual(len(self.rows(pi)), 4)
+        self.assertEqual(len(self.rows(rho)), 3)  # no row before its first salesperson
+        kept = {customer: self.ranges(customer) for customer in customers}
+        self.assertEqual(kept[pi][0][0], False)
+        self.assertFalse(kept[pi][-1][1])
+        self.env[HISTORY].sudo()._refresh_ranges(customers.ids)
+        self.env.invalidate_all()
+        self.assertEqual({customer: self.ranges(customer) for customer in customers}, kept)
+
     def test_backfill_at_install_and_upgrade(self):
         self.env.flush_all()
         self.env[HISTORY].init()  # what the database holds is settled first
