@@ -1007,16 +1007,20 @@ def round_ratios(runs, key):
     ]
 
 
-def balanced_ratio(ratios):
-    """The geometric mean of the median ratio of the rounds where the addon runs second
-    (even rounds) and of those where it runs first (odd ones). Some flows favour whichever
-    database runs first in a round (a partner's email: 1.2x the one way, 0.9x the other),
-    so that the median of all the rounds' ratios falls on either side of the gap between
-    the two groups by the count of rounds alone; each position weighs half here."""
+def position_medians(ratios):
+    """The median ratio of the rounds where the addon runs second (even rounds) and of
+    those where it runs first (odd ones; None without any)."""
     second, first = ratios[0::2], ratios[1::2]
-    if not first:
-        return statistics.median(second)
-    return math.sqrt(statistics.median(second) * statistics.median(first))
+    return statistics.median(second), statistics.median(first) if first else None
+
+
+def balanced_ratio(ratios):
+    """The geometric mean of position_medians(). Some flows favour whichever database
+    runs first in a round (a partner's email: 1.2x the one way, 0.9x the other), so
+    that the median of all the rounds' ratios falls on either side of the gap between
+    the two groups by the count of rounds alone; each position weighs half here."""
+    second, first = position_medians(ratios)
+    return second if first is None else math.sqrt(second * first)
 
 
 def summarize_concurrency(runs):
@@ -1142,15 +1146,11 @@ def render_table(measures):
 def ratio_text(measure):
     """The ratio, and for measures in rounds the median ratio of the rounds where the
     addon runs second and of those where it runs first."""
+    ratio = f"{measure['ratio']:.2f}×"
     if "round_ratios" not in measure:
-        return f"{measure['ratio']:.2f}×"
-    ratios = measure["round_ratios"]
-    if len(ratios) < 2:
-        return f"{measure['ratio']:.2f}×"
-    return (
-        f"{measure['ratio']:.2f}× (second {statistics.median(ratios[0::2]):.2f}, "
-        f"first {statistics.median(ratios[1::2]):.2f})"
-    )
+        return ratio
+    second, first = position_medians(measure["round_ratios"])
+    return ratio if first is None else f"{ratio} (second {second:.2f}, first {first:.2f})"
 
 
 def render_targets(measures):

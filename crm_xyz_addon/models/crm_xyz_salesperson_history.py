@@ -168,18 +168,11 @@ class CrmXyzSalespersonHistory(models.Model):
                       FROM crm_xyz_salesperson_history
                      WHERE partner_id = ANY(%(partner_ids)s)
                      ORDER BY partner_id, date_from DESC, id DESC
-                ), added AS (
-                    INSERT INTO crm_xyz_salesperson_history
-                           (partner_id, user_id, date_from, valid_from, date_to,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT partner.id, partner.user_id,
+                ), changes AS (
+                    SELECT partner.id AS partner_id, partner.user_id,
                            -- never before the last row: it stays the last one
-                           GREATEST(%(now)s, last_rows.date_from),
-                           -- the first row also counts for what is dated before it
-                           CASE WHEN last_rows.id IS NOT NULL
-                                THEN GREATEST(%(now)s, last_rows.date_from) END,
-                           NULL,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                           GREATEST(%(now)s, last_rows.date_from) AS date_from,
+                           last_rows.id AS last_id
                       FROM res_partner partner
                       LEFT JOIN last_rows ON last_rows.partner_id = partner.id
                      WHERE partner.id = ANY(%(partner_ids)s)
@@ -187,13 +180,21 @@ class CrmXyzSalespersonHistory(models.Model):
                        AND CASE WHEN last_rows.partner_id IS NULL
                                 THEN partner.user_id IS NOT NULL
                                 ELSE last_rows.user_id IS DISTINCT FROM partner.user_id END
-                    RETURNING partner_id, date_from
+                ), added AS (
+                    INSERT INTO crm_xyz_salesperson_history
+                           (partner_id, user_id, date_from, valid_from,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT partner_id, user_id, date_from,
+                           -- the first row also counts for what is dated before it
+                           CASE WHEN last_id IS NOT NULL THEN date_from END,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM changes
                 )
+                -- the row the new one follows lasts until it
                 UPDATE crm_xyz_salesperson_history history
-                   SET date_to = added.date_from, write_date = %(now)s
-                  FROM added
-                  JOIN last_rows ON last_rows.partner_id = added.partner_id
-                 WHERE history.id = last_rows.id
+                   SET date_to = changes.date_from, write_date = %(now)s
+                  FROM changes
+                 WHERE history.id = changes.last_id
                 """,
                 partner_ids=partners.ids,
                 now=now,

@@ -579,9 +579,8 @@ class ResPartner(models.Model):
     def _track_prepare(self, fields_iter):
         # The overrides are tracked in the chatter, and change only when they are written.
         # Odoo reads every tracked field before any write of a partner (once per contact
-        # when it syncs a customer's contacts): the overrides only before their own.
-        # Odoo passes every field of the partner at each write: the few tracked ones are
-        # picked from them first, in one set operation.
+        # when it syncs a customer's contacts): the overrides only before their own. It
+        # passes every field of the partner, so the few tracked ones are picked first.
         if not self.env.context.get(TRACK_OVERRIDES_KEY):
             fields_iter = self._track_get_fields().intersection(fields_iter)
             fields_iter.difference_update(MANUAL_FIELDS)
