@@ -576,14 +576,23 @@ class ResPartner(models.Model):
             self._log_manual_classification(before)
         return result
 
+    @api.model
+    def _setup_complete(self):
+        super()._setup_complete()
+        # what the tracking of a write reads when it writes no override (_track_prepare)
+        type(self)._xyz_tracked_but_overrides = frozenset(
+            name for name, field in self._fields.items() if getattr(field, "tracking", None)
+        ).difference(MANUAL_FIELDS)
+
     def _track_prepare(self, fields_iter):
         # The overrides are tracked in the chatter, and change only when they are written.
         # Odoo reads every tracked field before any write of a partner (once per contact
-        # when it syncs a customer's contacts): the overrides only before their own. It
-        # passes every field of the partner, so the few tracked ones are picked first.
-        if not self.env.context.get(TRACK_OVERRIDES_KEY):
-            fields_iter = self._track_get_fields().intersection(fields_iter)
-            fields_iter.difference_update(MANUAL_FIELDS)
+        # when it syncs a customer's contacts): the overrides only before their own. A
+        # write passes every field of the partner; the other calls pass stored computed
+        # fields, never an override, and are left alone: this runs several times for
+        # each partner of a write.
+        if fields_iter is self._fields and not self.env.context.get(TRACK_OVERRIDES_KEY):
+            fields_iter = self._xyz_tracked_but_overrides
         return super()._track_prepare(fields_iter)
 
     def unlink(self):

@@ -7,6 +7,7 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..tools.vocabulary import MANUAL_FIELDS
 from .common import AS_OF, XyzCommon
 
 
@@ -358,6 +359,32 @@ class TestClassificationRuns(XyzCommon):
         self.assertEqual(partner.relationship_stage, "regular")
         partner.write({"abc_class_manual": False})
         self.assertEqual(partner.abc_class, "A")
+
+    def test_other_writes_track_their_fields_without_reading_overrides(self):
+        customer = self.create_customer("Reassigned")
+        self.create_order(customer, 100, AS_OF)
+        self.run_analysis(AS_OF)
+        partner = self.classified(customer).with_context(tracking_disable=False, mail_notrack=False)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        partner.write({"user_id": self.manager.id})
+        # what the tracking read before the write: the salesperson, no override
+        before = self.env.cr.precommit.data["mail.tracking.res.partner"][customer.id]
+        self.assertIn("user_id", before)
+        self.assertFalse(set(MANUAL_FIELDS) & set(before))
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", customer.id),
+                ]
+            )
+        )
+        self.assertEqual(tracked.field_id.mapped("name"), ["user_id"])
 
     def test_sale_order_stores_class_at_confirmation(self):
         customer = self.create_customer("Buyer")
