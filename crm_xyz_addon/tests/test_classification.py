@@ -267,6 +267,23 @@ class TestClassificationRuns(XyzCommon):
     def classified(self, partner):
         return partner.with_company(self.company)
 
+    def tracked_fields(self, partner):
+        """The fields of the partner's chatter tracking, once the pending tracking is
+        written as at the end of a request."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        values = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", partner.id),
+                ]
+            )
+        )
+        return values.field_id.mapped("name")
+
     def history(self, partner):
         return self.env["crm.xyz.history"].search([("partner_id", "=", partner.id)])
 
@@ -338,19 +355,7 @@ class TestClassificationRuns(XyzCommon):
         partner.write({"abc_class_manual": "C", "relationship_stage_manual": "regular"})
         self.assertEqual(partner.abc_class, "C")
         # the override is tracked in the chatter
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        tracked = (
-            self.env["mail.tracking.value"]
-            .sudo()
-            .search(
-                [
-                    ("mail_message_id.model", "=", "res.partner"),
-                    ("mail_message_id.res_id", "=", customer.id),
-                ]
-            )
-        )
-        self.assertIn("abc_class_manual", tracked.field_id.mapped("name"))
+        self.assertIn("abc_class_manual", self.tracked_fields(customer))
         self.assertTrue(partner.classification_overridden)
         self.create_order(customer, 100, months_before(1))
         self.run_analysis(AS_OF + relativedelta(days=1))
@@ -372,19 +377,7 @@ class TestClassificationRuns(XyzCommon):
         before = self.env.cr.precommit.data["mail.tracking.res.partner"][customer.id]
         self.assertIn("user_id", before)
         self.assertFalse(set(MANUAL_FIELDS) & set(before))
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        tracked = (
-            self.env["mail.tracking.value"]
-            .sudo()
-            .search(
-                [
-                    ("mail_message_id.model", "=", "res.partner"),
-                    ("mail_message_id.res_id", "=", customer.id),
-                ]
-            )
-        )
-        self.assertEqual(tracked.field_id.mapped("name"), ["user_id"])
+        self.assertEqual(self.tracked_fields(customer), ["user_id"])
 
     def test_sale_order_stores_class_at_confirmation(self):
         customer = self.create_customer("Buyer")
